@@ -1,0 +1,183 @@
+using System.Globalization;
+
+namespace Reel.Media;
+
+/// <summary>
+/// Pure builders of ffprobe/ffmpeg argument lists. Every input goes through <see cref="SafeInput"/>, which keeps
+/// ffmpeg to local files of the accepted containers, so a disguised playlist or concat script cannot make it read
+/// other files or URLs. No user-supplied string ever reaches these lists: paths are server-made.
+/// </summary>
+public static class FfmpegArgs
+{
+    /// <summary>Demuxers that identify what a rejected file is (a still image or audio), for a precise error.</summary>
+    public const string IdentifyDemuxers = "png_pipe,jpeg_pipe,gif,webp_pipe,bmp_pipe,tiff_pipe,mp3,wav,flac,ogg,aac,aiff,w64";
+
+    /// <summary>ffprobe: format and streams as JSON, reading only accepted containers.</summary>
+    public static IReadOnlyList<string> Probe(string inputPath) =>
+    [
+        "-hide_banner", "-loglevel", "error",
+        "-protocol_whitelist", "file",
+        "-format_whitelist", SourceCheck.AcceptedDemuxers,
+        "-print_format", "json", "-show_format", "-show_streams",
+        "file:" + inputPath,
+    ];
+
+    /// <summary>ffprobe: names the format of a file the accepted containers did not match (images and audio only).</summary>
+    public static IReadOnlyList<string> Identify(string inputPath) =>
+    [
+        "-hide_banner", "-loglevel", "error",
+        "-protocol_whitelist", "file",
+        "-format_whitelist", IdentifyDemuxers,
+        "-print_format", "json", "-show_format",
+        "file:" + inputPath,
+    ];
+
+    /// <summary>
+    /// Remuxes a browser-compatible source to an fMP4 HLS rendition without re-encoding the video, so it is playable
+    /// a fraction of a second after it is stored. Segments follow the source's keyframes.
+    /// </summary>
+    public static IReadOnlyList<string> FastStartHls(string inputPath, MediaProbe probe, string outputDir, string segmentPrefix, long maxPixels)
+    {
+        var video = probe.Video ?? throw new ArgumentException("The source has no video stream.", nameof(probe));
+        List<string> args = [.. Head(), .. SafeInput(inputPath, maxPixels)];
+        args.AddRange(["-map", $"0:{video.Index}"]);
+        if (probe.Audio is { } audio) args.AddRange(["-map", $"0:{audio.Index}"]);
+        args.AddRange(["-c:v", "copy"]);
+        if (probe.Audio is { } a) args.AddRange(AudioCodec(a));
+        args.AddRange(StripMetadata());
+        args.AddRange(Hls(hlsTime: "2", initName: segmentPrefix + "-init.mp4"));
+        args.AddRange(["-hls_segment_filename", Path.Combine(outputDir, segmentPrefix + "-%05d.m4s"), Path.Combine(outputDir, "index.m3u8")]);
+        return args;
+    }
+
+    /// <summary>
+    /// Encodes every rung of the ladder in one ffmpeg process: one decode and one frame-rate normalisation feed a
+    /// split, and every rung gets keyframes at the same instants, so segments line up across renditions.
+    /// Each rung is written to <c>outputDir/NAME/index.m3u8</c>.
+    /// </summary>
+    public static IReadOnlyList<string> LadderHls(string inputPath, LadderPlan plan, string outputDir, string segmentPrefix, long maxPixels)
+    {
+        var rungs = plan.Renditions;
+        var graph = new List<string>
+        {
+            $"[0:{plan.VideoStreamIndex}]fps={plan.FrameRate},split={rungs.Count}" + string.Concat(rungs.Select((_, i) => $"[s{i}]")),
+        };
+        graph.AddRange(rungs.Select((r, i) => $"[s{i}]scale={r.Width}:{r.Height}:flags=bicubic,setsar=1,format=yuv420p[v{i}]"));
+
+        List<string> args = [.. Head(), .. SafeInput(inputPath, maxPixels), "-filter_complex", string.Join(';', graph)];
+        for (var i = 0; i < rungs.Count; i++)
+        {
+            args.AddRange(["-map", $"[v{i}]"]);
+            if (plan.AudioStreamIndex is { } audio) args.AddRange(["-map", $"0:{audio}"]);
+        }
+
+        var gop = (int)Math.Ceiling(plan.FrameRate.Value * LadderPlan.SegmentSeconds * 2);
+        args.AddRange([
+            "-c:v", "libx264", "-preset", "veryfast", "-profile:v", "high", "-crf", "21",
+            // Only the forced keyframes may start a GOP; scene cuts would differ between rungs and break alignment.
+            "-sc_threshold", "0", "-g", gop.ToString(CultureInfo.InvariantCulture),
+            "-force_key_frames", KeyframeExpression,
+        ]);
+        for (var i = 0; i < rungs.Count; i++)
+        {
+            var r = rungs[i];
+            var n = i.ToString(CultureInfo.InvariantCulture);
+            args.AddRange([
+                $"-maxrate:v:{n}", Kbps(r.MaxrateKbps), $"-bufsize:v:{n}", Kbps(r.BufsizeKbps), $"-level:v:{n}", r.LevelText,
+            ]);
+        }
+        if (plan.AudioStreamIndex is not null)
+            args.AddRange(["-c:a", "aac", "-b:a", Kbps(Rendition.AudioKbps), "-ac", "2", "-ar", "48000"]);
+        args.AddRange(StripMetadata());
+        // A hls_time below every keyframe interval makes each forced keyframe start a segment.
+        args.AddRange(Hls(hlsTime: "0.5", initName: segmentPrefix + "-init-%v.mp4"));
+        args.AddRange([
+            "-hls_segment_filename", Path.Combine(outputDir, "%v", segmentPrefix + "-%05d.m4s"),
+            "-var_stream_map", string.Join(' ', rungs.Select((r, i) => plan.AudioStreamIndex is null ? $"v:{i},name:{r.Name}" : $"v:{i},a:{i},name:{r.Name}")),
+            Path.Combine(outputDir, "%v", "index.m3u8"),
+        ]);
+        return args;
+    }
+
+    /// <summary>
+    /// Keyframes at 0, 0.5 and 1 s, then every <see cref="LadderPlan.SegmentSeconds"/>: two half-second lead-in
+    /// segments make a fresh encode playable quickly, the steady length keeps request counts low.
+    /// </summary>
+    public static string KeyframeExpression { get; } =
+        $"expr:if(lt(t,1),gte(t,n_forced*0.5),gte(t,{LadderPlan.SegmentSeconds}*(n_forced-2)))";
+
+    /// <summary>One JPEG frame at <paramref name="atSeconds"/>, scaled to the given display size.</summary>
+    public static IReadOnlyList<string> Thumbnail(string inputPath, int videoStreamIndex, double atSeconds, int width, int height, string outputPath, long maxPixels) =>
+    [
+        "-hide_banner", "-nostats", "-loglevel", "warning", "-y",
+        "-ss", Seconds(atSeconds),
+        .. SafeInput(inputPath, maxPixels),
+        "-map", $"0:{videoStreamIndex}", "-frames:v", "1",
+        "-vf", $"scale={width}:{height}:flags=bicubic,setsar=1",
+        "-q:v", "3", "-map_metadata", "-1", "-f", "image2", "-update", "1", outputPath,
+    ];
+
+    /// <summary>
+    /// Storyboard sprite sheets from one of our own renditions: decoding keyframes only is fast, and our keyframes
+    /// fall on every <see cref="LadderPlan.SegmentSeconds"/> so an interval that is a multiple of it hits them exactly.
+    /// </summary>
+    public static IReadOnlyList<string> Storyboard(string inputPath, int intervalSeconds, int tileWidth, int tileHeight, int columns, int rows, string outputPattern, long maxPixels) =>
+    [
+        .. Head(),
+        "-skip_frame", "nokey",
+        .. SafeInput(inputPath, maxPixels),
+        "-map", "0:v:0",
+        "-vf", $"fps=1/{intervalSeconds},scale={tileWidth}:{tileHeight}:flags=bicubic,setsar=1,tile={columns}x{rows}",
+        "-q:v", "5", "-start_number", "0", "-f", "image2", outputPattern,
+    ];
+
+    /// <summary>
+    /// A progressive MP4 with its index at the front, so players can start and seek over HTTP Range: the video is
+    /// copied; audio is copied when browsers play it as it is, otherwise encoded to AAC stereo.
+    /// </summary>
+    public static IReadOnlyList<string> ProgressiveMp4(string inputPath, MediaProbe probe, string outputPath, long maxPixels)
+    {
+        var video = probe.Video ?? throw new ArgumentException("The source has no video stream.", nameof(probe));
+        List<string> args = [.. Head(), .. SafeInput(inputPath, maxPixels), "-map", $"0:{video.Index}"];
+        if (probe.Audio is { } audio) args.AddRange(["-map", $"0:{audio.Index}"]);
+        args.AddRange(["-c:v", "copy"]);
+        if (probe.Audio is { } a) args.AddRange(AudioCodec(a));
+        args.AddRange(StripMetadata());
+        args.AddRange(["-movflags", "+faststart", "-f", "mp4", outputPath]);
+        return args;
+    }
+
+    private static IEnumerable<string> Head() =>
+        ["-hide_banner", "-nostats", "-loglevel", "warning", "-progress", "pipe:1", "-y"];
+
+    // Input options that keep an untrusted file from pulling in anything else (see docs/decisions on ffmpeg hardening).
+    private static IEnumerable<string> SafeInput(string inputPath, long maxPixels) =>
+    [
+        "-protocol_whitelist", "file,pipe",
+        "-format_whitelist", SourceCheck.AcceptedDemuxers,
+        "-max_pixels", maxPixels.ToString(CultureInfo.InvariantCulture),
+        "-i", "file:" + inputPath,
+    ];
+
+    private static IEnumerable<string> AudioCodec(AudioStreamInfo audio) => SourceCheck.IsBrowserCompatible(audio)
+        ? ["-c:a", "copy"]
+        : ["-c:a", "aac", "-b:a", Kbps(Rendition.AudioKbps), "-ac", "2", "-ar", "48000"];
+
+    // Drop subtitles and data tracks, and every tag: phone videos carry GPS positions that a share link must not leak.
+    private static IEnumerable<string> StripMetadata() => ["-sn", "-dn", "-map_metadata", "-1", "-map_chapters", "-1"];
+
+    private static IEnumerable<string> Hls(string hlsTime, string initName) =>
+    [
+        "-f", "hls", "-hls_time", hlsTime,
+        // EVENT playlists grow while ffmpeg works, so players can start on the first segment.
+        "-hls_playlist_type", "event",
+        "-hls_segment_type", "fmp4",
+        // temp_file: segments and playlists appear under their names only when complete.
+        "-hls_flags", "temp_file+independent_segments",
+        "-hls_fmp4_init_filename", initName,
+    ];
+
+    private static string Kbps(int kbps) => kbps.ToString(CultureInfo.InvariantCulture) + "k";
+
+    private static string Seconds(double seconds) => seconds.ToString("0.###", CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,127 @@
+using System.Globalization;
+using System.Text.Json;
+
+namespace Reel.Media;
+
+/// <summary>Turns ffprobe's <c>-print_format json -show_format -show_streams</c> output into a <see cref="MediaProbe"/>.</summary>
+public static class FfprobeParser
+{
+    /// <summary>Parses ffprobe JSON; throws <see cref="FormatException"/> when it is not ffprobe output.</summary>
+    public static MediaProbe Parse(string json)
+    {
+        using var document = JsonDocument.Parse(json);
+        var root = document.RootElement;
+        if (!root.TryGetProperty("format", out var format))
+            throw new FormatException("ffprobe output has no format section.");
+
+        var streams = root.TryGetProperty("streams", out var s) && s.ValueKind == JsonValueKind.Array
+            ? s.EnumerateArray().ToList()
+            : [];
+
+        VideoStreamInfo? video = null;
+        AudioStreamInfo? audio = null;
+        foreach (var stream in streams)
+        {
+            var type = String(stream, "codec_type");
+            if (type == "video" && video is null && !IsAttachedPicture(stream))
+                video = ParseVideo(stream);
+            else if (type == "audio" && audio is null)
+                audio = ParseAudio(stream);
+        }
+
+        var duration = Number(format, "duration");
+        if (duration <= 0 && video is not null)
+            duration = streams.Where(x => Int(x, "index") == video.Index).Select(x => Number(x, "duration")).FirstOrDefault();
+
+        return new MediaProbe(
+            FormatName: String(format, "format_name") ?? "",
+            DurationSeconds: duration,
+            StreamCount: streams.Count,
+            Video: video,
+            Audio: audio);
+    }
+
+    private static VideoStreamInfo ParseVideo(JsonElement stream)
+    {
+        var (sarNum, sarDen) = Ratio(String(stream, "sample_aspect_ratio"));
+        var frameRate = Rate(String(stream, "avg_frame_rate"));
+        if (frameRate <= 0 || frameRate > 1000)
+            frameRate = Rate(String(stream, "r_frame_rate"));
+        return new VideoStreamInfo(
+            Index: Int(stream, "index"),
+            Codec: String(stream, "codec_name") ?? "unknown",
+            Profile: String(stream, "profile"),
+            Level: Int(stream, "level"),
+            PixelFormat: String(stream, "pix_fmt") ?? "unknown",
+            Width: Int(stream, "width"),
+            Height: Int(stream, "height"),
+            SarNumerator: sarNum,
+            SarDenominator: sarDen,
+            Rotation: Rotation(stream),
+            FrameRate: frameRate,
+            BitRate: String(stream, "bit_rate") is { } b && long.TryParse(b, CultureInfo.InvariantCulture, out var bits) ? bits : null);
+    }
+
+    private static AudioStreamInfo ParseAudio(JsonElement stream) => new(
+        Index: Int(stream, "index"),
+        Codec: String(stream, "codec_name") ?? "unknown",
+        Profile: String(stream, "profile"),
+        Channels: Int(stream, "channels"),
+        SampleRate: (int)Number(stream, "sample_rate"));
+
+    private static bool IsAttachedPicture(JsonElement stream) =>
+        stream.TryGetProperty("disposition", out var d)
+        && d.TryGetProperty("attached_pic", out var pic)
+        && pic.ValueKind == JsonValueKind.Number
+        && pic.GetInt32() == 1;
+
+    // ffmpeg 5 reports rotation as display-matrix side data; older muxers also left a "rotate" tag.
+    private static int Rotation(JsonElement stream)
+    {
+        if (stream.TryGetProperty("side_data_list", out var list) && list.ValueKind == JsonValueKind.Array)
+        {
+            foreach (var item in list.EnumerateArray())
+            {
+                if (item.TryGetProperty("rotation", out var r) && r.ValueKind == JsonValueKind.Number)
+                    return Normalise((int)Math.Round(r.GetDouble()));
+            }
+        }
+        if (stream.TryGetProperty("tags", out var tags) && String(tags, "rotate") is { } tag
+            && int.TryParse(tag, CultureInfo.InvariantCulture, out var rotate))
+            return Normalise(rotate);
+        return 0;
+
+        static int Normalise(int degrees) => ((degrees % 360) + 360) % 360;
+    }
+
+    private static string? String(JsonElement e, string name) =>
+        e.TryGetProperty(name, out var v) ? v.ValueKind switch
+        {
+            JsonValueKind.String => v.GetString(),
+            JsonValueKind.Number => v.GetRawText(),
+            _ => null,
+        } : null;
+
+    private static int Int(JsonElement e, string name) =>
+        e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number && v.TryGetInt32(out var i) ? i : 0;
+
+    private static double Number(JsonElement e, string name) =>
+        String(e, name) is { } text && double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var d)
+            && double.IsFinite(d) ? d : 0;
+
+    private static (int, int) Ratio(string? text)
+    {
+        if (text is null) return (0, 0);
+        var parts = text.Split(':', '/');
+        return parts.Length == 2
+            && int.TryParse(parts[0], CultureInfo.InvariantCulture, out var n)
+            && int.TryParse(parts[1], CultureInfo.InvariantCulture, out var d)
+            ? (n, d) : (0, 0);
+    }
+
+    private static double Rate(string? text)
+    {
+        var (n, d) = Ratio(text);
+        return n > 0 && d > 0 ? (double)n / d : 0;
+    }
+}

@@ -1,0 +1,103 @@
+using System.Globalization;
+using System.Text;
+using System.Text.RegularExpressions;
+
+namespace Reel.Media;
+
+/// <summary>A media playlist as ffmpeg writes it: optional init segment, segments in order, and whether it has ended.</summary>
+public sealed record MediaPlaylist(string? InitUri, IReadOnlyList<MediaSegment> Segments, bool Ended)
+{
+    /// <summary>Total duration of the listed segments in seconds.</summary>
+    public double DurationSeconds => Segments.Sum(s => s.DurationSeconds);
+}
+
+/// <summary>One segment of a media playlist.</summary>
+public sealed record MediaSegment(string Uri, double DurationSeconds);
+
+/// <summary>Reads media playlists and writes master playlists.</summary>
+public static partial class HlsPlaylists
+{
+    /// <summary>Parses a media playlist; URIs that are not plain file names are rejected.</summary>
+    public static MediaPlaylist ParseMedia(string text)
+    {
+        string? init = null;
+        var segments = new List<MediaSegment>();
+        var ended = false;
+        double? pending = null;
+        foreach (var raw in text.Split('\n'))
+        {
+            var line = raw.Trim();
+            if (line.Length == 0) continue;
+            if (line.StartsWith("#EXT-X-MAP:", StringComparison.Ordinal))
+                init = CheckedName(MapUri().Match(line) is { Success: true } m ? m.Groups[1].Value : throw new FormatException("EXT-X-MAP without URI."));
+            else if (line.StartsWith("#EXTINF:", StringComparison.Ordinal))
+                pending = double.Parse(line["#EXTINF:".Length..].Split(',')[0], NumberStyles.Float, CultureInfo.InvariantCulture);
+            else if (line == "#EXT-X-ENDLIST")
+                ended = true;
+            else if (!line.StartsWith('#'))
+            {
+                segments.Add(new MediaSegment(CheckedName(line), pending ?? throw new FormatException("Segment without EXTINF.")));
+                pending = null;
+            }
+        }
+        return new MediaPlaylist(init, segments, ended);
+    }
+
+    /// <summary>True for names our own outputs use: letters, digits, dash, underscore and one extension.</summary>
+    public static bool IsPlainFileName(string name) => PlainName().IsMatch(name);
+
+    /// <summary>
+    /// A copy of a media playlist for players: ffmpeg's text with <c>EXT-X-START</c> at 0, so that players treat a
+    /// growing EVENT playlist as a video to watch from the beginning rather than a live edge to jump to.
+    /// </summary>
+    public static string ForPlayers(string mediaPlaylist)
+    {
+        if (mediaPlaylist.Contains("#EXT-X-START:", StringComparison.Ordinal)) return mediaPlaylist;
+        var at = mediaPlaylist.IndexOf('\n', StringComparison.Ordinal);
+        return at < 0 ? mediaPlaylist : mediaPlaylist.Insert(at + 1, "#EXT-X-START:TIME-OFFSET=0,PRECISE=YES\n");
+    }
+
+    /// <summary>A master playlist listing the given variants, best first.</summary>
+    public static string Master(IEnumerable<MasterEntry> variants)
+    {
+        var text = new StringBuilder("#EXTM3U\n#EXT-X-VERSION:7\n#EXT-X-INDEPENDENT-SEGMENTS\n");
+        foreach (var v in variants.OrderByDescending(v => v.Width * v.Height))
+        {
+            text.Append(CultureInfo.InvariantCulture,
+                $"#EXT-X-STREAM-INF:BANDWIDTH={v.BandwidthBps},RESOLUTION={v.Width}x{v.Height},CODECS=\"{v.Codecs}\"");
+            if (v.FrameRate > 0) text.Append(CultureInfo.InvariantCulture, $",FRAME-RATE={v.FrameRate:0.000}");
+            text.Append('\n').Append(v.Name).Append("/index.m3u8\n");
+        }
+        return text.ToString();
+    }
+
+    private static string CheckedName(string uri) =>
+        IsPlainFileName(uri) ? uri : throw new FormatException($"Unexpected URI in playlist: {uri}");
+
+    [GeneratedRegex("URI=\"([^\"]+)\"")]
+    private static partial Regex MapUri();
+
+    [GeneratedRegex("^[A-Za-z0-9_-]{1,100}\\.[a-z0-9]{1,5}$")]
+    private static partial Regex PlainName();
+}
+
+/// <summary>One variant of a master playlist.</summary>
+public sealed record MasterEntry(string Name, int Width, int Height, int BandwidthBps, string Codecs, double FrameRate);
+
+/// <summary>RFC 6381 codec strings for the master playlist.</summary>
+public static class CodecStrings
+{
+    /// <summary>The codecs of an H.264 stream as ffprobe described it, with AAC-LC when there is audio.</summary>
+    public static string H264(string? profile, int level, bool withAudio)
+    {
+        var (profileIdc, constraints) = profile switch
+        {
+            "Constrained Baseline" => (0x42, 0xE0),
+            "Baseline" => (0x42, 0x00),
+            "Main" => (0x4D, 0x00),
+            _ => (0x64, 0x00),
+        };
+        var avc = string.Create(CultureInfo.InvariantCulture, $"avc1.{profileIdc:x2}{constraints:x2}{Math.Clamp(level, 10, 62):x2}");
+        return withAudio ? avc + ",mp4a.40.2" : avc;
+    }
+}

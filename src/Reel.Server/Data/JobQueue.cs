@@ -1,0 +1,105 @@
+using System.Data.Common;
+using Dapper;
+
+namespace Reel.Server.Data;
+
+/// <summary>
+/// The job queue lives in the database: a job is claimed with a lease that its worker renews while it works.
+/// A crashed worker's job is taken again once the lease lapses; nothing is lost and nothing runs twice at once.
+/// </summary>
+internal sealed class JobQueue(Database database, TimeProvider clock)
+{
+    private const string Columns = "id, video_id, kind, state, attempts, run_after, lease_owner, lease_until, last_error";
+
+    private long Now => clock.GetUtcNow().ToUnixTimeMilliseconds();
+
+    public static Task EnqueueAsync(DbConnection connection, DbTransaction? transaction, string videoId, string kind, long now) =>
+        connection.ExecuteAsync(
+            "INSERT INTO jobs (video_id, kind, state, attempts, run_after, created_at, updated_at) VALUES (@videoId, @kind, 'queued', 0, @now, @now, @now)",
+            new { videoId, kind, now }, transaction);
+
+    public async Task EnqueueAsync(string videoId, string kind, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await EnqueueAsync(connection, null, videoId, kind, Now);
+    }
+
+    /// <summary>Takes the oldest runnable job of a kind: queued and due, or running under a lapsed lease.</summary>
+    public async Task<JobRecord?> ClaimAsync(string kind, string owner, TimeSpan lease, CancellationToken cancellationToken)
+    {
+        var now = Now;
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return await connection.QuerySingleOrDefaultAsync<JobRecord>(
+            $"""
+            UPDATE jobs SET state = 'running', lease_owner = @owner, lease_until = @until, attempts = attempts + 1, updated_at = @now
+            WHERE id = (
+                SELECT id FROM jobs
+                WHERE kind = @kind AND ((state = 'queued' AND run_after <= @now) OR (state = 'running' AND lease_until < @now))
+                ORDER BY run_after, id LIMIT 1)
+            RETURNING {Columns}
+            """,
+            new { kind, owner, now, until = now + (long)lease.TotalMilliseconds });
+    }
+
+    /// <summary>Extends the lease; false when the job is gone (its video was deleted) or another worker holds it.</summary>
+    public async Task<bool> RenewAsync(long jobId, string owner, TimeSpan lease, CancellationToken cancellationToken)
+    {
+        var now = Now;
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return await connection.ExecuteAsync(
+            "UPDATE jobs SET lease_until = @until, updated_at = @now WHERE id = @jobId AND state = 'running' AND lease_owner = @owner",
+            new { jobId, owner, now, until = now + (long)lease.TotalMilliseconds }) > 0;
+    }
+
+    /// <summary>Marks the job done and, in the same transaction, queues the next one (if any).</summary>
+    public async Task CompleteAsync(JobRecord job, string? nextKind, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var done = await connection.ExecuteAsync(
+            "UPDATE jobs SET state = 'done', lease_owner = NULL, lease_until = NULL, last_error = NULL, updated_at = @now WHERE id = @id",
+            new { id = job.Id, now = Now }, transaction);
+        if (done > 0 && nextKind is not null)
+            await EnqueueAsync(connection, transaction, job.VideoId, nextKind, Now);
+        await transaction.CommitAsync(cancellationToken);
+    }
+
+    /// <summary>Puts the job back in the queue to run again after a delay.</summary>
+    public Task RetryAsync(long jobId, string error, TimeSpan delay, CancellationToken cancellationToken) =>
+        ExecuteAsync(
+            "UPDATE jobs SET state = 'queued', lease_owner = NULL, lease_until = NULL, last_error = @error, run_after = @runAfter, updated_at = @now WHERE id = @jobId",
+            new { jobId, error, runAfter = Now + (long)delay.TotalMilliseconds, now = Now }, cancellationToken);
+
+    public Task FailAsync(long jobId, string error, CancellationToken cancellationToken) =>
+        ExecuteAsync(
+            "UPDATE jobs SET state = 'failed', lease_owner = NULL, lease_until = NULL, last_error = @error, updated_at = @now WHERE id = @jobId",
+            new { jobId, error, now = Now }, cancellationToken);
+
+    /// <summary>Gives a job back without counting the attempt: the worker is shutting down, not failing.</summary>
+    public Task ReleaseAsync(long jobId, string owner, CancellationToken cancellationToken) =>
+        ExecuteAsync(
+            "UPDATE jobs SET state = 'queued', lease_owner = NULL, lease_until = NULL, attempts = MAX(attempts - 1, 0), updated_at = @now WHERE id = @jobId AND lease_owner = @owner AND state = 'running'",
+            new { jobId, owner, now = Now }, cancellationToken);
+
+    /// <summary>At start: whatever this node held before it died is free again at once, without waiting for the lease.</summary>
+    public async Task<int> ReleaseLeasesOfAsync(string owner, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return await connection.ExecuteAsync(
+            "UPDATE jobs SET state = 'queued', lease_owner = NULL, lease_until = NULL, updated_at = @now WHERE state = 'running' AND lease_owner = @owner",
+            new { owner, now = Now });
+    }
+
+    public async Task<bool> HasPendingAsync(string videoId, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return await connection.ExecuteScalarAsync<long>(
+            "SELECT COUNT(*) FROM jobs WHERE video_id = @videoId AND state IN ('queued', 'running')", new { videoId }) > 0;
+    }
+
+    private async Task ExecuteAsync(string sql, object parameters, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await connection.ExecuteAsync(new CommandDefinition(sql, parameters, cancellationToken: cancellationToken));
+    }
+}

@@ -1,0 +1,76 @@
+namespace Reel.Server.Data;
+
+/// <summary>A row of <c>videos</c>. Times are Unix milliseconds, the one representation every database stores alike.</summary>
+internal sealed class VideoRecord
+{
+    public string Id { get; set; } = "";
+    public string Title { get; set; } = "";
+    public string Status { get; set; } = VideoStatus.Queued;
+    public string Visibility { get; set; } = "unlisted";
+    public double Progress { get; set; }
+    public string? ErrorCode { get; set; }
+    public string? ErrorMessage { get; set; }
+    public double DurationSeconds { get; set; }
+    public int Width { get; set; }
+    public int Height { get; set; }
+    public long SizeBytes { get; set; }
+    public string? SourceKey { get; set; }
+    public string ProbeJson { get; set; } = "";
+    public string Renditions { get; set; } = "[]";
+    public bool Playable { get; set; }
+    public bool HasThumbnail { get; set; }
+    public bool HasStoryboard { get; set; }
+    public bool HasDownload { get; set; }
+    public long CreatedAt { get; set; }
+    public long? ReadyAt { get; set; }
+    public long UpdatedAt { get; set; }
+}
+
+internal static class VideoStatus
+{
+    public const string Queued = "queued";
+    public const string Processing = "processing";
+    public const string Ready = "ready";
+    public const string Failed = "failed";
+}
+
+/// <summary>A row of <c>jobs</c>.</summary>
+internal sealed class JobRecord
+{
+    public long Id { get; set; }
+    public string VideoId { get; set; } = "";
+    public string Kind { get; set; } = "";
+    public string State { get; set; } = "";
+    public int Attempts { get; set; }
+    public long RunAfter { get; set; }
+    public string? LeaseOwner { get; set; }
+    public long? LeaseUntil { get; set; }
+    public string? LastError { get; set; }
+}
+
+internal static class JobKind
+{
+    /// <summary>Quick work that makes a video playable and gives it a poster: remux, thumbnail, download copy.</summary>
+    public const string Prepare = "prepare";
+
+    /// <summary>The ladder encode and everything made from it.</summary>
+    public const string Encode = "encode";
+
+    /// <summary>Regenerates derived files of a ready video that went missing.</summary>
+    public const string Repair = "repair";
+
+    public static readonly string[] All = [Prepare, Encode, Repair];
+}
+
+/// <summary>The state of one rendition, kept as JSON in <c>videos.renditions</c>.</summary>
+internal sealed record RenditionState(
+    string Name,
+    int Width,
+    int Height,
+    int BitrateKbps,
+    int BandwidthBps,
+    string Codecs,
+    double FrameRate,
+    bool FastStart,
+    bool Available,
+    bool Ready);

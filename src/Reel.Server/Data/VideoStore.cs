@@ -1,0 +1,109 @@
+using System.Data.Common;
+using System.Text.Json;
+using Dapper;
+
+namespace Reel.Server.Data;
+
+/// <summary>The SQL of videos.</summary>
+internal sealed class VideoStore(Database database, TimeProvider clock)
+{
+    private const string Columns = "id, title, status, visibility, progress, error_code, error_message, duration_seconds, width, height, size_bytes, source_key, probe_json, renditions, playable, has_thumbnail, has_storyboard, has_download, created_at, ready_at, updated_at";
+
+    private long Now => clock.GetUtcNow().ToUnixTimeMilliseconds();
+
+    /// <summary>Stores a new video and its first job in one transaction: a video never exists without work to do.</summary>
+    public async Task InsertWithJobAsync(VideoRecord video, string jobKind, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await connection.ExecuteAsync(
+            $"INSERT INTO videos ({Columns}) VALUES (@Id, @Title, @Status, @Visibility, @Progress, @ErrorCode, @ErrorMessage, @DurationSeconds, @Width, @Height, @SizeBytes, @SourceKey, @ProbeJson, @Renditions, @Playable, @HasThumbnail, @HasStoryboard, @HasDownload, @CreatedAt, @ReadyAt, @UpdatedAt)",
+            video, transaction);
+        await JobQueue.EnqueueAsync(connection, transaction, video.Id, jobKind, Now);
+        await transaction.CommitAsync(cancellationToken);
+    }
+
+    public async Task<VideoRecord?> GetAsync(string id, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return await connection.QuerySingleOrDefaultAsync<VideoRecord>($"SELECT {Columns} FROM videos WHERE id = @id", new { id });
+    }
+
+    /// <summary>Newest first; the cursor is the (created_at, id) of the last item of the previous page.</summary>
+    public async Task<IReadOnlyList<VideoRecord>> ListAsync(int limit, (long CreatedAt, string Id)? after, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var rows = after is { } c
+            ? await connection.QueryAsync<VideoRecord>(
+                $"SELECT {Columns} FROM videos WHERE created_at < @createdAt OR (created_at = @createdAt AND id < @id) ORDER BY created_at DESC, id DESC LIMIT @limit",
+                new { createdAt = c.CreatedAt, id = c.Id, limit })
+            : await connection.QueryAsync<VideoRecord>($"SELECT {Columns} FROM videos ORDER BY created_at DESC, id DESC LIMIT @limit", new { limit });
+        return rows.AsList();
+    }
+
+    public async Task<IReadOnlyList<VideoRecord>> ListByStatusAsync(string status, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return (await connection.QueryAsync<VideoRecord>($"SELECT {Columns} FROM videos WHERE status = @status", new { status })).AsList();
+    }
+
+    public async Task<IReadOnlySet<string>> AllIdsAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return (await connection.QueryAsync<string>("SELECT id FROM videos")).ToHashSet(StringComparer.Ordinal);
+    }
+
+    public async Task<bool> UpdateDetailsAsync(string id, string? title, string? visibility, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return await connection.ExecuteAsync(
+            "UPDATE videos SET title = COALESCE(@title, title), visibility = COALESCE(@visibility, visibility), updated_at = @now WHERE id = @id",
+            new { id, title, visibility, now = Now }) > 0;
+    }
+
+    public async Task<bool> DeleteAsync(string id, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return await connection.ExecuteAsync("DELETE FROM videos WHERE id = @id", new { id }) > 0;
+    }
+
+    /// <summary>Moves a queued video to processing; a failed or ready one stays as it is.</summary>
+    public Task<bool> StartProcessingAsync(string id, CancellationToken cancellationToken) =>
+        ExecuteAsync("UPDATE videos SET status = 'processing', updated_at = @now WHERE id = @id AND status IN ('queued', 'processing')", new { id, now = Now }, cancellationToken);
+
+    public Task<bool> SetProgressAsync(string id, double progress, CancellationToken cancellationToken) =>
+        ExecuteAsync("UPDATE videos SET progress = @progress, updated_at = @now WHERE id = @id", new { id, progress = Math.Clamp(progress, 0, 1), now = Now }, cancellationToken);
+
+    public Task<bool> SetRenditionsAsync(string id, IReadOnlyList<RenditionState> renditions, CancellationToken cancellationToken) =>
+        ExecuteAsync(
+            "UPDATE videos SET renditions = @json, playable = @playable, updated_at = @now WHERE id = @id",
+            new { id, json = JsonSerializer.Serialize(renditions), playable = renditions.Any(r => r.Available), now = Now },
+            cancellationToken);
+
+    public Task<bool> SetFilesAsync(string id, bool? thumbnail, bool? storyboard, bool? download, CancellationToken cancellationToken) =>
+        ExecuteAsync(
+            "UPDATE videos SET has_thumbnail = COALESCE(@thumbnail, has_thumbnail), has_storyboard = COALESCE(@storyboard, has_storyboard), has_download = COALESCE(@download, has_download), updated_at = @now WHERE id = @id",
+            new { id, thumbnail, storyboard, download, now = Now },
+            cancellationToken);
+
+    public Task<bool> MarkReadyAsync(string id, string? sourceKey, CancellationToken cancellationToken) =>
+        ExecuteAsync(
+            "UPDATE videos SET status = 'ready', progress = 1, error_code = NULL, error_message = NULL, source_key = @sourceKey, ready_at = COALESCE(ready_at, @now), updated_at = @now WHERE id = @id",
+            new { id, sourceKey, now = Now },
+            cancellationToken);
+
+    public Task<bool> MarkFailedAsync(string id, string code, string message, CancellationToken cancellationToken) =>
+        ExecuteAsync(
+            "UPDATE videos SET status = 'failed', error_code = @code, error_message = @message, updated_at = @now WHERE id = @id AND status <> 'ready'",
+            new { id, code, message, now = Now },
+            cancellationToken);
+
+    public static IReadOnlyList<RenditionState> Renditions(VideoRecord video) =>
+        JsonSerializer.Deserialize<List<RenditionState>>(video.Renditions) ?? [];
+
+    private async Task<bool> ExecuteAsync(string sql, object parameters, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return await connection.ExecuteAsync(new CommandDefinition(sql, parameters, cancellationToken: cancellationToken)) > 0;
+    }
+}

@@ -1,0 +1,109 @@
+using System.Buffers;
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Microsoft.Net.Http.Headers;
+using Reel.Server.Features.Videos;
+using Reel.Server.Infrastructure;
+using Reel.Server.Storage;
+
+namespace Reel.Server.Features.Streaming;
+
+/// <summary>Serves a video's files (playlists, segments, poster, storyboard, download) from storage, with Range and HEAD.</summary>
+internal static partial class StreamEndpoints
+{
+    private const string Immutable = "public, max-age=31536000, immutable";
+
+    public static IEndpointRouteBuilder MapStreaming(this IEndpointRouteBuilder app)
+    {
+        app.MapMethods(MediaUrls.Prefix + "/{id}/{**path}", [HttpMethods.Get, HttpMethods.Head], ServeAsync)
+            .WithTags("Streaming")
+            .WithSummary("A file of a video: HLS playlists and segments, thumbnail, storyboard, download");
+        return app;
+    }
+
+    private static async Task<IResult> ServeAsync(string id, string path, HttpContext context, IMediaStorage storage, CancellationToken cancellationToken)
+    {
+        if (!Ids.IsVideoId(id) || !FilePath().IsMatch(path))
+            return Problems.NotFound("file");
+        var key = StorageKeys.VideoFile(id, path);
+        if (await storage.StatAsync(key, cancellationToken) is not { } file)
+            return Problems.NotFound("file");
+
+        var response = context.Response;
+        var request = context.Request;
+        var etag = new EntityTagHeaderValue($"\"{file.Length:x}-{file.LastModified.UtcTicks:x}\"");
+        var extension = Path.GetExtension(path);
+        response.Headers.CacheControl = extension == ".m3u8" ? "no-cache" : Immutable;
+        response.Headers.ETag = etag.ToString();
+        response.Headers.LastModified = file.LastModified.ToString("R", CultureInfo.InvariantCulture);
+        response.Headers.AcceptRanges = "bytes";
+        response.Headers.XContentTypeOptions = "nosniff";
+
+        if (request.Headers.IfNoneMatch.Count > 0
+            && EntityTagHeaderValue.TryParseList(request.Headers.IfNoneMatch, out var candidates)
+            && candidates.Any(c => c.Equals(EntityTagHeaderValue.Any) || c.Compare(etag, useStrongComparison: false)))
+        {
+            return Results.StatusCode(StatusCodes.Status304NotModified);
+        }
+
+        var range = ByteRange.Parse(request.Headers.Range, file.Length);
+        // If-Range: a client resuming an older copy of the file must get the whole new one, not a mixed splice.
+        if (range.Kind != RangeKind.Whole && request.Headers.IfRange.Count > 0 && request.Headers.IfRange.ToString() != etag.ToString())
+            range = ByteRange.Parse(null, file.Length);
+
+        if (range.Kind == RangeKind.Unsatisfiable)
+        {
+            response.Headers.ContentRange = $"bytes */{file.Length}";
+            return Problems.Create(StatusCodes.Status416RangeNotSatisfiable, "invalid_range", "Range not satisfiable",
+                $"The file has {file.Length} bytes; the Range header asks for something else.");
+        }
+
+        response.ContentType = ContentType(extension);
+        if (range.Kind == RangeKind.Partial)
+        {
+            response.StatusCode = StatusCodes.Status206PartialContent;
+            response.Headers.ContentRange = $"bytes {range.Start}-{range.End}/{file.Length}";
+        }
+        var length = file.Length == 0 ? 0 : range.Length;
+        response.ContentLength = length;
+        if (HttpMethods.IsHead(request.Method) || length == 0)
+            return Results.Empty;
+
+        await using var stream = await storage.OpenReadAsync(key, range.Start, cancellationToken);
+        await CopyAsync(stream, response.Body, length, cancellationToken);
+        return Results.Empty;
+    }
+
+    private static async Task CopyAsync(Stream source, Stream target, long count, CancellationToken cancellationToken)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(64 * 1024);
+        try
+        {
+            while (count > 0)
+            {
+                var read = await source.ReadAsync(buffer.AsMemory(0, (int)Math.Min(buffer.Length, count)), cancellationToken);
+                if (read == 0) throw new IOException("The stored file is shorter than its recorded length.");
+                await target.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
+                count -= read;
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private static string ContentType(string extension) => extension switch
+    {
+        ".m3u8" => "application/vnd.apple.mpegurl",
+        ".m4s" => "video/iso.segment",
+        ".mp4" => "video/mp4",
+        ".jpg" => "image/jpeg",
+        ".vtt" => "text/vtt; charset=utf-8",
+        _ => "application/octet-stream",
+    };
+
+    // What our outputs are named: at most one folder (a rendition) deep, one of a few extensions.
+    [GeneratedRegex("^([A-Za-z0-9_-]{1,64}/)?[A-Za-z0-9_-]{1,100}\\.(m3u8|m4s|mp4|jpg|vtt)$")]
+    private static partial Regex FilePath();
+}

@@ -1,0 +1,146 @@
+using System.Buffers;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Extensions.Options;
+using Microsoft.Net.Http.Headers;
+using Reel.Server.Infrastructure;
+
+namespace Reel.Server.Features.Videos;
+
+/// <summary>An upload refused before it became a video; nothing of it is kept.</summary>
+internal sealed class UploadRejectedException(int status, string code, string detail) : Exception(detail)
+{
+    public int Status { get; } = status;
+
+    public string Code { get; } = code;
+}
+
+internal sealed record ReceivedUpload(long Bytes, string? Title, string? FileName);
+
+/// <summary>
+/// Streams a request body — raw or multipart — to a file with a fixed-size buffer, enforcing the size limit
+/// on the bytes actually received, whatever Content-Length claimed.
+/// </summary>
+internal sealed class UploadReceiver(IOptions<UploadOptions> options)
+{
+    private const int BufferSize = 128 * 1024;
+    private const long MultipartOverhead = 1 << 20;
+    private const int MaxTitleBytes = 4096;
+
+    private long MaxBytes => options.Value.MaxBytes;
+
+    public async Task<ReceivedUpload> ReceiveAsync(HttpRequest request, string targetPath, CancellationToken cancellationToken)
+    {
+        if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var contentType) || contentType.MediaType.Value is not { } mediaType)
+            throw new UploadRejectedException(StatusCodes.Status415UnsupportedMediaType, "unsupported_content_type", "Send multipart/form-data with a 'file' part, or the video itself with Content-Type video/* or application/octet-stream.");
+
+        var multipart = mediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase);
+        var raw = mediaType.StartsWith("video/", StringComparison.OrdinalIgnoreCase) || mediaType.Equals("application/octet-stream", StringComparison.OrdinalIgnoreCase);
+        if (!multipart && !raw)
+            throw new UploadRejectedException(StatusCodes.Status415UnsupportedMediaType, "unsupported_content_type", $"Content-Type {mediaType} is not accepted. Send multipart/form-data or video/*.");
+
+        var bodyLimit = MaxBytes + (multipart ? MultipartOverhead : 0);
+        if (request.ContentLength > bodyLimit)
+            throw TooLarge();
+        if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+            limit.MaxRequestBodySize = bodyLimit;
+
+        try
+        {
+            return multipart
+                ? await ReceiveMultipartAsync(request, HeaderUtilities.RemoveQuotes(contentType.Boundary).Value, targetPath, cancellationToken)
+                : new ReceivedUpload(await CopyLimitedAsync(request.Body, targetPath, cancellationToken), null, null);
+        }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            throw TooLarge();
+        }
+        catch (BadHttpRequestException e)
+        {
+            throw new UploadRejectedException(StatusCodes.Status400BadRequest, "upload_incomplete", $"The upload did not arrive whole: {e.Message}");
+        }
+    }
+
+    private async Task<ReceivedUpload> ReceiveMultipartAsync(HttpRequest request, string? boundary, string targetPath, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrEmpty(boundary))
+            throw new UploadRejectedException(StatusCodes.Status400BadRequest, "invalid_multipart", "The multipart Content-Type has no boundary.");
+
+        var reader = new MultipartReader(boundary, request.Body) { HeadersLengthLimit = 16 * 1024 };
+        long? bytes = null;
+        string? title = null, fileName = null;
+        try
+        {
+            while (await reader.ReadNextSectionAsync(cancellationToken) is { } section)
+            {
+                if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition))
+                    continue;
+                var name = HeaderUtilities.RemoveQuotes(disposition.Name).Value;
+                if (name == "file")
+                {
+                    if (bytes is not null)
+                        throw new UploadRejectedException(StatusCodes.Status400BadRequest, "invalid_multipart", "Send one file per request.");
+                    fileName = HeaderUtilities.RemoveQuotes(disposition.FileNameStar.HasValue ? disposition.FileNameStar : disposition.FileName).Value;
+                    bytes = await CopyLimitedAsync(section.Body, targetPath, cancellationToken);
+                }
+                else if (name == "title")
+                {
+                    title = await ReadSmallTextAsync(section.Body, cancellationToken);
+                }
+                else
+                {
+                    await section.Body.DrainAsync(cancellationToken);
+                }
+            }
+        }
+        catch (InvalidDataException e)
+        {
+            throw new UploadRejectedException(StatusCodes.Status400BadRequest, "invalid_multipart", $"The multipart body is malformed: {e.Message}");
+        }
+
+        return bytes is { } b
+            ? new ReceivedUpload(b, title, fileName)
+            : throw new UploadRejectedException(StatusCodes.Status400BadRequest, "missing_file", "The multipart body has no part named 'file'.");
+    }
+
+    private async Task<long> CopyLimitedAsync(Stream source, string targetPath, CancellationToken cancellationToken)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
+        try
+        {
+            await using var target = new FileStream(targetPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, 0, FileOptions.Asynchronous);
+            long total = 0;
+            int read;
+            while ((read = await source.ReadAsync(buffer.AsMemory(0, BufferSize), cancellationToken)) > 0)
+            {
+                total += read;
+                if (total > MaxBytes) throw TooLarge();
+                await target.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
+            }
+            // The 201 promises the bytes are kept: they must be on disk, not in the page cache, before we answer.
+            target.Flush(flushToDisk: true);
+            return total;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private static async Task<string> ReadSmallTextAsync(Stream body, CancellationToken cancellationToken)
+    {
+        using var memory = new MemoryStream();
+        var buffer = new byte[1024];
+        int read;
+        while ((read = await body.ReadAsync(buffer, cancellationToken)) > 0)
+        {
+            if (memory.Length + read > MaxTitleBytes)
+                throw new UploadRejectedException(StatusCodes.Status400BadRequest, "invalid_title", "The title is too long.");
+            memory.Write(buffer, 0, read);
+        }
+        return System.Text.Encoding.UTF8.GetString(memory.ToArray());
+    }
+
+    private UploadRejectedException TooLarge() =>
+        new(StatusCodes.Status413PayloadTooLarge, "file_too_large", $"The upload is larger than the limit of {MaxBytes} bytes.");
+}

@@ -1,0 +1,84 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Reel.Server.Infrastructure;
+
+internal sealed class UploadOptions
+{
+    public const string Section = "Upload";
+
+    /// <summary>Largest accepted upload in bytes (1 GiB).</summary>
+    [Range(1, long.MaxValue)]
+    public long MaxBytes { get; set; } = 1L << 30;
+}
+
+internal sealed class StorageOptions
+{
+    public const string Section = "Storage";
+
+    [RegularExpression("^(local)$", ErrorMessage = "Storage:Provider must be 'local'.")]
+    public string Provider { get; set; } = "local";
+
+    /// <summary>Keep the uploaded file after processing succeeds.</summary>
+    public bool KeepOriginals { get; set; }
+}
+
+internal sealed class DatabaseOptions
+{
+    public const string Section = "Database";
+
+    [RegularExpression("^(sqlite)$", ErrorMessage = "Database:Provider must be 'sqlite'.")]
+    public string Provider { get; set; } = "sqlite";
+
+    /// <summary>Defaults to reel.db in the data directory.</summary>
+    public string? ConnectionString { get; set; }
+}
+
+internal sealed class ProcessingOptions
+{
+    public const string Section = "Processing";
+
+    /// <summary>Ladder encodes at once. ffmpeg uses every core, so one per four cores.</summary>
+    [Range(1, 64)]
+    public int Concurrency { get; set; } = Math.Max(1, Environment.ProcessorCount / 4);
+
+    /// <summary>Quick jobs (remux to a first playable rendition, poster) at once; they run beside the encodes.</summary>
+    [Range(1, 64)]
+    public int PrepareConcurrency { get; set; } = 2;
+
+    [Required]
+    public string FfmpegPath { get; set; } = "ffmpeg";
+
+    [Required]
+    public string FfprobePath { get; set; } = "ffprobe";
+
+    /// <summary>A job's lease; a worker renews it while it works, and anyone may take the job once it lapses.</summary>
+    [Range(5, 3600)]
+    public int LeaseSeconds { get; set; } = 60;
+
+    [Range(1, 20)]
+    public int MaxAttempts { get; set; } = 3;
+
+    /// <summary>An ffmpeg run may take this many seconds per second of video, plus two minutes.</summary>
+    [Range(1, 1000)]
+    public double TimeoutFactor { get; set; } = 20;
+
+    [Range(16, 100_000)]
+    public int MaxWidth { get; set; } = 7680;
+
+    [Range(16, 100_000)]
+    public int MaxHeight { get; set; } = 7680;
+
+    [Range(256, long.MaxValue)]
+    public long MaxPixels { get; set; } = 7680L * 4320;
+
+    [Range(1, 1_000_000)]
+    public double MaxDurationSeconds { get; set; } = 6 * 3600;
+
+    [Range(1, 1000)]
+    public int MaxStreams { get; set; } = 16;
+
+    public Reel.Media.MediaLimits Limits => new(MaxWidth, MaxHeight, MaxPixels, MaxDurationSeconds, MaxStreams);
+
+    public TimeSpan TimeoutFor(double durationSeconds) =>
+        TimeSpan.FromSeconds(120 + (Math.Max(durationSeconds, 1) * TimeoutFactor));
+}

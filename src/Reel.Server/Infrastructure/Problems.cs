@@ -1,0 +1,32 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Reel.Server.Infrastructure;
+
+/// <summary>problem+json answers with a machine-readable <c>code</c>.</summary>
+internal static class Problems
+{
+    public static ProblemHttpResult Create(int status, string code, string title, string? detail = null) =>
+        TypedResults.Problem(
+            statusCode: status,
+            title: title,
+            detail: detail,
+            extensions: new Dictionary<string, object?> { ["code"] = code });
+
+    public static ProblemHttpResult NotFound(string what = "video") =>
+        Create(StatusCodes.Status404NotFound, "not_found", "Not found", $"No such {what}.");
+
+    public static ProblemHttpResult BadRequest(string code, string detail) =>
+        Create(StatusCodes.Status400BadRequest, code, "Bad request", detail);
+
+    /// <summary>Default codes for answers the framework produces itself (unknown routes, wrong methods, crashes).</summary>
+    public static string CodeFor(int status) => status switch
+    {
+        400 => "bad_request",
+        404 => "not_found",
+        405 => "method_not_allowed",
+        413 => "file_too_large",
+        415 => "unsupported_media",
+        _ when status >= 500 => "internal_error",
+        _ => "error",
+    };
+}

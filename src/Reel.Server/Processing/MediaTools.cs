@@ -1,0 +1,105 @@
+using System.Text.Json;
+using Microsoft.Extensions.Options;
+using Reel.Media;
+using Reel.Server.Infrastructure;
+
+namespace Reel.Server.Processing;
+
+/// <summary>The outcome of checking an uploaded file: a probe to process, or the problem to answer with.</summary>
+internal sealed record ProbeOutcome(MediaProbe? Probe, string? ProbeJson, SourceProblem? Problem);
+
+/// <summary>ffprobe and ffmpeg as this server runs them: configured binaries, limits and timeouts.</summary>
+internal sealed class MediaTools(IOptions<ProcessingOptions> options, ILogger<MediaTools> logger)
+{
+    private static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(60);
+
+    private ProcessingOptions Options => options.Value;
+
+    public long MaxPixels => Options.MaxPixels;
+
+    /// <summary>Decides by content whether an uploaded file is a video we accept.</summary>
+    public async Task<ProbeOutcome> ProbeAsync(string path, CancellationToken cancellationToken)
+    {
+        var run = await RunAsync(Options.FfprobePath, FfmpegArgs.Probe(path), new MediaRunOptions { Timeout = ProbeTimeout, CaptureOutput = true }, cancellationToken);
+        if (run.ExitCode != 0)
+            return new(null, null, await IdentifyAsync(path, cancellationToken));
+
+        MediaProbe probe;
+        try
+        {
+            probe = FfprobeParser.Parse(run.Output);
+        }
+        catch (Exception e) when (e is JsonException or FormatException)
+        {
+            logger.LogWarning(e, "ffprobe printed output that is not ffprobe JSON");
+            return new(null, null, new("unsupported_media", "The file could not be read as a video."));
+        }
+
+        if (SourceCheck.Check(probe, Options.Limits) is { } problem)
+            return new(probe, run.Output, problem);
+        if (probe.FormatName.StartsWith("mov", StringComparison.Ordinal) && await IsTruncatedAsync(path, probe, cancellationToken))
+            return new(probe, run.Output, new("unsupported_media", "The file is truncated: its index refers to data that is not there. Upload the complete file."));
+        return new(probe, run.Output, null);
+    }
+
+    /// <summary>Runs ffmpeg to completion, throwing <see cref="MediaProcessException"/> when it fails.</summary>
+    public async Task RunFfmpegAsync(IReadOnlyList<string> arguments, string what, double durationSeconds, Action<TimeSpan>? onProgress, string? logPath, CancellationToken cancellationToken)
+    {
+        var run = await RunAsync(Options.FfmpegPath, arguments, new MediaRunOptions
+        {
+            Timeout = Options.TimeoutFor(durationSeconds),
+            OnProgress = onProgress,
+            LogPath = logPath,
+        }, cancellationToken);
+        run.EnsureSuccess(what);
+    }
+
+    /// <summary>True when ffmpeg and ffprobe start and answer.</summary>
+    public async Task<bool> AreUsableAsync(CancellationToken cancellationToken)
+    {
+        foreach (var exe in new[] { Options.FfmpegPath, Options.FfprobePath })
+        {
+            try
+            {
+                var run = await RunAsync(exe, ["-hide_banner", "-version"], new MediaRunOptions { Timeout = TimeSpan.FromSeconds(10), CaptureOutput = true }, cancellationToken);
+                if (run.ExitCode != 0) return false;
+            }
+            catch (MediaProcessException e)
+            {
+                logger.LogWarning("{Program} is not usable: {Reason}", exe, e.Message);
+                return false;
+            }
+        }
+        return true;
+    }
+
+    // A moov-first MP4 cut short still probes fine; reading every packet (no decoding) finds the hole.
+    private async Task<bool> IsTruncatedAsync(string path, MediaProbe probe, CancellationToken cancellationToken)
+    {
+        List<string> args = ["-hide_banner", "-nostats", "-loglevel", "error", "-protocol_whitelist", "file", "-format_whitelist", SourceCheck.AcceptedDemuxers, "-i", "file:" + path, "-map", "0", "-c", "copy", "-f", "null", "-"];
+        var run = await RunAsync(Options.FfmpegPath, args, new MediaRunOptions { Timeout = Options.TimeoutFor(probe.DurationSeconds / 20) }, cancellationToken);
+        return run.ExitCode != 0 || run.ErrorTail.Contains("partial file", StringComparison.Ordinal);
+    }
+
+    private async Task<SourceProblem> IdentifyAsync(string path, CancellationToken cancellationToken)
+    {
+        var run = await RunAsync(Options.FfprobePath, FfmpegArgs.Identify(path), new MediaRunOptions { Timeout = ProbeTimeout, CaptureOutput = true }, cancellationToken);
+        if (run.ExitCode == 0)
+        {
+            try
+            {
+                var kind = FfprobeParser.Parse(run.Output).FormatName.EndsWith("_pipe", StringComparison.Ordinal) || run.Output.Contains("\"gif\"", StringComparison.Ordinal)
+                    ? "a still image" : "audio only";
+                return new("no_video_stream", $"The file is {kind}, not a video.");
+            }
+            catch (Exception e) when (e is JsonException or FormatException)
+            {
+                logger.LogDebug(e, "Identification output was not ffprobe JSON");
+            }
+        }
+        return new("unsupported_media", "The file is not an MP4, MOV, MKV, WebM or AVI video.");
+    }
+
+    private static Task<MediaRunResult> RunAsync(string exe, IReadOnlyList<string> args, MediaRunOptions runOptions, CancellationToken cancellationToken) =>
+        MediaProcess.RunAsync(exe, args, runOptions, cancellationToken);
+}

@@ -1,0 +1,83 @@
+using Reel.Server.Data;
+using Reel.Server.Infrastructure;
+using Reel.Server.Storage;
+
+namespace Reel.Server.Processing;
+
+/// <summary>
+/// What a start does after a crash: half-received uploads and scratch folders go, this node's own jobs are free again
+/// at once, every unfinished video has a job, files of deleted videos go, and lost derived files of ready videos are remade.
+/// </summary>
+internal sealed class StartupRecovery(
+    JobQueue queue,
+    VideoStore videos,
+    IMediaStorage storage,
+    WorkSignal signal,
+    NodeSettings node,
+    ILogger<StartupRecovery> logger)
+{
+    /// <summary>Runs before the server accepts requests: nothing in these folders can belong to a live request yet.</summary>
+    public void RemoveScratchFiles()
+    {
+        foreach (var dir in new[] { node.TempDir, node.WorkDir })
+        {
+            if (!Directory.Exists(dir)) continue;
+            var count = 0;
+            foreach (var entry in new DirectoryInfo(dir).EnumerateFileSystemInfos())
+            {
+                if (entry is DirectoryInfo d) d.Delete(recursive: true);
+                else entry.Delete();
+                count++;
+            }
+            if (count > 0) logger.LogInformation("Removed {Count} leftovers of interrupted work from {Dir}", count, dir);
+        }
+    }
+
+    public async Task RecoverJobsAsync(CancellationToken cancellationToken)
+    {
+        var released = await queue.ReleaseLeasesOfAsync(node.NodeId, cancellationToken);
+        if (released > 0) logger.LogInformation("Took back {Count} jobs this node was running when it stopped", released);
+
+        foreach (var status in new[] { VideoStatus.Queued, VideoStatus.Processing })
+        {
+            foreach (var video in await videos.ListByStatusAsync(status, cancellationToken))
+            {
+                if (await queue.HasPendingAsync(video.Id, cancellationToken)) continue;
+                var kind = video.Playable ? JobKind.Encode : JobKind.Prepare;
+                logger.LogWarning("Video {VideoId} was {Status} with no job; queueing {Kind}", video.Id, status, kind);
+                await queue.EnqueueAsync(video.Id, kind, cancellationToken);
+            }
+        }
+
+        var known = await videos.AllIdsAsync(cancellationToken);
+        foreach (var orphan in (await storage.ListVideoIdsAsync(cancellationToken)).Except(known))
+        {
+            logger.LogInformation("Removing files of deleted video {VideoId}", orphan);
+            await storage.DeletePrefixAsync(StorageKeys.Video(orphan), cancellationToken);
+            await storage.DeletePrefixAsync(StorageKeys.Original(orphan), cancellationToken);
+        }
+
+        foreach (var video in await videos.ListByStatusAsync(VideoStatus.Ready, cancellationToken))
+        {
+            if (video.SourceKey is null)
+                await storage.DeletePrefixAsync(StorageKeys.Original(video.Id), cancellationToken);
+            if (await MissingDerivedFileAsync(video, cancellationToken) is { } missing && !await queue.HasPendingAsync(video.Id, cancellationToken))
+            {
+                logger.LogWarning("Video {VideoId} is missing {File}; queueing a repair", video.Id, missing);
+                await queue.EnqueueAsync(video.Id, JobKind.Repair, cancellationToken);
+            }
+        }
+
+        foreach (var kind in JobKind.All) signal.Wake(kind);
+    }
+
+    private async Task<string?> MissingDerivedFileAsync(VideoRecord video, CancellationToken cancellationToken)
+    {
+        foreach (var name in new[] { "master.m3u8", "thumbnail.jpg", "storyboard.vtt", "download.mp4" })
+        {
+            if (await storage.StatAsync(StorageKeys.VideoFile(video.Id, name), cancellationToken) is null)
+                return name;
+        }
+        return null;
+    }
+}

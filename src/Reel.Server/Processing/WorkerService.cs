@@ -1,0 +1,185 @@
+using Microsoft.Extensions.Options;
+using Reel.Media;
+using Reel.Server.Data;
+using Reel.Server.Infrastructure;
+using Reel.Server.Storage;
+
+namespace Reel.Server.Processing;
+
+/// <summary>
+/// The worker role: loops that claim jobs from the database queue and run them, renewing each lease while the
+/// job runs. Quick "prepare" jobs have their own loops so a long encode never holds back a new video's first frames.
+/// </summary>
+internal sealed class WorkerService(
+    JobQueue queue,
+    VideoStore videos,
+    IMediaStorage storage,
+    VideoProcessor processor,
+    StartupRecovery recovery,
+    WorkSignal signal,
+    RunningJobs running,
+    NodeSettings node,
+    IOptions<ProcessingOptions> options,
+    ILogger<WorkerService> logger) : BackgroundService
+{
+    private static readonly TimeSpan IdlePoll = TimeSpan.FromSeconds(2);
+
+    private ProcessingOptions Options => options.Value;
+
+    private TimeSpan Lease => TimeSpan.FromSeconds(Options.LeaseSeconds);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await recovery.RecoverJobsAsync(stoppingToken);
+        var loops = new List<Task>();
+        loops.AddRange(Enumerable.Range(0, Options.PrepareConcurrency).Select(_ => LoopAsync(JobKind.Prepare, stoppingToken)));
+        loops.AddRange(Enumerable.Range(0, Options.Concurrency).Select(_ => LoopAsync(JobKind.Encode, stoppingToken)));
+        loops.Add(LoopAsync(JobKind.Repair, stoppingToken));
+        await Task.WhenAll(loops);
+    }
+
+    private async Task LoopAsync(string kind, CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                if (await queue.ClaimAsync(kind, node.NodeId, Lease, stoppingToken) is { } job)
+                    await RunAsync(job, stoppingToken);
+                else
+                    await signal.WaitAsync(kind, IdlePoll, stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                // The queue itself failed (database unavailable): keep the loop alive and try again shortly.
+                logger.LogError(e, "The {Kind} worker loop failed; retrying", kind);
+                await Task.Delay(IdlePoll, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
+            }
+        }
+    }
+
+    private async Task RunAsync(JobRecord job, CancellationToken stoppingToken)
+    {
+        using var scope = logger.BeginScope(new Dictionary<string, object> { ["VideoId"] = job.VideoId, ["JobId"] = job.Id, ["JobKind"] = job.Kind });
+        if (job.Attempts > Options.MaxAttempts)
+        {
+            await GiveUpAsync(job, job.LastError ?? "The job was interrupted too many times.", stoppingToken);
+            return;
+        }
+
+        var workDir = Directory.CreateDirectory(Path.Combine(node.WorkDir, $"{job.Id}-{job.Attempts}")).FullName;
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        running.Add(job.Id, job.VideoId, stop);
+        var heartbeat = HeartbeatAsync(job, stop);
+        var started = TimeProvider.System.GetTimestamp();
+        try
+        {
+            logger.LogInformation("Job started (attempt {Attempt})", job.Attempts);
+            var next = await processor.RunAsync(job, workDir, stop.Token);
+            await queue.CompleteAsync(job, next, CancellationToken.None);
+            if (next is not null) signal.Wake(next);
+            logger.LogInformation("Job done in {Seconds:0.00} s", TimeProvider.System.GetElapsedTime(started).TotalSeconds);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            logger.LogInformation("Shutting down: job handed back to the queue");
+            await queue.ReleaseAsync(job.Id, node.NodeId, CancellationToken.None);
+        }
+        catch (Exception e) when (e is VideoGoneException || (e is OperationCanceledException && stop.IsCancellationRequested))
+        {
+            logger.LogInformation("The video was deleted while its job ran; removing what the job wrote");
+            await RemoveLeftoversAsync(job.VideoId);
+        }
+        catch (Exception e)
+        {
+            await FailAttemptAsync(job, e, workDir);
+        }
+        finally
+        {
+            running.Remove(job.Id);
+            await stop.CancelAsync();
+            await heartbeat;
+            TryDeleteDirectory(workDir);
+        }
+    }
+
+    private async Task HeartbeatAsync(JobRecord job, CancellationTokenSource stop)
+    {
+        try
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                await Task.Delay(Lease / 3, stop.Token);
+                if (!await queue.RenewAsync(job.Id, node.NodeId, Lease, stop.Token))
+                {
+                    logger.LogWarning("Lost the lease (the video was deleted or another worker took the job); stopping");
+                    await stop.CancelAsync();
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The job ended; so does its heartbeat.
+        }
+        catch (Exception e)
+        {
+            // Could not reach the database: the job carries on, and if the lease lapses another worker redoes it safely.
+            logger.LogWarning(e, "Could not renew the lease");
+        }
+    }
+
+    private async Task FailAttemptAsync(JobRecord job, Exception error, string workDir)
+    {
+        var reason = Describe(error);
+        var logTail = File.Exists(Path.Combine(workDir, "ffmpeg.log")) ? (error as MediaProcessException)?.ErrorTail : null;
+        logger.LogError(error, "Job attempt {Attempt} failed: {Reason} {Log}", job.Attempts, reason, logTail);
+        if (job.Attempts >= Options.MaxAttempts)
+        {
+            await GiveUpAsync(job, reason, CancellationToken.None);
+            return;
+        }
+        var delay = TimeSpan.FromSeconds(5 * Math.Pow(4, job.Attempts - 1));
+        await queue.RetryAsync(job.Id, reason, delay, CancellationToken.None);
+    }
+
+    private async Task GiveUpAsync(JobRecord job, string reason, CancellationToken cancellationToken)
+    {
+        await queue.FailAsync(job.Id, reason, cancellationToken);
+        if (job.Kind == JobKind.Repair) return;
+        var message = $"The video could not be processed: {reason} Try uploading it again; if it keeps failing, convert it to MP4 (H.264/AAC) first.";
+        await videos.MarkFailedAsync(job.VideoId, "processing_failed", message, cancellationToken);
+        logger.LogWarning("Gave up after {Attempts} attempts", job.Attempts);
+    }
+
+    private async Task RemoveLeftoversAsync(string videoId)
+    {
+        if (await videos.GetAsync(videoId, CancellationToken.None) is not null) return;
+        await storage.DeletePrefixAsync(StorageKeys.Video(videoId), CancellationToken.None);
+        await storage.DeletePrefixAsync(StorageKeys.Original(videoId), CancellationToken.None);
+    }
+
+    /// <summary>A reason a person can read: no paths, no stack traces.</summary>
+    private static string Describe(Exception error) => error switch
+    {
+        MediaProcessException { ExitCode: -1 } => "processing took too long and was stopped.",
+        MediaProcessException => "ffmpeg could not decode the file; it may be damaged or use a codec Reel cannot read.",
+        IOException => "the server could not write its files (is the disk full?).",
+        _ => "an internal error occurred.",
+    };
+
+    private void TryDeleteDirectory(string path)
+    {
+        try
+        {
+            if (Directory.Exists(path)) Directory.Delete(path, recursive: true);
+        }
+        catch (IOException e)
+        {
+            logger.LogWarning(e, "Could not remove the work folder {Path}; it is removed at the next start", path);
+        }
+    }
+}

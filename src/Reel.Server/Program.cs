@@ -1,0 +1,65 @@
+using Dapper;
+using Microsoft.AspNetCore.Diagnostics;
+using Reel.Server.Data;
+using Reel.Server.Features.Operations;
+using Reel.Server.Features.Streaming;
+using Reel.Server.Features.Videos;
+using Reel.Server.Infrastructure;
+using Reel.Server.Processing;
+using Reel.Server.Storage;
+
+var builder = WebApplication.CreateBuilder(args);
+var node = NodeSettings.From(builder.Configuration);
+node.CreateDirectories();
+DefaultTypeMap.MatchNamesWithUnderscores = true;
+
+builder.Services.AddSingleton(node);
+builder.Services.AddSingleton(TimeProvider.System);
+AddValidatedOptions<UploadOptions>(UploadOptions.Section);
+AddValidatedOptions<StorageOptions>(StorageOptions.Section);
+AddValidatedOptions<DatabaseOptions>(DatabaseOptions.Section);
+AddValidatedOptions<ProcessingOptions>(ProcessingOptions.Section);
+
+builder.Services.AddSingleton<Database>();
+builder.Services.AddSingleton<VideoStore>();
+builder.Services.AddSingleton<JobQueue>();
+builder.Services.AddSingleton<IMediaStorage, LocalStorage>();
+builder.Services.AddSingleton<MediaTools>();
+builder.Services.AddSingleton<UploadReceiver>();
+builder.Services.AddSingleton<WorkSignal>();
+builder.Services.AddSingleton<RunningJobs>();
+builder.Services.AddSingleton<VideoProcessor>();
+builder.Services.AddSingleton<StartupRecovery>();
+if (node.Has("worker")) builder.Services.AddHostedService<WorkerService>();
+
+builder.Services.AddOpenApi();
+builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = c =>
+{
+    var status = c.ProblemDetails.Status ?? c.HttpContext.Response.StatusCode;
+    c.ProblemDetails.Extensions.TryAdd("code", Problems.CodeFor(status));
+    c.ProblemDetails.Extensions.Remove("traceId");
+});
+builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(20));
+builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = 1024 * 1024);
+
+var app = builder.Build();
+
+await app.Services.GetRequiredService<Database>().MigrateAsync(CancellationToken.None);
+if (node.Has("worker")) app.Services.GetRequiredService<StartupRecovery>().RemoveScratchFiles();
+
+app.UseExceptionHandler(new ExceptionHandlerOptions { StatusCodeSelector = e => e is BadHttpRequestException b ? b.StatusCode : 500 });
+app.UseStatusCodePages();
+
+app.MapOpenApi("/openapi/{documentName}.json");
+app.MapHealth();
+if (node.Has("api")) app.MapVideos();
+if (node.Has("stream")) app.MapStreaming();
+
+app.Logger.LogInformation("Reel node {NodeId} with roles {Roles}, data in {DataDir}", node.NodeId, string.Join(',', node.Roles), node.DataDir);
+await app.RunAsync();
+
+void AddValidatedOptions<T>(string section) where T : class =>
+    builder.Services.AddOptions<T>().BindConfiguration(section).ValidateDataAnnotations().ValidateOnStart();
+
+/// <summary>The entry point, visible to the integration tests' host.</summary>
+public partial class Program;

@@ -1,0 +1,94 @@
+using System.Text;
+using System.Text.RegularExpressions;
+using Reel.Server.Infrastructure;
+
+namespace Reel.Server.Storage;
+
+/// <summary>Files on local disk under the data directory. Writes go to a temp name in the target folder and are renamed into place.</summary>
+internal sealed partial class LocalStorage(NodeSettings node) : IMediaStorage
+{
+    private static readonly UTF8Encoding Utf8NoBom = new(encoderShouldEmitUTF8Identifier: false);
+
+    private readonly string _root = Path.GetFullPath(node.MediaDir) + Path.DirectorySeparatorChar;
+
+    public async Task PutFileAsync(string key, string localPath, CancellationToken cancellationToken)
+    {
+        var target = Resolve(key);
+        Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+        var staging = TempNameBeside(target);
+        // The first move may cross file systems (a copy); the second is a rename within one folder, so it is atomic.
+        await Task.Run(() => File.Move(localPath, staging), cancellationToken);
+        File.Move(staging, target, overwrite: true);
+    }
+
+    public async Task PutTextAsync(string key, string content, CancellationToken cancellationToken)
+    {
+        var target = Resolve(key);
+        Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+        var staging = TempNameBeside(target);
+        await File.WriteAllTextAsync(staging, content, Utf8NoBom, cancellationToken);
+        File.Move(staging, target, overwrite: true);
+    }
+
+    public Task<StoredFile?> StatAsync(string key, CancellationToken cancellationToken)
+    {
+        var info = new FileInfo(Resolve(key));
+        return Task.FromResult(info.Exists ? new StoredFile(info.Length, info.LastWriteTimeUtc) : null);
+    }
+
+    public Task<Stream> OpenReadAsync(string key, long offset, CancellationToken cancellationToken)
+    {
+        var stream = new FileStream(Resolve(key), FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 64 * 1024, FileOptions.Asynchronous | FileOptions.SequentialScan);
+        stream.Seek(offset, SeekOrigin.Begin);
+        return Task.FromResult<Stream>(stream);
+    }
+
+    public Task<string> GetLocalPathAsync(string key, string scratchDir, CancellationToken cancellationToken) =>
+        Task.FromResult(Resolve(key));
+
+    public Task DeletePrefixAsync(string prefix, CancellationToken cancellationToken)
+    {
+        if (!PrefixPattern().IsMatch(prefix)) throw new ArgumentException($"Not a deletable prefix: {prefix}", nameof(prefix));
+        var dir = Path.GetFullPath(Path.Combine(_root, prefix));
+        if (!dir.StartsWith(_root, StringComparison.Ordinal)) throw new ArgumentException("Prefix escapes the storage root.", nameof(prefix));
+        if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
+        return Task.CompletedTask;
+    }
+
+    public Task<IReadOnlySet<string>> ListVideoIdsAsync(CancellationToken cancellationToken)
+    {
+        var ids = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var area in new[] { "videos", "originals" })
+        {
+            var dir = Path.Combine(_root, area);
+            if (!Directory.Exists(dir)) continue;
+            ids.UnionWith(Directory.EnumerateDirectories(dir).Select(Path.GetFileName).OfType<string>().Where(Ids.IsVideoId));
+        }
+        return Task.FromResult<IReadOnlySet<string>>(ids);
+    }
+
+    public async Task CheckWritableAsync(CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(_root);
+        var probe = Path.Combine(_root, $".ready-{Guid.NewGuid():N}");
+        await File.WriteAllTextAsync(probe, "ok", cancellationToken);
+        File.Delete(probe);
+    }
+
+    /// <summary>The one gate from keys to paths: a key must have our shape and resolve inside the root.</summary>
+    private string Resolve(string key)
+    {
+        if (!KeyPattern().IsMatch(key)) throw new ArgumentException($"Not a storage key: {key}", nameof(key));
+        var path = Path.GetFullPath(Path.Combine(_root, key));
+        return path.StartsWith(_root, StringComparison.Ordinal) ? path : throw new ArgumentException("Key escapes the storage root.", nameof(key));
+    }
+
+    private static string TempNameBeside(string target) =>
+        Path.Combine(Path.GetDirectoryName(target)!, $".{Path.GetFileName(target)}.{Guid.NewGuid():N}.tmp");
+
+    [GeneratedRegex("^(videos|originals)/[A-Za-z0-9_-]{22}(/[A-Za-z0-9_-]{1,64}){0,2}/[A-Za-z0-9_-]{1,100}\\.[a-z0-9]{1,5}$")]
+    private static partial Regex KeyPattern();
+
+    [GeneratedRegex("^(videos|originals)/[A-Za-z0-9_-]{22}/([A-Za-z0-9_-]{1,64}/)?$")]
+    private static partial Regex PrefixPattern();
+}
