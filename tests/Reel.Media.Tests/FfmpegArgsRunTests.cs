@@ -1,0 +1,70 @@
+using Reel.Media.Tests.Support;
+
+namespace Reel.Media.Tests;
+
+/// <summary>The golden files pin the argument lists; these check that real ffmpeg accepts them and does what they mean.</summary>
+public sealed class FfmpegArgsRunTests
+{
+    private const long MaxPixels = 7680L * 4320;
+    private static readonly MediaRunOptions Quick = new() { Timeout = TimeSpan.FromSeconds(60) };
+
+    [Fact]
+    public async Task The_ladder_encode_writes_every_rung_with_segments_aligned_across_rungs()
+    {
+        using var dir = new TempDirectory();
+        var source = dir.File("source.mp4");
+        await Ffmpeg.MakeClipAsync(source, seconds: 3);
+        var probe = await ProbeAsync(source);
+        var plan = new LadderPlan(
+            probe.Video!.Index,
+            probe.Audio!.Index,
+            new FrameRate(30, 1),
+            [new Rendition("90p", 160, 90, 200, 30, HasAudio: true), new Rendition("180p", 320, 180, 400, 30, HasAudio: true)]);
+        var outDir = dir.File("hls");
+
+        var run = await MediaProcess.RunAsync(Ffmpeg.FfmpegPath, FfmpegArgs.LadderHls(source, plan, outDir, "gen1", MaxPixels), Quick, CancellationToken.None);
+
+        Assert.True(run.ExitCode == 0, run.ErrorTail);
+        var playlists = plan.Renditions.Select(r => HlsPlaylists.ParseMedia(File.ReadAllText(Path.Combine(outDir, r.Name, "index.m3u8")))).ToList();
+        Assert.All(playlists, p => Assert.True(p.Ended));
+        Assert.Equal(["gen1-init-90p.mp4", "gen1-init-180p.mp4"], playlists.Select(p => p.InitUri));
+        // Keyframes at 0, 0.5, 1 and 2 s: two half-second lead-in segments, then the steady grid.
+        Assert.Equal([0.5, 0.5, 1.0, 1.0], playlists[0].Segments.Select(s => Math.Round(s.DurationSeconds, 2)));
+        Assert.Equal(playlists[0].Segments.Select(s => s.DurationSeconds), playlists[1].Segments.Select(s => s.DurationSeconds));
+        Assert.All(playlists[1].Segments, s => Assert.True(File.Exists(Path.Combine(outDir, "180p", s.Uri))));
+
+        var top = await ProbeAsync(Path.Combine(outDir, "180p", "gen1-init-180p.mp4"));
+        Assert.Equal((320, 180, "h264"), (top.Video?.Width, top.Video?.Height, top.Video?.Codec));
+        Assert.Equal(("aac", 2), (top.Audio?.Codec, top.Audio?.Channels));
+    }
+
+    [Fact]
+    public async Task The_progressive_download_copies_the_video_and_carries_no_tags()
+    {
+        using var dir = new TempDirectory();
+        var source = dir.File("source.mp4");
+        await Ffmpeg.RunAsync(
+            "-f", "lavfi", "-i", "testsrc2=size=320x180:rate=30", "-f", "lavfi", "-i", "sine=sample_rate=48000", "-t", "1",
+            "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac", "-ac", "6",
+            "-metadata", "title=secret title", "-metadata", "location=+48.8577+002.2950/", source);
+        var probe = await ProbeAsync(source);
+        var output = dir.File("download.mp4");
+
+        var run = await MediaProcess.RunAsync(Ffmpeg.FfmpegPath, FfmpegArgs.ProgressiveMp4(source, probe, output, MaxPixels), Quick, CancellationToken.None);
+
+        Assert.True(run.ExitCode == 0, run.ErrorTail);
+        var download = await MediaProcess.RunAsync(Ffmpeg.FfprobePath, FfmpegArgs.Probe(output), Quick with { CaptureOutput = true }, CancellationToken.None);
+        Assert.DoesNotContain("secret title", download.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("+48.8577", download.Output, StringComparison.Ordinal);
+        var result = FfprobeParser.Parse(download.Output);
+        Assert.Equal("h264", result.Video?.Codec);
+        Assert.Equal(2, result.Audio?.Channels);
+    }
+
+    private static async Task<MediaProbe> ProbeAsync(string path)
+    {
+        var run = await MediaProcess.RunAsync(Ffmpeg.FfprobePath, FfmpegArgs.Probe(path), Quick with { CaptureOutput = true }, CancellationToken.None);
+        Assert.True(run.ExitCode == 0, run.ErrorTail);
+        return FfprobeParser.Parse(run.Output);
+    }
+}

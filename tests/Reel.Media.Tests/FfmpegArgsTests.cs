@@ -1,0 +1,269 @@
+using Reel.Media.Tests.Support;
+
+namespace Reel.Media.Tests;
+
+public sealed class FfmpegArgsTests
+{
+    private const string Input = "/srv/reel/work/Xq3vD8kPz1mN7bT2yR5uAw/source";
+    private const string OutDir = "/srv/reel/work/Xq3vD8kPz1mN7bT2yR5uAw/hls";
+    private const string Prefix = "k7Gm2xQp";
+    private const long MaxPixels = 7680L * 4320;
+
+    private static readonly MediaProbe Source1080 = new(
+        "mov,mp4,m4a,3gp,3g2,mj2",
+        DurationSeconds: 95.5,
+        StreamCount: 2,
+        new VideoStreamInfo(0, "h264", "High", 40, "yuv420p", 1920, 1080, 1, 1, 0, 29.97, 6_000_000),
+        new AudioStreamInfo(1, "aac", "LC", 2, 48000));
+
+    private static readonly LadderPlan LadderWithAudio = new(
+        VideoStreamIndex: 0,
+        AudioStreamIndex: 1,
+        new FrameRate(30000, 1001),
+        [
+            new Rendition("360p", 640, 360, 800, 30, HasAudio: true),
+            new Rendition("720p", 1280, 720, 2800, 31, HasAudio: true),
+            new Rendition("1080p", 1920, 1080, 5000, 40, HasAudio: true),
+        ]);
+
+    // A portrait 60 fps phone clip whose video is not the first stream and which has no audio.
+    private static readonly LadderPlan PortraitLadderWithoutAudio = new(
+        VideoStreamIndex: 1,
+        AudioStreamIndex: null,
+        new FrameRate(60, 1),
+        [
+            new Rendition("360p", 360, 640, 1200, 31, HasAudio: false),
+            new Rendition("720p", 720, 1280, 4200, 32, HasAudio: false),
+        ]);
+
+    private static MediaProbe WithAudio(AudioStreamInfo? audio) => Source1080 with { Audio = audio, StreamCount = audio is null ? 1 : 2 };
+
+    public static TheoryData<string> Builders => new(AllLists().Select(l => l.Name));
+
+    private static IEnumerable<(string Name, IReadOnlyList<string> Args)> AllLists()
+    {
+        yield return ("ladder_hls", FfmpegArgs.LadderHls(Input, LadderWithAudio, OutDir, Prefix, MaxPixels));
+        yield return ("ladder_hls_portrait_no_audio", FfmpegArgs.LadderHls(Input, PortraitLadderWithoutAudio, OutDir, Prefix, MaxPixels));
+        yield return ("fast_start_hls", FfmpegArgs.FastStartHls(Input, Source1080, OutDir, Prefix, MaxPixels));
+        yield return ("fast_start_hls_no_audio", FfmpegArgs.FastStartHls(Input, WithAudio(null), OutDir, Prefix, MaxPixels));
+        yield return ("thumbnail", FfmpegArgs.Thumbnail(Input, 0, 12.3456, 1280, 720, "/srv/reel/work/Xq3vD8kPz1mN7bT2yR5uAw/poster.jpg", MaxPixels));
+        yield return ("storyboard", FfmpegArgs.Storyboard("/srv/reel/work/Xq3vD8kPz1mN7bT2yR5uAw/hls/360p/source.mp4", 2, 160, 90, 10, 5, "/srv/reel/work/Xq3vD8kPz1mN7bT2yR5uAw/storyboard/k7Gm2xQp-%d.jpg", MaxPixels));
+        yield return ("progressive_mp4", FfmpegArgs.ProgressiveMp4(Input, WithAudio(new AudioStreamInfo(1, "aac", "LC", 6, 48000)), "/srv/reel/work/Xq3vD8kPz1mN7bT2yR5uAw/download.mp4", MaxPixels));
+        yield return ("probe", FfmpegArgs.Probe(Input));
+        yield return ("identify", FfmpegArgs.Identify(Input));
+    }
+
+    private static IReadOnlyList<string> ListNamed(string name) => AllLists().Single(l => l.Name == name).Args;
+
+    [Theory]
+    [MemberData(nameof(Builders))]
+    public void The_argument_list_matches_its_golden_file(string name)
+    {
+        Golden.AssertArguments(name, ListNamed(name));
+    }
+
+    [Theory]
+    [MemberData(nameof(Builders))]
+    public void Every_ffmpeg_input_is_a_local_file_of_an_accepted_container(string name)
+    {
+        var args = ListNamed(name);
+        var isProbe = name is "probe" or "identify";
+
+        var input = isProbe ? args.Count - 1 : IndexOf(args, "-i") + 1;
+        Assert.Equal("file:" + (name == "storyboard" ? "/srv/reel/work/Xq3vD8kPz1mN7bT2yR5uAw/hls/360p/source.mp4" : Input), args[input]);
+        Assert.Single(args, a => a.StartsWith("file:", StringComparison.Ordinal));
+        Assert.Equal(isProbe ? 0 : 1, args.Count(a => a == "-i"));
+
+        var protocols = IndexOf(args, "-protocol_whitelist");
+        Assert.InRange(protocols, 0, input - 1);
+        Assert.Equal(isProbe ? "file" : "file,pipe", args[protocols + 1]);
+
+        var formats = IndexOf(args, "-format_whitelist");
+        Assert.InRange(formats, 0, input - 1);
+        Assert.Equal(name == "identify" ? FfmpegArgs.IdentifyDemuxers : SourceCheck.AcceptedDemuxers, args[formats + 1]);
+        Assert.DoesNotContain("hls", args[formats + 1].Split(','));
+        Assert.DoesNotContain("concat", args[formats + 1].Split(','));
+    }
+
+    [Theory]
+    [MemberData(nameof(Builders))]
+    public void Every_ffmpeg_decode_is_bounded_by_the_pixel_limit(string name)
+    {
+        var args = ListNamed(name);
+        if (name is "probe" or "identify") return;
+
+        var at = IndexOf(args, "-max_pixels");
+        Assert.True(at >= 0 && at < IndexOf(args, "-i"), "-max_pixels must come before -i to apply to the input.");
+        Assert.Equal("33177600", args[at + 1]);
+    }
+
+    [Theory]
+    [MemberData(nameof(Builders))]
+    public void No_user_supplied_text_such_as_a_title_reaches_the_arguments(string name)
+    {
+        Assert.DoesNotContain(ListNamed(name), a => a.Contains("title", StringComparison.OrdinalIgnoreCase));
+    }
+
+    [Theory]
+    [InlineData("ladder_hls")]
+    [InlineData("ladder_hls_portrait_no_audio")]
+    [InlineData("fast_start_hls")]
+    [InlineData("progressive_mp4")]
+    public void Outputs_drop_tags_chapters_subtitles_and_data_tracks(string name)
+    {
+        var args = ListNamed(name);
+
+        Assert.Equal("-1", args[IndexOf(args, "-map_metadata") + 1]);
+        Assert.Equal("-1", args[IndexOf(args, "-map_chapters") + 1]);
+        Assert.Contains("-sn", args);
+        Assert.Contains("-dn", args);
+    }
+
+    [Fact]
+    public void The_ladder_is_one_decode_normalised_to_the_plan_rate_and_split_per_rung()
+    {
+        var args = FfmpegArgs.LadderHls(Input, LadderWithAudio, OutDir, Prefix, MaxPixels);
+
+        Assert.Single(args, a => a == "-filter_complex");
+        var graph = args[IndexOf(args, "-filter_complex") + 1].Split(';');
+        Assert.Equal("[0:0]fps=30000/1001,split=3[s0][s1][s2]", graph[0]);
+        Assert.Equal(
+            ["[s0]scale=640:360:flags=bicubic,setsar=1,format=yuv420p[v0]", "[s1]scale=1280:720:flags=bicubic,setsar=1,format=yuv420p[v1]", "[s2]scale=1920:1080:flags=bicubic,setsar=1,format=yuv420p[v2]"],
+            graph[1..]);
+    }
+
+    [Fact]
+    public void The_ladder_forces_the_same_keyframes_on_every_rung()
+    {
+        var args = FfmpegArgs.LadderHls(Input, LadderWithAudio, OutDir, Prefix, MaxPixels);
+
+        Assert.Equal("0", args[IndexOf(args, "-sc_threshold") + 1]);
+        Assert.Equal("expr:if(lt(t,1),gte(t,n_forced*0.5),gte(t,2*(n_forced-2)))", args[IndexOf(args, "-force_key_frames") + 1]);
+        // The fallback GOP is longer than the forced interval, so it never adds a keyframe of its own.
+        Assert.Equal("120", args[IndexOf(args, "-g") + 1]);
+        Assert.Single(args, a => a == "-force_key_frames");
+    }
+
+    [Fact]
+    public void Every_rung_of_the_ladder_gets_its_own_cap_buffer_and_level()
+    {
+        var args = FfmpegArgs.LadderHls(Input, LadderWithAudio, OutDir, Prefix, MaxPixels);
+
+        Assert.Equal(["800k", "2800k", "5000k"], [.. Enumerable.Range(0, 3).Select(i => args[IndexOf(args, $"-maxrate:v:{i}") + 1])]);
+        Assert.Equal(["1600k", "5600k", "10000k"], [.. Enumerable.Range(0, 3).Select(i => args[IndexOf(args, $"-bufsize:v:{i}") + 1])]);
+        Assert.Equal(["3.0", "3.1", "4.0"], [.. Enumerable.Range(0, 3).Select(i => args[IndexOf(args, $"-level:v:{i}") + 1])]);
+        Assert.DoesNotContain("-maxrate:v:3", args);
+    }
+
+    [Fact]
+    public void The_ladder_maps_audio_once_per_rung_and_names_the_variants()
+    {
+        var args = FfmpegArgs.LadderHls(Input, LadderWithAudio, OutDir, Prefix, MaxPixels);
+
+        Assert.Equal(["[v0]", "0:1", "[v1]", "0:1", "[v2]", "0:1"], MapTargets(args));
+        Assert.Equal("v:0,a:0,name:360p v:1,a:1,name:720p v:2,a:2,name:1080p", args[IndexOf(args, "-var_stream_map") + 1]);
+        Assert.Equal("aac", args[IndexOf(args, "-c:a") + 1]);
+        Assert.Equal(OutDir + "/%v/index.m3u8", args[^1]);
+    }
+
+    [Fact]
+    public void A_ladder_without_audio_maps_and_encodes_no_audio()
+    {
+        var args = FfmpegArgs.LadderHls(Input, PortraitLadderWithoutAudio, OutDir, Prefix, MaxPixels);
+
+        Assert.Equal(["[v0]", "[v1]"], MapTargets(args));
+        Assert.DoesNotContain(args, a => a.StartsWith("-c:a", StringComparison.Ordinal) || a.StartsWith("-b:a", StringComparison.Ordinal));
+        Assert.Equal("v:0,name:360p v:1,name:720p", args[IndexOf(args, "-var_stream_map") + 1]);
+        Assert.StartsWith("[0:1]fps=60,split=2[s0][s1];", args[IndexOf(args, "-filter_complex") + 1], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AAC_LC_stereo_audio_is_copied()
+    {
+        AssertAudioCopied(new AudioStreamInfo(1, "aac", "LC", 2, 48000));
+        AssertAudioCopied(new AudioStreamInfo(1, "aac", "LC", 1, 44100));
+    }
+
+    [Theory]
+    [InlineData("aac", "LC", 6)]
+    [InlineData("aac", "HE-AAC", 2)]
+    [InlineData("mp3", null, 2)]
+    [InlineData("opus", null, 2)]
+    [InlineData("ac3", null, 6)]
+    public void Other_audio_is_encoded_to_AAC_stereo(string codec, string? profile, int channels)
+    {
+        var probe = WithAudio(new AudioStreamInfo(1, codec, profile, channels, 44100));
+
+        foreach (var args in new[] { FfmpegArgs.FastStartHls(Input, probe, OutDir, Prefix, MaxPixels), FfmpegArgs.ProgressiveMp4(Input, probe, "/tmp/out.mp4", MaxPixels) })
+        {
+            Assert.Equal("aac", args[IndexOf(args, "-c:a") + 1]);
+            Assert.Equal("128k", args[IndexOf(args, "-b:a") + 1]);
+            Assert.Equal("2", args[IndexOf(args, "-ac") + 1]);
+            Assert.Equal("48000", args[IndexOf(args, "-ar") + 1]);
+            Assert.Equal("copy", args[IndexOf(args, "-c:v") + 1]);
+        }
+    }
+
+    [Fact]
+    public void Remuxes_without_audio_map_only_the_video()
+    {
+        var probe = WithAudio(null);
+
+        Assert.Equal(["0:0"], MapTargets(FfmpegArgs.FastStartHls(Input, probe, OutDir, Prefix, MaxPixels)));
+        Assert.Equal(["0:0"], MapTargets(FfmpegArgs.ProgressiveMp4(Input, probe, "/tmp/out.mp4", MaxPixels)));
+        Assert.DoesNotContain("-c:a", FfmpegArgs.ProgressiveMp4(Input, probe, "/tmp/out.mp4", MaxPixels));
+    }
+
+    [Fact]
+    public void Builders_that_need_video_refuse_a_probe_without_it()
+    {
+        var audioOnly = Source1080 with { Video = null };
+
+        Assert.Throws<ArgumentException>(() => FfmpegArgs.FastStartHls(Input, audioOnly, OutDir, Prefix, MaxPixels));
+        Assert.Throws<ArgumentException>(() => FfmpegArgs.ProgressiveMp4(Input, audioOnly, "/tmp/out.mp4", MaxPixels));
+    }
+
+    [Theory]
+    [InlineData(0, "0")]
+    [InlineData(1.5, "1.5")]
+    [InlineData(12.3456, "12.346")]
+    [InlineData(3600, "3600")]
+    public void The_thumbnail_seek_is_written_in_invariant_seconds(double at, string expected)
+    {
+        var args = FfmpegArgs.Thumbnail(Input, 0, at, 640, 360, "/tmp/t.jpg", MaxPixels);
+
+        Assert.Equal(expected, args[IndexOf(args, "-ss") + 1]);
+        Assert.True(IndexOf(args, "-ss") < IndexOf(args, "-i"), "-ss before -i seeks the input instead of decoding up to the frame.");
+    }
+
+    [Fact]
+    public void A_golden_mismatch_is_reported_as_a_line_diff()
+    {
+        var diff = Golden.Diff(["-y", "-i", "file:a", "out"], ["-y", "-re", "-i", "file:b", "out"]);
+
+        Assert.Equal("  -y\n+ -re\n  -i\n- file:a\n+ file:b\n  out\n", diff);
+    }
+
+    private static void AssertAudioCopied(AudioStreamInfo audio)
+    {
+        var probe = WithAudio(audio);
+        foreach (var args in new[] { FfmpegArgs.FastStartHls(Input, probe, OutDir, Prefix, MaxPixels), FfmpegArgs.ProgressiveMp4(Input, probe, "/tmp/out.mp4", MaxPixels) })
+        {
+            Assert.Equal("copy", args[IndexOf(args, "-c:a") + 1]);
+            Assert.DoesNotContain("-b:a", args);
+            Assert.Equal(["0:0", "0:1"], MapTargets(args));
+        }
+    }
+
+    private static string[] MapTargets(IReadOnlyList<string> args) =>
+        [.. args.Select((a, i) => (a, i)).Where(x => x.a == "-map").Select(x => args[x.i + 1])];
+
+    private static int IndexOf(IReadOnlyList<string> args, string value)
+    {
+        for (var i = 0; i < args.Count; i++)
+        {
+            if (args[i] == value) return i;
+        }
+        return -1;
+    }
+}
