@@ -90,7 +90,8 @@ public static class FfmpegArgs
             args.AddRange(["-c:a", "aac", "-b:a", Kbps(Rendition.AudioKbps), "-ac", "2", "-ar", "48000"]);
         args.AddRange(StripMetadata());
         // A hls_time below every keyframe interval makes each forced keyframe start a segment.
-        args.AddRange(Hls(hlsTime: "0.5", initName: segmentPrefix + "-init-%v.mp4"));
+        // ffmpeg substitutes %v in the init name only when there are several variants.
+        args.AddRange(Hls(hlsTime: "0.5", initName: segmentPrefix + (rungs.Count > 1 ? "-init-%v.mp4" : "-init.mp4")));
         args.AddRange([
             "-hls_segment_filename", Path.Combine(outputDir, "%v", segmentPrefix + "-%05d.m4s"),
             "-var_stream_map", string.Join(' ', rungs.Select((r, i) => plan.AudioStreamIndex is null ? $"v:{i},name:{r.Name}" : $"v:{i},a:{i},name:{r.Name}")),

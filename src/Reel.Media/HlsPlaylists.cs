@@ -77,7 +77,7 @@ public static partial class HlsPlaylists
     [GeneratedRegex("URI=\"([^\"]+)\"")]
     private static partial Regex MapUri();
 
-    [GeneratedRegex("^[A-Za-z0-9_-]{1,100}\\.[a-z0-9]{1,5}$")]
+    [GeneratedRegex("^[A-Za-z0-9_-]{1,100}\\.[a-z0-9]{1,5}\\z")]
     private static partial Regex PlainName();
 }
 

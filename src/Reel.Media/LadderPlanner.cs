@@ -42,7 +42,7 @@ public static class LadderPlanner
         var heights = StandardHeights.Where(h => h <= shortSide).ToList();
         var top = heights.Count == 0 ? 0 : heights[^1];
         if (heights.Count == 0 || (top < StandardHeights[^1] && shortSide >= top * 1.25))
-            heights.Add(Even(shortSide));
+            heights.Add(Math.Max(2, shortSide & ~1));
 
         return heights.Select(h =>
         {
@@ -103,5 +103,5 @@ public static class LadderPlanner
         return 51;
     }
 
-    private static int Even(double value) => Math.Max(2, (int)Math.Round(value / 2) * 2);
+    private static int Even(double value) => Math.Max(2, (int)Math.Round(value / 2, MidpointRounding.AwayFromZero) * 2);
 }

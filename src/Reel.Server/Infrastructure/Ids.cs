@@ -14,6 +14,6 @@ internal static partial class Ids
 
     public static bool IsVideoId(string? value) => value is not null && VideoIdPattern().IsMatch(value);
 
-    [GeneratedRegex("^[A-Za-z0-9_-]{21}[AQgw]$")]
+    [GeneratedRegex("^[A-Za-z0-9_-]{21}[AQgw]\\z")]
     private static partial Regex VideoIdPattern();
 }

@@ -19,6 +19,7 @@ internal sealed class StartupRecovery(
     /// <summary>Runs before the server accepts requests: nothing in these folders can belong to a live request yet.</summary>
     public void RemoveScratchFiles()
     {
+        StopOrphanedEncoders();
         foreach (var dir in new[] { node.TempDir, node.WorkDir })
         {
             if (!Directory.Exists(dir)) continue;
@@ -30,6 +31,41 @@ internal sealed class StartupRecovery(
                 count++;
             }
             if (count > 0) logger.LogInformation("Removed {Count} leftovers of interrupted work from {Dir}", count, dir);
+        }
+    }
+
+    /// <summary>
+    /// ffmpeg children outlive a killed server and would keep writing into the work folder; every one of them names
+    /// that folder on its command line, which is how they are found.
+    /// </summary>
+    private void StopOrphanedEncoders()
+    {
+        if (!Directory.Exists("/proc")) return;
+        var marker = node.WorkDir + Path.DirectorySeparatorChar;
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out var pid) || pid == Environment.ProcessId) continue;
+            string commandLine;
+            try
+            {
+                commandLine = File.ReadAllText(Path.Combine(dir, "cmdline"));
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                continue; // The process ended while we looked, or is not ours to read.
+            }
+            if (!commandLine.Contains(marker, StringComparison.Ordinal)) continue;
+            try
+            {
+                using var orphan = System.Diagnostics.Process.GetProcessById(pid);
+                orphan.Kill();
+                orphan.WaitForExit(TimeSpan.FromSeconds(5));
+                logger.LogWarning("Stopped ffmpeg process {Pid} left running by an earlier crash", pid);
+            }
+            catch (Exception e) when (e is ArgumentException or InvalidOperationException)
+            {
+                // It exited on its own in the meantime.
+            }
         }
     }
 

@@ -86,9 +86,9 @@ internal sealed partial class LocalStorage(NodeSettings node) : IMediaStorage
     private static string TempNameBeside(string target) =>
         Path.Combine(Path.GetDirectoryName(target)!, $".{Path.GetFileName(target)}.{Guid.NewGuid():N}.tmp");
 
-    [GeneratedRegex("^(videos|originals)/[A-Za-z0-9_-]{22}(/[A-Za-z0-9_-]{1,64}){0,2}/[A-Za-z0-9_-]{1,100}\\.[a-z0-9]{1,5}$")]
+    [GeneratedRegex("^(videos|originals)/[A-Za-z0-9_-]{22}(/[A-Za-z0-9_-]{1,64}){0,2}/[A-Za-z0-9_-]{1,100}\\.[a-z0-9]{1,5}\\z")]
     private static partial Regex KeyPattern();
 
-    [GeneratedRegex("^(videos|originals)/[A-Za-z0-9_-]{22}/([A-Za-z0-9_-]{1,64}/)?$")]
+    [GeneratedRegex("^(videos|originals)/[A-Za-z0-9_-]{22}/([A-Za-z0-9_-]{1,64}/)?\\z")]
     private static partial Regex PrefixPattern();
 }

@@ -1,0 +1,129 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Reel.Server.Tests.Support;
+
+namespace Reel.Server.Tests.Integration;
+
+public sealed class LibraryTests
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    [Fact]
+    public async Task The_library_pages_newest_first_with_a_cursor()
+    {
+        await using var server = await ReelServer.StartAsync(settings: new Dictionary<string, string> { ["Roles"] = "api,stream" });
+        var path = await Clips.PathAsync(Clips.Silent);
+        var ids = new List<string>();
+        for (var i = 0; i < 5; i++)
+        {
+            ids.Add((await server.UploadAsync(path, title: $"clip {i}")).Id);
+            await Task.Delay(5);
+        }
+        ids.Reverse();
+
+        var seen = new List<string>();
+        string? cursor = null;
+        var pages = 0;
+        do
+        {
+            var page = await server.Client.GetFromJsonAsync<PageJson>("/api/videos?limit=2" + (cursor is null ? "" : $"&cursor={cursor}"), Json);
+            Assert.InRange(page!.Items.Count, 1, 2);
+            seen.AddRange(page.Items.Select(v => v.Id));
+            cursor = page.NextCursor;
+            pages++;
+        }
+        while (cursor is not null);
+
+        Assert.Equal(ids, seen);
+        Assert.Equal(3, pages);
+
+        using var bad = await server.Client.GetAsync("/api/videos?cursor=not-a-cursor");
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        Assert.Contains("invalid_cursor", await bad.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        using var tooMany = await server.Client.GetAsync("/api/videos?limit=100000");
+        Assert.Equal(HttpStatusCode.BadRequest, tooMany.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_video_can_be_renamed_and_its_visibility_changed_but_not_to_nonsense()
+    {
+        await using var server = await ReelServer.StartAsync(settings: new Dictionary<string, string> { ["Roles"] = "api,stream" });
+        var video = await server.UploadAsync(await Clips.PathAsync(Clips.Silent), title: "first");
+        Assert.Equal("first", video.Title);
+        Assert.Equal("unlisted", video.Visibility);
+
+        using var renamed = await server.Client.PatchAsJsonAsync($"/api/videos/{video.Id}", new { title = "  Our  holiday\n", visibility = "public" });
+        var after = await renamed.Content.ReadFromJsonAsync<VideoJson>(Json);
+        Assert.Equal("Our holiday", after!.Title);
+        Assert.Equal("public", after.Visibility);
+
+        using var badVisibility = await server.Client.PatchAsJsonAsync($"/api/videos/{video.Id}", new { visibility = "everyone" });
+        Assert.Equal(HttpStatusCode.BadRequest, badVisibility.StatusCode);
+        Assert.Contains("invalid_visibility", await badVisibility.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        using var emptyTitle = await server.Client.PatchAsJsonAsync($"/api/videos/{video.Id}", new { title = "   " });
+        Assert.Equal(HttpStatusCode.BadRequest, emptyTitle.StatusCode);
+        using var malformed = await server.Client.PatchAsync($"/api/videos/{video.Id}", new StringContent("{not json", System.Text.Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.BadRequest, malformed.StatusCode);
+        Assert.Equal("application/problem+json", malformed.Content.Headers.ContentType?.MediaType);
+
+        Assert.Equal("Our holiday", (await server.GetVideoAsync(video.Id)).Title);
+    }
+
+    [Fact]
+    public async Task Deleting_a_video_while_it_processes_removes_every_file_it_had()
+    {
+        await using var server = await ReelServer.StartAsync();
+        var video = await server.UploadAsync(await Clips.PathAsync(Clips.H264Aac720p));
+        await server.WaitForAsync(video.Id, v => v.Playable, TimeSpan.FromSeconds(30));
+
+        using var deleted = await server.Client.DeleteAsync($"/api/videos/{video.Id}");
+        Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
+
+        using var gone = await server.Client.GetAsync($"/api/videos/{video.Id}");
+        Assert.Equal(HttpStatusCode.NotFound, gone.StatusCode);
+        Assert.Contains("\"not_found\"", await gone.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        using var stream = await server.Client.GetAsync(video.StreamUrl);
+        Assert.Equal(HttpStatusCode.NotFound, stream.StatusCode);
+        using var again = await server.Client.DeleteAsync($"/api/videos/{video.Id}");
+        Assert.Equal(HttpStatusCode.NotFound, again.StatusCode);
+
+        // A job that was still running must not write anything back after the delete.
+        await Task.Delay(2000);
+        Assert.False(Directory.Exists(Path.Combine(server.DataDir, "media", "videos", video.Id)));
+        Assert.False(Directory.Exists(Path.Combine(server.DataDir, "media", "originals", video.Id)));
+        Assert.Empty(Directory.GetFileSystemEntries(Path.Combine(server.DataDir, "work")));
+    }
+
+    [Fact]
+    public async Task Operations_endpoints_answer_and_unknown_things_are_problem_json()
+    {
+        await using var server = await ReelServer.StartAsync();
+        using (var health = await server.Client.GetAsync("/healthz")) Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+        using (var ready = await server.Client.GetAsync("/readyz"))
+        {
+            Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
+            Assert.Contains("\"ready\"", await ready.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+        var openApi = await server.Client.GetStringAsync("/openapi/v1.json");
+        Assert.Contains("/api/videos", openApi, StringComparison.Ordinal);
+
+        using var unknown = await server.Client.GetAsync("/api/videos/AAAAAAAAAAAAAAAAAAAAAA");
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+        Assert.Contains("\"not_found\"", await unknown.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        using var nowhere = await server.Client.GetAsync("/no/such/route");
+        Assert.Equal(HttpStatusCode.NotFound, nowhere.StatusCode);
+        Assert.Equal("application/problem+json", nowhere.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Fact]
+    public async Task Readiness_fails_when_ffmpeg_cannot_run()
+    {
+        await using var server = await ReelServer.StartAsync(settings: new Dictionary<string, string> { ["Processing:FfmpegPath"] = "/nonexistent/ffmpeg" });
+        using var ready = await server.Client.GetAsync("/readyz");
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
+        Assert.Contains("\"ffmpeg\"", await ready.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    private sealed record PageJson(IReadOnlyList<VideoJson> Items, string? NextCursor);
+}

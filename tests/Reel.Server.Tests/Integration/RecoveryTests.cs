@@ -1,0 +1,147 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using Reel.Media;
+using Reel.Server.Tests.Support;
+
+namespace Reel.Server.Tests.Integration;
+
+/// <summary>Kill the server at the worst moments; start it again; nothing is lost, stuck or damaged.</summary>
+public sealed class RecoveryTests : IDisposable
+{
+    private readonly string _dataDir = TempDirs.Create("reel-recovery");
+
+    public void Dispose() => TempDirs.Delete(_dataDir);
+
+    [Fact]
+    public async Task A_server_killed_mid_transcode_finishes_the_video_after_a_restart()
+    {
+        string id;
+        await using (var first = await ReelServer.StartAsync(_dataDir))
+        {
+            id = (await first.UploadAsync(await Clips.PathAsync(Clips.Long))).Id;
+            await first.WaitForAsync(id, v => v.Progress >= 0.15, TimeSpan.FromSeconds(60));
+            await first.CrashAsync();
+        }
+        Assert.NotEmpty(EncodersWorkingIn(_dataDir));
+
+        await using var second = await ReelServer.StartAsync(_dataDir);
+        Assert.Empty(EncodersWorkingIn(_dataDir));
+        var ready = await second.WaitUntilReadyAsync(id, seconds: 150);
+        Assert.Equal(2, ready.Renditions.Count);
+        await AssertCompleteAsync(second, ready);
+    }
+
+    [Fact]
+    public async Task A_gracefully_stopped_server_stops_ffmpeg_and_hands_the_job_back()
+    {
+        string id;
+        await using (var first = await ReelServer.StartAsync(_dataDir))
+        {
+            id = (await first.UploadAsync(await Clips.PathAsync(Clips.Long))).Id;
+            await first.WaitForAsync(id, v => v.Progress >= 0.1, TimeSpan.FromSeconds(60));
+            await first.StopGracefullyAsync(TimeSpan.FromSeconds(25));
+        }
+        Assert.Empty(EncodersWorkingIn(_dataDir));
+
+        await using var second = await ReelServer.StartAsync(_dataDir);
+        var ready = await second.WaitUntilReadyAsync(id, seconds: 150);
+        await AssertCompleteAsync(second, ready);
+    }
+
+    [Fact]
+    public async Task A_server_killed_mid_upload_keeps_no_trace_of_the_half_received_file()
+    {
+        await using (var first = await ReelServer.StartAsync(_dataDir))
+        {
+            using var client = new TcpClient();
+            await client.ConnectAsync(IPAddress.Loopback, first.Port);
+            var stream = client.GetStream();
+            await stream.WriteAsync(Encoding.ASCII.GetBytes("POST /api/videos HTTP/1.1\r\nHost: x\r\nContent-Type: video/mp4\r\nContent-Length: 50000000\r\n\r\n"));
+            await stream.WriteAsync(new byte[3_000_000]);
+            await stream.FlushAsync();
+            var tmp = Path.Combine(_dataDir, "tmp");
+            for (var i = 0; i < 100 && Directory.GetFiles(tmp).Length == 0; i++) await Task.Delay(50);
+            Assert.NotEmpty(Directory.GetFiles(tmp));
+            await first.CrashAsync();
+        }
+
+        await using var second = await ReelServer.StartAsync(_dataDir);
+        Assert.Empty(Directory.GetFileSystemEntries(Path.Combine(_dataDir, "tmp")));
+        Assert.Contains("\"items\":[]", await second.Client.GetStringAsync("/api/videos"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Derived_files_of_a_ready_video_that_went_missing_are_remade_at_start()
+    {
+        VideoJson ready;
+        await using (var first = await ReelServer.StartAsync(_dataDir))
+        {
+            var id = (await first.UploadAsync(await Clips.PathAsync(Clips.WebM))).Id;
+            ready = await first.WaitUntilReadyAsync(id);
+            await first.StopGracefullyAsync(TimeSpan.FromSeconds(25));
+        }
+        var folder = Path.Combine(_dataDir, "media", "videos", ready.Id);
+        foreach (var name in new[] { "thumbnail.jpg", "storyboard.vtt", "download.mp4", "master.m3u8" })
+            File.Delete(Path.Combine(folder, name));
+
+        await using var second = await ReelServer.StartAsync(_dataDir);
+        foreach (var url in new[] { ready.ThumbnailUrl!, ready.StoryboardUrl!, ready.DownloadUrl!, ready.StreamUrl! })
+        {
+            var back = false;
+            for (var i = 0; i < 150 && !back; i++)
+            {
+                using var response = await second.Client.SendAsync(new HttpRequestMessage(HttpMethod.Head, url));
+                back = response.StatusCode == HttpStatusCode.OK;
+                if (!back) await Task.Delay(200);
+            }
+            Assert.True(back, $"{url} was not remade. Log: {second.LogPath}");
+        }
+        var download = await Hls.ProbeBytesAsync(await Hls.GetBytesAsync(second.Client, ready.DownloadUrl!));
+        Assert.Equal("h264", download.Video!.Codec);
+        Assert.Equal("ready", (await second.GetVideoAsync(ready.Id)).Status);
+    }
+
+    private static async Task AssertCompleteAsync(ReelServer server, VideoJson ready)
+    {
+        Assert.Equal("ready", ready.Status);
+        var master = Hls.ParseMaster(await Hls.GetTextAsync(server.Client, ready.StreamUrl!));
+        Assert.Equal(ready.Renditions.Count, master.Count);
+        foreach (var variant in master)
+        {
+            var url = Hls.Resolve(ready.StreamUrl!, variant.Uri);
+            var playlist = HlsPlaylists.ParseMedia(await Hls.GetTextAsync(server.Client, url));
+            Assert.True(playlist.Ended);
+            Assert.InRange(playlist.DurationSeconds, 39.5, 40.5);
+            var init = await Hls.GetBytesAsync(server.Client, Hls.Resolve(url, playlist.InitUri!));
+            foreach (var segment in playlist.Segments)
+            {
+                using var response = await server.Client.SendAsync(new HttpRequestMessage(HttpMethod.Head, Hls.Resolve(url, segment.Uri)));
+                Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            }
+            var last = await Hls.ProbeBytesAsync(init, await Hls.GetBytesAsync(server.Client, Hls.Resolve(url, playlist.Segments[^1].Uri)));
+            Assert.Equal((variant.Width, variant.Height), (last.Video!.Width, last.Video.Height));
+        }
+    }
+
+    /// <summary>ffmpeg processes whose command line points into this data directory's work folder.</summary>
+    private static List<int> EncodersWorkingIn(string dataDir)
+    {
+        var marker = Path.Combine(dataDir, "work") + "/";
+        var found = new List<int>();
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out var pid)) continue;
+            try
+            {
+                var commandLine = File.ReadAllText(Path.Combine(dir, "cmdline"));
+                if (commandLine.StartsWith("ffmpeg", StringComparison.Ordinal) && commandLine.Contains(marker, StringComparison.Ordinal)) found.Add(pid);
+            }
+            catch (IOException)
+            {
+                // Gone already.
+            }
+        }
+        return found;
+    }
+}

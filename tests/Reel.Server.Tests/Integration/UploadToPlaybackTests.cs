@@ -1,0 +1,143 @@
+using System.Net;
+using System.Net.Http.Headers;
+using Reel.Media;
+using Reel.Server.Tests.Support;
+
+namespace Reel.Server.Tests.Integration;
+
+public sealed class UploadToPlaybackTests
+{
+    public static TheoryData<string> Formats => new(Clips.Formats.Select(c => c.Name));
+
+    [Theory]
+    [MemberData(nameof(Formats))]
+    public async Task Every_accepted_format_becomes_playable_then_ready_with_a_complete_aligned_ladder(string clipName)
+    {
+        var clip = Clips.ByName(clipName);
+        var source = await Clips.PathAsync(clip);
+        await using var server = await ReelServer.StartAsync();
+
+        var uploaded = await server.UploadAsync(source, clip.ContentType);
+        Assert.Contains(uploaded.Status, new[] { "queued", "processing" });
+        Assert.Equal((clip.DisplayWidth, clip.DisplayHeight), (uploaded.Width, uploaded.Height));
+        Assert.InRange(uploaded.DurationSeconds, 3.9, 4.2);
+        Assert.Equal($"/watch/{uploaded.Id}", uploaded.WatchUrl);
+
+        var playable = await server.WaitForAsync(uploaded.Id, v => v.Playable, TimeSpan.FromSeconds(30));
+        var early = Hls.ParseMaster(await Hls.GetTextAsync(server.Client, playable.StreamUrl!));
+        Assert.NotEmpty(early);
+
+        var ready = await server.WaitUntilReadyAsync(uploaded.Id);
+        Assert.Equal(1.0, ready.Progress);
+        Assert.NotNull(ready.ReadyAt);
+        Assert.Null(ready.Error);
+        Assert.Equal(clip.Rungs.Order(), ready.Renditions.Select(r => r.Name).Order());
+        Assert.All(ready.Renditions, r => Assert.True(r.Ready));
+
+        var master = Hls.ParseMaster(await Hls.GetTextAsync(server.Client, ready.StreamUrl!));
+        Assert.Equal(clip.Rungs.Length, master.Count);
+        var segmentDurations = new List<double[]>();
+        foreach (var variant in master)
+        {
+            var rendition = ready.Renditions.Single(r => $"{r.Name}/index.m3u8" == variant.Uri);
+            Assert.Equal((rendition.Width, rendition.Height), (variant.Width, variant.Height));
+            Assert.True(variant.Width % 2 == 0 && variant.Height % 2 == 0, "rungs have even dimensions");
+            Assert.Equal(clip.DisplayWidth >= clip.DisplayHeight, variant.Width >= variant.Height);
+
+            var playlistUrl = Hls.Resolve(ready.StreamUrl!, variant.Uri);
+            var playlist = HlsPlaylists.ParseMedia(await Hls.GetTextAsync(server.Client, playlistUrl));
+            Assert.True(playlist.Ended, "a finished rendition ends with EXT-X-ENDLIST");
+            Assert.InRange(playlist.DurationSeconds, 3.8, 4.3);
+            var init = await Hls.GetBytesAsync(server.Client, Hls.Resolve(playlistUrl, playlist.InitUri!));
+            foreach (var segment in playlist.Segments)
+            {
+                Assert.InRange(segment.DurationSeconds, 0.4, 2.1);
+                var probe = await Hls.ProbeBytesAsync(init, await Hls.GetBytesAsync(server.Client, Hls.Resolve(playlistUrl, segment.Uri)));
+                Assert.Equal("h264", probe.Video!.Codec);
+                Assert.Equal("yuv420p", probe.Video.PixelFormat);
+                Assert.Equal((variant.Width, variant.Height), (probe.Video.Width, probe.Video.Height));
+                Assert.Equal(0, probe.Video.Rotation);
+                if (clip.HasAudio)
+                {
+                    Assert.Equal("aac", probe.Audio?.Codec);
+                    Assert.Equal(2, probe.Audio!.Channels);
+                }
+                else
+                {
+                    Assert.Null(probe.Audio);
+                }
+            }
+            segmentDurations.Add(playlist.Segments.Select(s => s.DurationSeconds).ToArray());
+        }
+        Assert.All(segmentDurations, d => Assert.Equal(segmentDurations[0], d));
+
+        var thumbnail = await Hls.ProbeBytesAsync(await Hls.GetBytesAsync(server.Client, ready.ThumbnailUrl!));
+        Assert.Equal("mjpeg", thumbnail.Video!.Codec);
+        Assert.Equal(clip.DisplayWidth >= clip.DisplayHeight, thumbnail.Video.Width >= thumbnail.Video.Height);
+
+        var vtt = await Hls.GetTextAsync(server.Client, ready.StoryboardUrl!);
+        Assert.StartsWith("WEBVTT", vtt, StringComparison.Ordinal);
+        var sprites = vtt.Split('\n').Where(l => l.Contains("#xywh=", StringComparison.Ordinal)).Select(l => l.Split('#')[0]).Distinct().ToList();
+        Assert.NotEmpty(sprites);
+        foreach (var sprite in sprites)
+            Assert.Equal("mjpeg", (await Hls.ProbeBytesAsync(await Hls.GetBytesAsync(server.Client, Hls.Resolve(ready.StoryboardUrl!, sprite)))).Video!.Codec);
+
+        var download = await Hls.ProbeBytesAsync(await Hls.GetBytesAsync(server.Client, ready.DownloadUrl!));
+        Assert.Equal("h264", download.Video!.Codec);
+        Assert.Equal(clip.HasAudio, download.Audio is not null);
+        Assert.InRange(download.DurationSeconds, 3.8, 4.3);
+        Assert.Equal((clip.DisplayWidth >= clip.DisplayHeight), download.Video.DisplayWidth >= download.Video.DisplayHeight);
+
+        Assert.False(Directory.Exists(Path.Combine(server.DataDir, "media", "originals", uploaded.Id)), "the upload is removed once the video is ready");
+    }
+
+    [Fact]
+    public async Task Downloads_and_files_answer_range_and_head_requests_with_the_right_headers()
+    {
+        await using var server = await ReelServer.StartAsync();
+        var video = await server.UploadAsync(await Clips.PathAsync(Clips.H264MoovAtEnd));
+        video = await server.WaitUntilReadyAsync(video.Id);
+        var length = (await Hls.GetBytesAsync(server.Client, video.DownloadUrl!)).Length;
+
+        using (var request = new HttpRequestMessage(HttpMethod.Get, video.DownloadUrl) { Headers = { Range = new RangeHeaderValue(100, 199) } })
+        using (var response = await server.Client.SendAsync(request))
+        {
+            Assert.Equal(HttpStatusCode.PartialContent, response.StatusCode);
+            Assert.Equal(100, (await response.Content.ReadAsByteArrayAsync()).Length);
+            Assert.Equal($"bytes 100-199/{length}", response.Content.Headers.ContentRange!.ToString());
+            Assert.Equal("video/mp4", response.Content.Headers.ContentType!.MediaType);
+            Assert.Contains("immutable", response.Headers.CacheControl!.ToString(), StringComparison.Ordinal);
+        }
+
+        using (var request = new HttpRequestMessage(HttpMethod.Get, video.DownloadUrl) { Headers = { Range = new RangeHeaderValue(length + 10, null) } })
+        using (var response = await server.Client.SendAsync(request))
+        {
+            Assert.Equal(HttpStatusCode.RequestedRangeNotSatisfiable, response.StatusCode);
+            Assert.Equal("application/problem+json", response.Content.Headers.ContentType!.MediaType);
+            Assert.Contains("\"invalid_range\"", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+            Assert.Equal($"bytes */{length}", response.Content.Headers.ContentRange!.ToString());
+        }
+
+        using (var request = new HttpRequestMessage(HttpMethod.Head, video.StreamUrl))
+        using (var response = await server.Client.SendAsync(request))
+        {
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Equal("application/vnd.apple.mpegurl", response.Content.Headers.ContentType!.MediaType);
+            Assert.True(response.Headers.CacheControl!.NoCache);
+            Assert.True(response.Content.Headers.ContentLength > 0);
+            Assert.Empty(await response.Content.ReadAsByteArrayAsync());
+            var etag = response.Headers.ETag!;
+            using var conditional = new HttpRequestMessage(HttpMethod.Get, video.StreamUrl) { Headers = { IfNoneMatch = { etag } } };
+            using var notModified = await server.Client.SendAsync(conditional);
+            Assert.Equal(HttpStatusCode.NotModified, notModified.StatusCode);
+        }
+
+        using (var response = await server.Client.GetAsync($"/media/{video.Id}/../reel.db"))
+            Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        using (var response = await server.Client.GetAsync($"/media/{video.Id}/nothing.m4s"))
+        {
+            Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+            Assert.Contains("\"not_found\"", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+    }
+}

@@ -1,0 +1,131 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+
+namespace Reel.Server.Tests.Support;
+
+/// <summary>A test clip: how ffmpeg makes it from lavfi sources, and what Reel should make of it.</summary>
+internal sealed record Clip(
+    string Name,
+    string ContentType,
+    int DisplayWidth,
+    int DisplayHeight,
+    bool HasAudio,
+    string[] Rungs,
+    string[] FfmpegArgs,
+    string[]? RemuxArgs = null)
+{
+    public override string ToString() => Name;
+}
+
+/// <summary>Media fixtures, generated with ffmpeg at test time (never committed), once per test run.</summary>
+internal static class Clips
+{
+    private static readonly string Dir = TempDirs.Create("reel-clips");
+    private static readonly ConcurrentDictionary<string, Lazy<Task<string>>> Made = new();
+
+    static Clips() => AppDomain.CurrentDomain.ProcessExit += (_, _) => TempDirs.Delete(Dir);
+
+    private static string[] Video(string size, double seconds = 4, int rate = 30, string? format = null) =>
+        ["-f", "lavfi", "-i", $"testsrc2=size={size}:rate={rate}:duration={Num(seconds)}" + (format is null ? "" : $",format={format}")];
+
+    private static string[] Tone(double seconds = 4, int channels = 1) =>
+        ["-f", "lavfi", "-i", $"sine=frequency=440:sample_rate=48000:duration={Num(seconds)}", "-ac", channels.ToString(System.Globalization.CultureInfo.InvariantCulture)];
+
+    private static readonly string[] X264 = ["-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p", "-g", "30"];
+    private static readonly string[] Aac = ["-c:a", "aac", "-b:a", "128k"];
+
+    public static readonly Clip H264Aac720p = new("h264-aac-720p.mp4", "video/mp4", 1280, 720, true, ["360p", "720p"],
+        [.. Video("1280x720"), .. Tone(), .. X264, .. Aac, "-movflags", "+faststart"]);
+
+    public static readonly Clip H264MoovAtEnd = new("h264-aac-moov-at-end.mp4", "video/mp4", 640, 360, true, ["360p"],
+        [.. Video("640x360"), .. Tone(), .. X264, .. Aac]);
+
+    public static readonly Clip Mov = new("h264-aac.mov", "video/quicktime", 640, 360, true, ["360p"],
+        [.. Video("640x360"), .. Tone(), .. X264, .. Aac, "-f", "mov"]);
+
+    public static readonly Clip Mkv = new("h264-aac.mkv", "video/x-matroska", 640, 360, true, ["360p"],
+        [.. Video("640x360"), .. Tone(), .. X264, .. Aac]);
+
+    public static readonly Clip WebM = new("vp9-opus.webm", "video/webm", 640, 360, true, ["360p"],
+        [.. Video("640x360"), .. Tone(), "-c:v", "libvpx-vp9", "-deadline", "realtime", "-cpu-used", "8", "-b:v", "500k", "-c:a", "libopus"]);
+
+    public static readonly Clip Avi = new("mpeg4-mp3.avi", "video/x-msvideo", 640, 360, true, ["360p"],
+        [.. Video("640x360"), .. Tone(), "-c:v", "mpeg4", "-q:v", "5", "-c:a", "libmp3lame", "-b:a", "128k"]);
+
+    public static readonly Clip Hevc = new("hevc-aac.mp4", "video/mp4", 640, 360, true, ["360p"],
+        [.. Video("640x360"), .. Tone(), "-c:v", "libx265", "-preset", "ultrafast", "-x265-params", "log-level=error", "-tag:v", "hvc1", .. Aac]);
+
+    public static readonly Clip Silent = new("h264-no-audio.mp4", "video/mp4", 640, 360, false, ["360p"],
+        [.. Video("640x360"), .. X264, "-an"]);
+
+    public static readonly Clip Surround = new("h264-aac-5.1.mp4", "video/mp4", 640, 360, true, ["360p"],
+        [.. Video("640x360"), .. Tone(channels: 6), .. X264, .. Aac]);
+
+    /// <summary>A phone video: stored landscape, with a rotation tag that makes it portrait on screen.</summary>
+    public static readonly Clip Rotated = new("portrait-rotated.mp4", "video/mp4", 360, 640, true, ["360p"],
+        [.. Video("640x360"), .. Tone(), .. X264, .. Aac],
+        // ffmpeg 5.1 turns a rotate tag into a display matrix only when stream-copying.
+        RemuxArgs: ["-c", "copy", "-metadata:s:v:0", "rotate=90"]);
+
+    /// <summary>Odd height needs 4:4:4 to exist at all; Reel makes even-sized rungs of it.</summary>
+    public static readonly Clip OddSize = new("odd-854x481.mp4", "video/mp4", 854, 481, true, ["360p", "480p"],
+        [.. Video("854x481", format: "yuv444p"), .. Tone(), "-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv444p", .. Aac]);
+
+    /// <summary>Long enough that a crash can land in the middle of its ladder encode.</summary>
+    public static readonly Clip Long = new("long-720p.mp4", "video/mp4", 1280, 720, true, ["360p", "720p"],
+        [.. Video("1280x720", seconds: 40), .. Tone(seconds: 40), .. X264, .. Aac, "-movflags", "+faststart"]);
+
+    public static readonly Clip[] Formats = [H264Aac720p, H264MoovAtEnd, Mov, Mkv, WebM, Avi, Hevc, Silent, Surround, Rotated, OddSize];
+
+    public static Clip ByName(string name) => Formats.Append(Long).Single(c => c.Name == name);
+
+    /// <summary>The clip's file, made on first use.</summary>
+    public static Task<string> PathAsync(Clip clip) =>
+        Made.GetOrAdd(clip.Name, _ => new Lazy<Task<string>>(() => MakeAsync(clip))).Value;
+
+    /// <summary>A file with the given bytes in this run's fixture folder.</summary>
+    public static string Write(string name, byte[] content)
+    {
+        var path = Path.Combine(Dir, $"{Guid.NewGuid():N}-{name}");
+        File.WriteAllBytes(path, content);
+        return path;
+    }
+
+    private static async Task<string> MakeAsync(Clip clip)
+    {
+        var path = Path.Combine(Dir, clip.Name);
+        if (clip.RemuxArgs is null)
+        {
+            await Ffmpeg.RunAsync(["-hide_banner", "-loglevel", "error", "-y", .. clip.FfmpegArgs, path]);
+            return path;
+        }
+        var first = Path.Combine(Dir, "unremuxed-" + clip.Name);
+        await Ffmpeg.RunAsync(["-hide_banner", "-loglevel", "error", "-y", .. clip.FfmpegArgs, first]);
+        await Ffmpeg.RunAsync(["-hide_banner", "-loglevel", "error", "-y", "-i", first, .. clip.RemuxArgs, path]);
+        return path;
+    }
+
+    private static string Num(double value) => value.ToString(System.Globalization.CultureInfo.InvariantCulture);
+}
+
+/// <summary>Runs ffmpeg/ffprobe for the tests' own checks.</summary>
+internal static class Ffmpeg
+{
+    public static Task<string> RunAsync(IEnumerable<string> args) => ExecAsync("ffmpeg", args);
+
+    public static Task<string> ProbeJsonAsync(string path) =>
+        ExecAsync("ffprobe", ["-v", "error", "-print_format", "json", "-show_format", "-show_streams", path]);
+
+    public static async Task<string> ExecAsync(string exe, IEnumerable<string> args)
+    {
+        var start = new ProcessStartInfo(exe) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in args) start.ArgumentList.Add(a);
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        if (process.ExitCode != 0)
+            throw new InvalidOperationException($"{exe} {string.Join(' ', args)} failed: {await stderr}");
+        return await stdout;
+    }
+}

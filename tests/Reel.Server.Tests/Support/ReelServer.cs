@@ -1,0 +1,221 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using System.Net.Sockets;
+using System.Text.Json;
+
+namespace Reel.Server.Tests.Support;
+
+/// <summary>
+/// The real server binary, started as its own process on a free loopback port with its own data directory,
+/// so tests can kill it like a crash would and start it again on the same data.
+/// </summary>
+internal sealed class ReelServer : IAsyncDisposable
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    private readonly Process _process;
+    private readonly bool _ownsDataDir;
+
+    private ReelServer(Process process, string dataDir, int port, bool ownsDataDir)
+    {
+        _process = process;
+        DataDir = dataDir;
+        Port = port;
+        _ownsDataDir = ownsDataDir;
+        Client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromMinutes(2) };
+    }
+
+    public string DataDir { get; }
+
+    public int Port { get; }
+
+    public HttpClient Client { get; }
+
+    public int ProcessId => _process.Id;
+
+    public bool HasExited => _process.HasExited;
+
+    public string LogPath => Path.Combine(DataDir, $"server-{Port}.log");
+
+    public static async Task<ReelServer> StartAsync(string? dataDir = null, IReadOnlyDictionary<string, string>? settings = null)
+    {
+        var owns = dataDir is null;
+        dataDir ??= TempDirs.Create("reel-data");
+        var port = FreePort();
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(ServerDll());
+        start.ArgumentList.Add("--urls");
+        start.ArgumentList.Add($"http://127.0.0.1:{port}");
+        start.ArgumentList.Add("--DataDir");
+        start.ArgumentList.Add(dataDir);
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+        {
+            start.ArgumentList.Add($"--{key}");
+            start.ArgumentList.Add(value);
+        }
+        start.Environment["DOTNET_ENVIRONMENT"] = "Production";
+
+        var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start the server.");
+        var server = new ReelServer(process, dataDir, port, owns);
+        var log = new StreamWriter(server.LogPath, append: true) { AutoFlush = true };
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (log) log.WriteLine(e.Data); };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (log) log.WriteLine(e.Data); };
+        process.Exited += (_, _) => { lock (log) log.Dispose(); };
+        process.EnableRaisingEvents = true;
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+
+        var deadline = Stopwatch.StartNew();
+        while (deadline.Elapsed < TimeSpan.FromSeconds(30))
+        {
+            if (process.HasExited)
+                throw new InvalidOperationException($"The server exited at start (code {process.ExitCode}). Log: {server.LogPath}");
+            try
+            {
+                using var response = await server.Client.GetAsync("/healthz");
+                if (response.IsSuccessStatusCode) return server;
+            }
+            catch (HttpRequestException)
+            {
+                // Not listening yet.
+            }
+            await Task.Delay(100);
+        }
+        await server.DisposeAsync();
+        throw new TimeoutException("The server did not answer /healthz within 30 s.");
+    }
+
+    /// <summary>SIGKILL to the server alone, as a crash: its ffmpeg children are left running, as they would be.</summary>
+    public async Task CrashAsync()
+    {
+        _process.Kill(entireProcessTree: false);
+        await _process.WaitForExitAsync();
+    }
+
+    /// <summary>SIGTERM, as a service manager stops it; returns once the process has exited.</summary>
+    public async Task StopGracefullyAsync(TimeSpan timeout)
+    {
+        using (var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+            await kill.WaitForExitAsync();
+        using var cts = new CancellationTokenSource(timeout);
+        await _process.WaitForExitAsync(cts.Token);
+    }
+
+    public async Task<VideoJson> UploadAsync(string path, string contentType = "video/mp4", string? title = null)
+    {
+        await using var file = File.OpenRead(path);
+        using var content = new StreamContent(file);
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue(contentType);
+        var url = title is null ? "/api/videos" : $"/api/videos?title={Uri.EscapeDataString(title)}";
+        using var response = await Client.PostAsync(url, content);
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.Created, $"Upload of {Path.GetFileName(path)} answered {(int)response.StatusCode}: {body}");
+        return JsonSerializer.Deserialize<VideoJson>(body, Json)!;
+    }
+
+    public async Task<VideoJson> GetVideoAsync(string id)
+    {
+        var video = await Client.GetFromJsonAsync<VideoJson>($"/api/videos/{id}", Json);
+        return video!;
+    }
+
+    /// <summary>Polls the video until <paramref name="done"/> holds; fails fast when it failed.</summary>
+    public async Task<VideoJson> WaitForAsync(string id, Func<VideoJson, bool> done, TimeSpan timeout, int pollMs = 50)
+    {
+        var clock = Stopwatch.StartNew();
+        VideoJson video;
+        do
+        {
+            video = await GetVideoAsync(id);
+            if (done(video)) return video;
+            Assert.False(video.Status == "failed", $"Video {id} failed: {video.Error?.Code} {video.Error?.Message}.\n{LogTail()}");
+            await Task.Delay(pollMs);
+        }
+        while (clock.Elapsed < timeout);
+        throw new TimeoutException($"Video {id} still {video.Status} (progress {video.Progress}) after {timeout.TotalSeconds} s.\n{LogTail()}");
+    }
+
+    /// <summary>The server's last log lines, for failure messages: the data directory is gone once the test ends.</summary>
+    public string LogTail(int lines = 60)
+    {
+        try
+        {
+            using var stream = new FileStream(LogPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+            using var reader = new StreamReader(stream);
+            var all = reader.ReadToEnd().Split('\n');
+            return "Server log (tail):\n" + string.Join('\n', all.TakeLast(lines));
+        }
+        catch (IOException e)
+        {
+            return $"(no server log: {e.Message})";
+        }
+    }
+
+    public Task<VideoJson> WaitUntilReadyAsync(string id, int seconds = 90) =>
+        WaitForAsync(id, v => v.Status == "ready", TimeSpan.FromSeconds(seconds), 100);
+
+    public async ValueTask DisposeAsync()
+    {
+        Client.Dispose();
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+        _process.Dispose();
+        if (_ownsDataDir) TempDirs.Delete(DataDir);
+    }
+
+    private static string ServerDll()
+    {
+        // The test build builds the server in the same configuration; run that binary.
+        var testDir = AppContext.BaseDirectory;
+        var configuration = new DirectoryInfo(testDir.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name;
+        var dll = Path.Combine(RepoRoot(), "src", "Reel.Server", "bin", configuration, "net10.0", "Reel.Server.dll");
+        return File.Exists(dll) ? dll : throw new FileNotFoundException("Build the server first.", dll);
+    }
+
+    public static string RepoRoot()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Reel.slnx"))) dir = dir.Parent;
+        return dir?.FullName ?? throw new InvalidOperationException("Cannot find the repository root.");
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
+
+internal sealed record VideoJson(
+    string Id,
+    string Title,
+    string Status,
+    bool Playable,
+    double Progress,
+    VideoErrorJson? Error,
+    string Visibility,
+    double DurationSeconds,
+    int Width,
+    int Height,
+    long SizeBytes,
+    DateTime CreatedAt,
+    DateTime? ReadyAt,
+    string? StreamUrl,
+    string? DownloadUrl,
+    string? ThumbnailUrl,
+    string? StoryboardUrl,
+    string WatchUrl,
+    IReadOnlyList<RenditionJson> Renditions);
+
+internal sealed record VideoErrorJson(string Code, string Message);
+
+internal sealed record RenditionJson(string Name, int Width, int Height, int BitrateKbps, bool Ready);

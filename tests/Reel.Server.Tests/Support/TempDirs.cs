@@ -1,0 +1,23 @@
+namespace Reel.Server.Tests.Support;
+
+internal static class TempDirs
+{
+    public static string Create(string prefix)
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"{prefix}-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(path);
+        return path;
+    }
+
+    public static void Delete(string path)
+    {
+        try
+        {
+            if (Directory.Exists(path)) Directory.Delete(path, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A process we started may still be closing a file; the OS temp cleaner gets it.
+        }
+    }
+}
