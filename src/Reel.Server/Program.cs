@@ -8,7 +8,8 @@ using Reel.Server.Infrastructure;
 using Reel.Server.Processing;
 using Reel.Server.Storage;
 
-var builder = WebApplication.CreateBuilder(args);
+// Content root is the binary's folder, so appsettings.json is found whatever the working directory.
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 var node = NodeSettings.From(builder.Configuration);
 node.CreateDirectories();
 DefaultTypeMap.MatchNamesWithUnderscores = true;
@@ -37,6 +38,8 @@ builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = c =>
 {
     var status = c.ProblemDetails.Status ?? c.HttpContext.Response.StatusCode;
     c.ProblemDetails.Extensions.TryAdd("code", Problems.CodeFor(status));
+    if (status == StatusCodes.Status415UnsupportedMediaType)
+        c.ProblemDetails.Detail ??= "Send multipart/form-data with a 'file' part, or the video itself with Content-Type video/* or application/octet-stream.";
     c.ProblemDetails.Extensions.Remove("traceId");
 });
 builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(20));

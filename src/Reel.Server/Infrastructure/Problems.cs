@@ -25,7 +25,7 @@ internal static class Problems
         404 => "not_found",
         405 => "method_not_allowed",
         413 => "file_too_large",
-        415 => "unsupported_media",
+        415 => "unsupported_content_type",
         _ when status >= 500 => "internal_error",
         _ => "error",
     };

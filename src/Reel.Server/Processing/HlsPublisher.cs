@@ -15,14 +15,28 @@ internal sealed class HlsPublisher(IMediaStorage storage, string videoId, string
     private readonly Dictionary<string, HashSet<string>> _published = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _reported = new(StringComparer.Ordinal);
 
-    /// <summary>Publishes as ffmpeg goes, until <paramref name="encoder"/> ends; then publishes the rest and rethrows its failure.</summary>
-    public async Task RunAsync(Task encoder, CancellationToken cancellationToken)
+    /// <summary>
+    /// Starts the encoder and publishes as it goes until it ends; then publishes the rest. Whatever fails, the encoder
+    /// is stopped and awaited before this returns, so no ffmpeg outlives its job.
+    /// </summary>
+    public async Task RunAsync(Func<CancellationToken, Task> startEncoder, CancellationToken cancellationToken)
     {
-        while (!encoder.IsCompleted)
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var encoder = startEncoder(stop.Token);
+        try
         {
-            await Task.WhenAny(encoder, Task.Delay(PollInterval, cancellationToken));
-            cancellationToken.ThrowIfCancellationRequested();
-            await PublishAvailableAsync(cancellationToken);
+            while (!encoder.IsCompleted)
+            {
+                await Task.WhenAny(encoder, Task.Delay(PollInterval, stop.Token));
+                stop.Token.ThrowIfCancellationRequested();
+                await PublishAvailableAsync(stop.Token);
+            }
+        }
+        catch
+        {
+            await stop.CancelAsync();
+            await encoder.ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+            throw;
         }
         await encoder;
         await PublishAvailableAsync(cancellationToken);

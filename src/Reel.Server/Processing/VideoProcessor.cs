@@ -72,10 +72,10 @@ internal sealed class VideoProcessor(
                 renditions[0] = state with { Available = playlist.Segments.Count > 0, Ready = playlist.Ended };
                 await PublishRenditionsAsync(id, renditions, cancellationToken);
             });
-            var remux = media.RunFfmpegAsync(
+            await publisher.RunAsync(token => media.RunFfmpegAsync(
                 FfmpegArgs.FastStartHls(source, job.Probe, outDir, Ids.NewGeneration(), media.MaxPixels),
-                "Remuxing to a first playable rendition", job.Video.DurationSeconds, job.Progress.Reporter(0, PrepareShare / 2, job.Video.DurationSeconds), job.LogPath, cancellationToken);
-            await publisher.RunAsync(remux, cancellationToken);
+                "Remuxing to a first playable rendition", job.Video.DurationSeconds, job.Progress.Reporter(0, PrepareShare / 2, job.Video.DurationSeconds), job.LogPath, token),
+                cancellationToken);
             logger.LogInformation("Playable from the remuxed source");
         }
 
@@ -109,10 +109,10 @@ internal sealed class VideoProcessor(
             renditions[index] = renditions[index] with { Available = playlist.Segments.Count > 0, Ready = playlist.Ended };
             await PublishRenditionsAsync(id, renditions, cancellationToken);
         });
-        var ladder = media.RunFfmpegAsync(
+        await publisher.RunAsync(token => media.RunFfmpegAsync(
             FfmpegArgs.LadderHls(source, plan, hlsDir, Ids.NewGeneration(), media.MaxPixels),
-            "Encoding the ladder", job.Video.DurationSeconds, job.Progress.Reporter(PrepareShare, LadderShare, job.Video.DurationSeconds), job.LogPath, cancellationToken);
-        await publisher.RunAsync(ladder, cancellationToken);
+            "Encoding the ladder", job.Video.DurationSeconds, job.Progress.Reporter(PrepareShare, LadderShare, job.Video.DurationSeconds), job.LogPath, token),
+            cancellationToken);
         if (renditions.Where(r => !r.FastStart).FirstOrDefault(r => !r.Ready) is { } unfinished)
             throw new InvalidOperationException($"ffmpeg ended without finishing rendition {unfinished.Name}.");
 

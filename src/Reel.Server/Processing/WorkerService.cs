@@ -64,7 +64,7 @@ internal sealed class WorkerService(
 
     private async Task RunAsync(JobRecord job, CancellationToken stoppingToken)
     {
-        using var scope = logger.BeginScope(new Dictionary<string, object> { ["VideoId"] = job.VideoId, ["JobId"] = job.Id, ["JobKind"] = job.Kind });
+        using var scope = logger.BeginScope("VideoId:{VideoId} Job:{JobId} {JobKind}", job.VideoId, job.Id, job.Kind);
         if (job.Attempts > Options.MaxAttempts)
         {
             await GiveUpAsync(job, job.LastError ?? "The job was interrupted too many times.", stoppingToken);

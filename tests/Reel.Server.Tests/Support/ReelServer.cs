@@ -16,32 +16,29 @@ internal sealed class ReelServer : IAsyncDisposable
     private readonly Process _process;
     private readonly bool _ownsDataDir;
 
-    private ReelServer(Process process, string dataDir, int port, bool ownsDataDir)
+    private ReelServer(Process process, string dataDir, bool ownsDataDir)
     {
         _process = process;
         DataDir = dataDir;
-        Port = port;
         _ownsDataDir = ownsDataDir;
-        Client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromMinutes(2) };
     }
 
     public string DataDir { get; }
 
-    public int Port { get; }
+    public int Port { get; private set; }
 
-    public HttpClient Client { get; }
+    public HttpClient Client { get; private set; } = new();
 
     public int ProcessId => _process.Id;
 
     public bool HasExited => _process.HasExited;
 
-    public string LogPath => Path.Combine(DataDir, $"server-{Port}.log");
+    public string LogPath { get; } = Path.Combine(Path.GetTempPath(), $"reel-server-{Guid.NewGuid():N}.log");
 
     public static async Task<ReelServer> StartAsync(string? dataDir = null, IReadOnlyDictionary<string, string>? settings = null)
     {
         var owns = dataDir is null;
         dataDir ??= TempDirs.Create("reel-data");
-        var port = FreePort();
         var start = new ProcessStartInfo("dotnet")
         {
             RedirectStandardOutput = true,
@@ -50,7 +47,8 @@ internal sealed class ReelServer : IAsyncDisposable
         };
         start.ArgumentList.Add(ServerDll());
         start.ArgumentList.Add("--urls");
-        start.ArgumentList.Add($"http://127.0.0.1:{port}");
+        // Port 0: the server takes a free port itself and says which; no race between tests picking ports.
+        start.ArgumentList.Add("http://127.0.0.1:0");
         start.ArgumentList.Add("--DataDir");
         start.ArgumentList.Add(dataDir);
         foreach (var (key, value) in settings ?? new Dictionary<string, string>())
@@ -61,9 +59,17 @@ internal sealed class ReelServer : IAsyncDisposable
         start.Environment["DOTNET_ENVIRONMENT"] = "Production";
 
         var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start the server.");
-        var server = new ReelServer(process, dataDir, port, owns);
+        var server = new ReelServer(process, dataDir, owns);
         var log = new StreamWriter(server.LogPath, append: true) { AutoFlush = true };
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (log) log.WriteLine(e.Data); };
+        var listening = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+        process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is null) return;
+            lock (log) log.WriteLine(e.Data);
+            const string marker = "Now listening on: http://127.0.0.1:";
+            var at = e.Data.IndexOf(marker, StringComparison.Ordinal);
+            if (at >= 0 && int.TryParse(e.Data.AsSpan(at + marker.Length).Trim(), out var bound)) listening.TrySetResult(bound);
+        };
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (log) log.WriteLine(e.Data); };
         process.Exited += (_, _) => { lock (log) log.Dispose(); };
         process.EnableRaisingEvents = true;
@@ -71,6 +77,13 @@ internal sealed class ReelServer : IAsyncDisposable
         process.BeginErrorReadLine();
 
         var deadline = Stopwatch.StartNew();
+        if (await Task.WhenAny(listening.Task, process.WaitForExitAsync(), Task.Delay(TimeSpan.FromSeconds(30))) != listening.Task)
+        {
+            await server.DisposeAsync();
+            throw new InvalidOperationException($"The server did not start listening.\n{server.LogTail()}");
+        }
+        server.Port = await listening.Task;
+        server.Client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{server.Port}"), Timeout = TimeSpan.FromMinutes(2) };
         while (deadline.Elapsed < TimeSpan.FromSeconds(30))
         {
             if (process.HasExited)
@@ -169,6 +182,7 @@ internal sealed class ReelServer : IAsyncDisposable
         }
         _process.Dispose();
         if (_ownsDataDir) TempDirs.Delete(DataDir);
+        File.Delete(LogPath);
     }
 
     private static string ServerDll()
@@ -187,12 +201,6 @@ internal sealed class ReelServer : IAsyncDisposable
         return dir?.FullName ?? throw new InvalidOperationException("Cannot find the repository root.");
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }
 
 internal sealed record VideoJson(

@@ -21,9 +21,9 @@ internal static partial class StreamEndpoints
         return app;
     }
 
-    private static async Task<IResult> ServeAsync(string id, string path, HttpContext context, IMediaStorage storage, CancellationToken cancellationToken)
+    private static async Task<IResult> ServeAsync(string id, string? path, HttpContext context, IMediaStorage storage, CancellationToken cancellationToken)
     {
-        if (!Ids.IsVideoId(id) || !FilePath().IsMatch(path))
+        if (!Ids.IsVideoId(id) || path is null || !FilePath().IsMatch(path))
             return Problems.NotFound("file");
         var key = StorageKeys.VideoFile(id, path);
         if (await storage.StatAsync(key, cancellationToken) is not { } file)

@@ -43,7 +43,7 @@ internal static class VideoEndpoints
     {
         var id = Ids.NewVideoId();
         var temp = Path.Combine(services.Node.TempDir, id + ".upload");
-        using var scope = services.Logger.BeginScope(new Dictionary<string, object> { ["VideoId"] = id });
+        using var scope = services.Logger.BeginScope("VideoId:{VideoId}", id);
         try
         {
             var received = await services.Receiver.ReceiveAsync(request, temp, cancellationToken);
