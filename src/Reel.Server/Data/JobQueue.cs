@@ -13,10 +13,10 @@ internal sealed class JobQueue(Database database, TimeProvider clock)
 
     private long Now => clock.GetUtcNow().ToUnixTimeMilliseconds();
 
-    public static Task EnqueueAsync(DbConnection connection, DbTransaction? transaction, string videoId, string kind, long now) =>
+    public static Task EnqueueAsync(DbConnection connection, DbTransaction? transaction, string videoId, string kind, long now, long? runAfter = null) =>
         connection.ExecuteAsync(
-            "INSERT INTO jobs (video_id, kind, state, attempts, run_after, created_at, updated_at) VALUES (@videoId, @kind, 'queued', 0, @now, @now, @now)",
-            new { videoId, kind, now }, transaction);
+            "INSERT INTO jobs (video_id, kind, state, attempts, run_after, created_at, updated_at) VALUES (@videoId, @kind, 'queued', 0, @runAfter, @now, @now)",
+            new { videoId, kind, now, runAfter = runAfter ?? now }, transaction);
 
     public async Task EnqueueAsync(string videoId, string kind, CancellationToken cancellationToken)
     {
@@ -51,8 +51,8 @@ internal sealed class JobQueue(Database database, TimeProvider clock)
             new { jobId, owner, now, until = now + (long)lease.TotalMilliseconds }) > 0;
     }
 
-    /// <summary>Marks the job done and, in the same transaction, queues the next one (if any).</summary>
-    public async Task CompleteAsync(JobRecord job, string? nextKind, CancellationToken cancellationToken)
+    /// <summary>Marks the job done and, in the same transaction, queues the next one (if any) to run after a delay.</summary>
+    public async Task CompleteAsync(JobRecord job, string? nextKind, TimeSpan nextDelay, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
@@ -60,7 +60,7 @@ internal sealed class JobQueue(Database database, TimeProvider clock)
             "UPDATE jobs SET state = 'done', lease_owner = NULL, lease_until = NULL, last_error = NULL, updated_at = @now WHERE id = @id",
             new { id = job.Id, now = Now }, transaction);
         if (done > 0 && nextKind is not null)
-            await EnqueueAsync(connection, transaction, job.VideoId, nextKind, Now);
+            await EnqueueAsync(connection, transaction, job.VideoId, nextKind, Now, Now + (long)nextDelay.TotalMilliseconds);
         await transaction.CommitAsync(cancellationToken);
     }
 

@@ -59,7 +59,10 @@ internal static class JobKind
     /// <summary>Regenerates derived files of a ready video that went missing.</summary>
     public const string Repair = "repair";
 
-    public static readonly string[] All = [Prepare, Encode, Repair];
+    /// <summary>Drops the remuxed first rendition once viewers who started on it have had time to finish.</summary>
+    public const string Cleanup = "cleanup";
+
+    public static readonly string[] All = [Prepare, Encode, Repair, Cleanup];
 }
 
 /// <summary>The state of one rendition, kept as JSON in <c>videos.renditions</c>.</summary>

@@ -58,6 +58,10 @@ internal sealed class ProcessingOptions
     [Range(1, 20)]
     public int MaxAttempts { get; set; } = 3;
 
+    /// <summary>How long the remuxed first rendition stays after the ladder is ready, for viewers who started on it.</summary>
+    [Range(0, 60 * 24 * 30)]
+    public double FastStartRetentionMinutes { get; set; } = 360;
+
     /// <summary>An ffmpeg run may take this many seconds per second of video, plus two minutes.</summary>
     [Range(1, 1000)]
     public double TimeoutFactor { get; set; } = 20;

@@ -88,8 +88,8 @@ internal sealed class MediaTools(IOptions<ProcessingOptions> options, ILogger<Me
         {
             try
             {
-                var kind = FfprobeParser.Parse(run.Output).FormatName.EndsWith("_pipe", StringComparison.Ordinal) || run.Output.Contains("\"gif\"", StringComparison.Ordinal)
-                    ? "a still image" : "audio only";
+                var format = FfprobeParser.Parse(run.Output).FormatName;
+                var kind = format.EndsWith("_pipe", StringComparison.Ordinal) || format == "gif" ? "a still image" : "audio only";
                 return new("no_video_stream", $"The file is {kind}, not a video.");
             }
             catch (Exception e) when (e is JsonException or FormatException)

@@ -39,6 +39,9 @@ internal sealed class VideoProcessor(
                 return JobKind.Encode;
             case JobKind.Encode:
                 await EncodeAsync(context, cancellationToken);
+                return VideoStore.Renditions(context.Video).Any(r => r.FastStart) ? JobKind.Cleanup : null;
+            case JobKind.Cleanup:
+                await DropFastStartAsync(context, cancellationToken);
                 return null;
             case JobKind.Repair:
                 await RepairAsync(context, cancellationToken);
@@ -148,6 +151,15 @@ internal sealed class VideoProcessor(
         if (await storage.StatAsync(StorageKeys.VideoFile(id, "download.mp4"), cancellationToken) is null)
             await MakeDownloadFromRenditionAsync(job, ladder[^1].Name, cancellationToken);
         logger.LogInformation("Repaired derived files");
+    }
+
+    private async Task DropFastStartAsync(JobContext job, CancellationToken cancellationToken)
+    {
+        var renditions = VideoStore.Renditions(job.Video).Where(r => !r.FastStart).ToList();
+        if (renditions.Count == 0 || renditions.Any(r => !r.Ready)) return;
+        await PublishRenditionsAsync(job.Video.Id, renditions, cancellationToken);
+        await storage.DeletePrefixAsync(StorageKeys.VideoFile(job.Video.Id, FastStartName + "/"), cancellationToken);
+        logger.LogInformation("Removed the remuxed first rendition");
     }
 
     /// <summary>The master playlist first, then the database: when the API says playable, the playlist is there.</summary>

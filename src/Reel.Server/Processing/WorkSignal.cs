@@ -31,6 +31,15 @@ internal sealed class RunningJobs
     public async Task CancelAsync(string videoId)
     {
         foreach (var (_, job) in _jobs.Where(j => j.Value.VideoId == videoId))
-            await job.Stop.CancelAsync();
+        {
+            try
+            {
+                await job.Stop.CancelAsync();
+            }
+            catch (ObjectDisposedException)
+            {
+                // The job finished between the lookup and the cancel: nothing left to stop.
+            }
+        }
     }
 }

@@ -35,6 +35,7 @@ internal sealed class WorkerService(
         loops.AddRange(Enumerable.Range(0, Options.PrepareConcurrency).Select(_ => LoopAsync(JobKind.Prepare, stoppingToken)));
         loops.AddRange(Enumerable.Range(0, Options.Concurrency).Select(_ => LoopAsync(JobKind.Encode, stoppingToken)));
         loops.Add(LoopAsync(JobKind.Repair, stoppingToken));
+        loops.Add(LoopAsync(JobKind.Cleanup, stoppingToken));
         await Task.WhenAll(loops);
     }
 
@@ -80,7 +81,8 @@ internal sealed class WorkerService(
         {
             logger.LogInformation("Job started (attempt {Attempt})", job.Attempts);
             var next = await processor.RunAsync(job, workDir, stop.Token);
-            await queue.CompleteAsync(job, next, CancellationToken.None);
+            var delay = next == JobKind.Cleanup ? TimeSpan.FromMinutes(Options.FastStartRetentionMinutes) : TimeSpan.Zero;
+            await queue.CompleteAsync(job, next, delay, CancellationToken.None);
             if (next is not null) signal.Wake(next);
             logger.LogInformation("Job done in {Seconds:0.00} s", TimeProvider.System.GetElapsedTime(started).TotalSeconds);
         }
@@ -149,7 +151,7 @@ internal sealed class WorkerService(
     private async Task GiveUpAsync(JobRecord job, string reason, CancellationToken cancellationToken)
     {
         await queue.FailAsync(job.Id, reason, cancellationToken);
-        if (job.Kind == JobKind.Repair) return;
+        if (job.Kind is JobKind.Repair or JobKind.Cleanup) return;
         var message = $"The video could not be processed: {reason} Try uploading it again; if it keeps failing, convert it to MP4 (H.264/AAC) first.";
         await videos.MarkFailedAsync(job.VideoId, "processing_failed", message, cancellationToken);
         logger.LogWarning("Gave up after {Attempts} attempts", job.Attempts);

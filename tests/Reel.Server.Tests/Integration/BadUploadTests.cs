@@ -50,6 +50,24 @@ public sealed class BadUploadTests
         await AssertOnlyTheGoodVideoIsLeftAsync(server, good.Id);
     }
 
+    [Theory]
+    [InlineData("Processing:MaxWidth", "320")]
+    [InlineData("Processing:MaxPixels", "100000")]
+    [InlineData("Processing:MaxDurationSeconds", "2")]
+    [InlineData("Processing:MaxStreams", "1")]
+    public async Task A_video_beyond_the_configured_limits_is_refused_before_any_decoding(string setting, string value)
+    {
+        await using var server = await ReelServer.StartAsync(settings: new Dictionary<string, string> { [setting] = value });
+        using var content = new ByteArrayContent(await File.ReadAllBytesAsync(await Clips.PathAsync(Clips.Mov)));
+        content.Headers.ContentType = new MediaTypeHeaderValue("video/quicktime");
+        using var response = await server.Client.PostAsync("/api/videos", content);
+
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
+        using var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Equal("media_limits_exceeded", problem.RootElement.GetProperty("code").GetString());
+        Assert.Empty(Directory.GetFileSystemEntries(Path.Combine(server.DataDir, "tmp")));
+    }
+
     [Fact]
     public async Task A_playlist_disguised_as_mp4_is_rejected_and_the_file_it_names_is_never_read()
     {

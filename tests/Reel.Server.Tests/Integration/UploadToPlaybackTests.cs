@@ -93,6 +93,25 @@ public sealed class UploadToPlaybackTests
     }
 
     [Fact]
+    public async Task A_compatible_upload_plays_from_its_remux_first_which_is_dropped_after_its_retention()
+    {
+        await using var server = await ReelServer.StartAsync(settings: new Dictionary<string, string> { ["Processing:FastStartRetentionMinutes"] = "0.05" });
+        var video = await server.UploadAsync(await Clips.PathAsync(Clips.Mov));
+        video = await server.WaitForAsync(video.Id, v => v.Playable, TimeSpan.FromSeconds(30), pollMs: 10);
+        var first = Hls.ParseMaster(await Hls.GetTextAsync(server.Client, video.StreamUrl!));
+        var sourceFolder = Path.Combine(server.DataDir, "media", "videos", video.Id, "source");
+        Assert.Equal("source/index.m3u8", Assert.Single(first).Uri);
+        Assert.True(Directory.Exists(sourceFolder));
+
+        var ready = await server.WaitUntilReadyAsync(video.Id);
+        Assert.DoesNotContain(Hls.ParseMaster(await Hls.GetTextAsync(server.Client, ready.StreamUrl!)), v => v.Uri == "source/index.m3u8");
+        for (var i = 0; i < 100 && Directory.Exists(sourceFolder); i++) await Task.Delay(100);
+        Assert.False(Directory.Exists(sourceFolder), "the remuxed rendition is removed once its retention ends");
+        Assert.Equal("ready", (await server.GetVideoAsync(video.Id)).Status);
+        Assert.NotEmpty(await Hls.GetBytesAsync(server.Client, ready.DownloadUrl!));
+    }
+
+    [Fact]
     public async Task Downloads_and_files_answer_range_and_head_requests_with_the_right_headers()
     {
         await using var server = await ReelServer.StartAsync();

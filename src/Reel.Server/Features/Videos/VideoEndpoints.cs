@@ -65,7 +65,6 @@ internal static class VideoEndpoints
 
             var probe = outcome.Probe!;
             var sourceKey = StorageKeys.OriginalFile(id, ContainerExtension(probe.FormatName));
-            await services.Storage.PutFileAsync(sourceKey, temp, cancellationToken);
             var now = services.Clock.GetUtcNow().ToUnixTimeMilliseconds();
             var video = new VideoRecord
             {
@@ -81,7 +80,17 @@ internal static class VideoEndpoints
                 CreatedAt = now,
                 UpdatedAt = now,
             };
-            await services.Videos.InsertWithJobAsync(video, JobKind.Prepare, cancellationToken);
+            // The bytes are all here and valid: finish storing them even if the client hangs up now.
+            await services.Storage.PutFileAsync(sourceKey, temp, CancellationToken.None);
+            try
+            {
+                await services.Videos.InsertWithJobAsync(video, JobKind.Prepare, CancellationToken.None);
+            }
+            catch
+            {
+                await services.Storage.DeletePrefixAsync(StorageKeys.Original(id), CancellationToken.None);
+                throw;
+            }
             services.Signal.Wake(JobKind.Prepare);
             services.Logger.LogInformation("Upload stored: {Bytes} bytes, {Format} {Width}x{Height}, {Duration:0.0} s",
                 received.Bytes, probe.FormatName, video.Width, video.Height, video.DurationSeconds);
