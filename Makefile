@@ -6,7 +6,8 @@ DATA_DIR ?= ./data
 
 .PHONY: run build test bench lint format clean deps test-deps
 
-run: deps build
+run: deps
+	$(DOTNET) build src/Reel.Server -c $(CONFIG) --nologo -v quiet
 	$(DOTNET) src/Reel.Server/bin/$(CONFIG)/net10.0/Reel.Server.dll --urls $(URLS) --DataDir $(DATA_DIR)
 
 build:

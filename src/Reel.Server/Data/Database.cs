@@ -10,9 +10,11 @@ namespace Reel.Server.Data;
 internal sealed class Database
 {
     private readonly string _connectionString;
+    private readonly TimeProvider _clock;
 
-    public Database(IOptions<DatabaseOptions> options, NodeSettings node)
+    public Database(IOptions<DatabaseOptions> options, NodeSettings node, TimeProvider clock)
     {
+        _clock = clock;
         SQLitePCL.Batteries_V2.Init();
         var builder = new SqliteConnectionStringBuilder(options.Value.ConnectionString ?? $"Data Source={Path.Combine(node.DataDir, "reel.db")}")
         {
@@ -55,7 +57,7 @@ internal sealed class Database
             using var reader = new StreamReader(stream);
             await connection.ExecuteAsync(await reader.ReadToEndAsync(cancellationToken), transaction: transaction);
             await connection.ExecuteAsync("INSERT INTO schema_version (version, applied_at) VALUES (@version, @now)",
-                new { version, now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() }, transaction);
+                new { version, now = _clock.GetUtcNow().ToUnixTimeMilliseconds() }, transaction);
             await transaction.CommitAsync(cancellationToken);
         }
     }

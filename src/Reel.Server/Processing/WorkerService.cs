@@ -20,6 +20,7 @@ internal sealed class WorkerService(
     RunningJobs running,
     NodeSettings node,
     IOptions<ProcessingOptions> options,
+    TimeProvider clock,
     ILogger<WorkerService> logger) : BackgroundService
 {
     private static readonly TimeSpan IdlePoll = TimeSpan.FromSeconds(2);
@@ -76,7 +77,7 @@ internal sealed class WorkerService(
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
         running.Add(job.Id, job.VideoId, stop);
         var heartbeat = HeartbeatAsync(job, stop);
-        var started = TimeProvider.System.GetTimestamp();
+        var started = clock.GetTimestamp();
         try
         {
             logger.LogInformation("Job started (attempt {Attempt})", job.Attempts);
@@ -84,7 +85,7 @@ internal sealed class WorkerService(
             var delay = next == JobKind.Cleanup ? TimeSpan.FromMinutes(Options.FastStartRetentionMinutes) : TimeSpan.Zero;
             await queue.CompleteAsync(job, next, delay, CancellationToken.None);
             if (next is not null) signal.Wake(next);
-            logger.LogInformation("Job done in {Seconds:0.00} s", TimeProvider.System.GetElapsedTime(started).TotalSeconds);
+            logger.LogInformation("Job done in {Seconds:0.00} s", clock.GetElapsedTime(started).TotalSeconds);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
