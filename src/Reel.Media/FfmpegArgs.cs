@@ -51,18 +51,26 @@ public static class FfmpegArgs
     }
 
     /// <summary>
-    /// Encodes every rung of the ladder in one ffmpeg process: one decode and one frame-rate normalisation feed a
-    /// split, and every rung gets keyframes at the same instants, so segments line up across renditions.
+    /// Encodes every rung of the ladder in one ffmpeg process: one decode and one frame-rate normalisation feed all
+    /// rungs, each scaled from the next larger one (cheaper than scaling every rung from the source), and every rung
+    /// gets keyframes at the same instants, so segments line up across renditions.
     /// Each rung is written to <c>outputDir/NAME/index.m3u8</c>.
     /// </summary>
     public static IReadOnlyList<string> LadderHls(string inputPath, LadderPlan plan, string outputDir, string segmentPrefix, long maxPixels)
     {
         var rungs = plan.Renditions;
-        var graph = new List<string>
+        var largestFirst = rungs.Select((r, i) => (Rung: r, Index: i)).OrderByDescending(x => x.Rung.Width * x.Rung.Height).ToList();
+        var graph = new List<string>();
+        var input = $"[0:{plan.VideoStreamIndex}]fps={plan.FrameRate},";
+        for (var k = 0; k < largestFirst.Count; k++)
         {
-            $"[0:{plan.VideoStreamIndex}]fps={plan.FrameRate},split={rungs.Count}" + string.Concat(rungs.Select((_, i) => $"[s{i}]")),
-        };
-        graph.AddRange(rungs.Select((r, i) => $"[s{i}]scale={r.Width}:{r.Height}:flags=bicubic,setsar=1,format=yuv420p[v{i}]"));
+            var (rung, index) = largestFirst[k];
+            var scaled = $"scale={rung.Width}:{rung.Height}:flags=bicubic,setsar=1" + (k == 0 ? ",format=yuv420p" : "");
+            graph.Add(k == largestFirst.Count - 1
+                ? $"{input}{scaled}[v{index}]"
+                : $"{input}{scaled},split=2[v{index}][c{k}]");
+            input = $"[c{k}]";
+        }
 
         List<string> args = [.. Head(), .. SafeInput(inputPath, maxPixels), "-filter_complex", string.Join(';', graph)];
         for (var i = 0; i < rungs.Count; i++)

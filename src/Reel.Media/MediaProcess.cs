@@ -62,7 +62,8 @@ public static class MediaProcess
         };
         foreach (var argument in arguments) start.ArgumentList.Add(argument);
 
-        await using var log = options.LogPath is null ? null : new StreamWriter(options.LogPath, append: true, Encoding.UTF8);
+        // Shared for writing: a job may run two ffmpeg processes at once that log to the same file.
+        await using var log = options.LogPath is null ? null : new StreamWriter(new FileStream(options.LogPath, FileMode.Append, FileAccess.Write, FileShare.ReadWrite), Encoding.UTF8);
         if (log is not null)
             await log.WriteLineAsync(executable + " " + string.Join(' ', arguments.Select(Quote))).ConfigureAwait(false);
 

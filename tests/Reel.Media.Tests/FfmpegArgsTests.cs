@@ -120,16 +120,20 @@ public sealed class FfmpegArgsTests
     }
 
     [Fact]
-    public void The_ladder_is_one_decode_normalised_to_the_plan_rate_and_split_per_rung()
+    public void The_ladder_is_one_decode_normalised_to_the_plan_rate_and_each_rung_is_scaled_from_the_next_larger()
     {
         var args = FfmpegArgs.LadderHls(Input, LadderWithAudio, OutDir, Prefix, MaxPixels);
 
         Assert.Single(args, a => a == "-filter_complex");
         var graph = args[IndexOf(args, "-filter_complex") + 1].Split(';');
-        Assert.Equal("[0:0]fps=30000/1001,split=3[s0][s1][s2]", graph[0]);
         Assert.Equal(
-            ["[s0]scale=640:360:flags=bicubic,setsar=1,format=yuv420p[v0]", "[s1]scale=1280:720:flags=bicubic,setsar=1,format=yuv420p[v1]", "[s2]scale=1920:1080:flags=bicubic,setsar=1,format=yuv420p[v2]"],
-            graph[1..]);
+            [
+                "[0:0]fps=30000/1001,scale=1920:1080:flags=bicubic,setsar=1,format=yuv420p,split=2[v2][c0]",
+                "[c0]scale=1280:720:flags=bicubic,setsar=1,split=2[v1][c1]",
+                "[c1]scale=640:360:flags=bicubic,setsar=1[v0]",
+            ],
+            graph);
+        Assert.Equal(1, args[IndexOf(args, "-filter_complex") + 1].Split("fps=").Length - 1);
     }
 
     [Fact]
@@ -174,7 +178,7 @@ public sealed class FfmpegArgsTests
         Assert.Equal(["[v0]", "[v1]"], MapTargets(args));
         Assert.DoesNotContain(args, a => a.StartsWith("-c:a", StringComparison.Ordinal) || a.StartsWith("-b:a", StringComparison.Ordinal));
         Assert.Equal("v:0,name:360p v:1,name:720p", args[IndexOf(args, "-var_stream_map") + 1]);
-        Assert.StartsWith("[0:1]fps=60,split=2[s0][s1];", args[IndexOf(args, "-filter_complex") + 1], StringComparison.Ordinal);
+        Assert.StartsWith("[0:1]fps=60,scale=720:1280:flags=bicubic,setsar=1,format=yuv420p,split=2[v1][c0];", args[IndexOf(args, "-filter_complex") + 1], StringComparison.Ordinal);
     }
 
     [Fact]

@@ -81,10 +81,6 @@ internal sealed class VideoProcessor(
                 cancellationToken);
             logger.LogInformation("Playable from the remuxed source");
         }
-
-        await MakeThumbnailAsync(job, source, video.Index, cancellationToken);
-        if (SourceCheck.IsBrowserCompatible(video))
-            await MakeDownloadAsync(job, source, job.Probe, cancellationToken);
         await job.Progress.WriteAsync(PrepareShare, force: true, cancellationToken);
     }
 
@@ -104,6 +100,10 @@ internal sealed class VideoProcessor(
         await storage.DeletePrefixAsync(StorageKeys.VideoFile(id, "storyboard/"), cancellationToken);
         await PublishRenditionsAsync(id, renditions, cancellationToken);
 
+        // Poster and (for a compatible source) the download copy are cheap: made beside the ladder, not before it.
+        using var stopExtras = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var extras = MakeSourceExtrasAsync(job, source, stopExtras.Token);
+
         var hlsDir = Directory.CreateDirectory(Path.Combine(job.WorkDir, "ladder")).FullName;
         var publisher = new HlsPublisher(storage, id, hlsDir, async (name, playlist) =>
         {
@@ -112,10 +112,20 @@ internal sealed class VideoProcessor(
             renditions[index] = renditions[index] with { Available = playlist.Segments.Count > 0, Ready = playlist.Ended };
             await PublishRenditionsAsync(id, renditions, cancellationToken);
         });
-        await publisher.RunAsync(token => media.RunFfmpegAsync(
-            FfmpegArgs.LadderHls(source, plan, hlsDir, Ids.NewGeneration(), media.MaxPixels),
-            "Encoding the ladder", job.Video.DurationSeconds, job.Progress.Reporter(PrepareShare, LadderShare, job.Video.DurationSeconds), job.LogPath, token),
-            cancellationToken);
+        try
+        {
+            await publisher.RunAsync(token => media.RunFfmpegAsync(
+                FfmpegArgs.LadderHls(source, plan, hlsDir, Ids.NewGeneration(), media.MaxPixels),
+                "Encoding the ladder", job.Video.DurationSeconds, job.Progress.Reporter(PrepareShare, LadderShare, job.Video.DurationSeconds), job.LogPath, token),
+                cancellationToken);
+        }
+        catch
+        {
+            await stopExtras.CancelAsync();
+            await extras.ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+            throw;
+        }
+        await extras;
         if (renditions.Where(r => !r.FastStart).FirstOrDefault(r => !r.Ready) is { } unfinished)
             throw new InvalidOperationException($"ffmpeg ended without finishing rendition {unfinished.Name}.");
 
@@ -123,15 +133,21 @@ internal sealed class VideoProcessor(
         await MakeStoryboardAsync(job, ladderRungs[0].Name, cancellationToken);
         await job.Progress.WriteAsync(PrepareShare + LadderShare + 0.03, force: true, cancellationToken);
 
-        if (!job.Video.HasDownload || !SourceCheck.IsBrowserCompatible(job.Probe.Video!))
+        if (!SourceCheck.IsBrowserCompatible(job.Probe.Video!))
             await MakeDownloadFromRenditionAsync(job, ladderRungs[^1].Name, cancellationToken);
-        if (!job.Video.HasThumbnail)
-            await MakeThumbnailAsync(job, source, job.Probe.Video!.Index, cancellationToken);
 
         var keep = storageOptions.Value.KeepOriginals;
         await videos.MarkReadyAsync(id, keep ? job.Video.SourceKey : null, cancellationToken);
         if (!keep) await storage.DeletePrefixAsync(StorageKeys.Original(id), cancellationToken);
         logger.LogInformation("Ready: {Renditions}", string.Join(", ", ladderRungs.Select(r => r.Name)));
+    }
+
+    private async Task MakeSourceExtrasAsync(JobContext job, string source, CancellationToken cancellationToken)
+    {
+        await Task.Yield();
+        await MakeThumbnailAsync(job, source, job.Probe.Video!.Index, cancellationToken);
+        if (SourceCheck.IsBrowserCompatible(job.Probe.Video!))
+            await MakeDownloadAsync(job, source, job.Probe, cancellationToken);
     }
 
     private async Task RepairAsync(JobContext job, CancellationToken cancellationToken)

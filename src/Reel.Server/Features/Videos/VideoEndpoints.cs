@@ -80,18 +80,20 @@ internal static class VideoEndpoints
                 CreatedAt = now,
                 UpdatedAt = now,
             };
+            // Only a browser-compatible source has a quick remux to make first; anything else goes straight to the ladder.
+            var firstJob = SourceCheck.IsBrowserCompatible(probe.Video) ? JobKind.Prepare : JobKind.Encode;
             // The bytes are all here and valid: finish storing them even if the client hangs up now.
             await services.Storage.PutFileAsync(sourceKey, temp, CancellationToken.None);
             try
             {
-                await services.Videos.InsertWithJobAsync(video, JobKind.Prepare, CancellationToken.None);
+                await services.Videos.InsertWithJobAsync(video, firstJob, CancellationToken.None);
             }
             catch
             {
                 await services.Storage.DeletePrefixAsync(StorageKeys.Original(id), CancellationToken.None);
                 throw;
             }
-            services.Signal.Wake(JobKind.Prepare);
+            services.Signal.Wake(firstJob);
             services.Logger.LogInformation("Upload stored: {Bytes} bytes, {Format} {Width}x{Height}, {Duration:0.0} s",
                 received.Bytes, probe.FormatName, video.Width, video.Height, video.DurationSeconds);
             return TypedResults.Created($"/api/videos/{id}", VideoDto.From(video));
