@@ -72,7 +72,9 @@ internal sealed class VideoProcessor(
             var outDir = Directory.CreateDirectory(Path.Combine(hlsDir, FastStartName)).FullName;
             var publisher = new HlsPublisher(storage, id, hlsDir, async (_, playlist) =>
             {
-                renditions[0] = state with { Available = playlist.Segments.Count > 0, Ready = playlist.Ended };
+                var updated = state with { Available = playlist.Segments.Count > 0, Ready = playlist.Ended };
+                if (updated == renditions[0]) return;
+                renditions[0] = updated;
                 await PublishRenditionsAsync(id, renditions, cancellationToken);
             });
             await publisher.RunAsync(token => media.RunFfmpegAsync(
@@ -109,7 +111,10 @@ internal sealed class VideoProcessor(
         {
             var index = renditions.FindIndex(r => r.Name == name && !r.FastStart);
             if (index < 0) throw new InvalidOperationException($"ffmpeg wrote an unplanned rendition '{name}'.");
-            renditions[index] = renditions[index] with { Available = playlist.Segments.Count > 0, Ready = playlist.Ended };
+            var updated = renditions[index] with { Available = playlist.Segments.Count > 0, Ready = playlist.Ended };
+            // Only a change of state touches the master and the database; a new segment alone needs neither.
+            if (updated == renditions[index]) return;
+            renditions[index] = updated;
             await PublishRenditionsAsync(id, renditions, cancellationToken);
         });
         try
