@@ -28,8 +28,6 @@ internal sealed class NodeSettings
 
     public string MediaDir => Path.Combine(DataDir, "media");
 
-    public string LogDir => Path.Combine(DataDir, "logs");
-
     public bool Has(string role) => Roles.Contains(role);
 
     public static NodeSettings From(IConfiguration configuration)
@@ -51,7 +49,7 @@ internal sealed class NodeSettings
 
     public void CreateDirectories()
     {
-        foreach (var dir in new[] { DataDir, TempDir, WorkDir, MediaDir, LogDir })
+        foreach (var dir in new[] { DataDir, TempDir, WorkDir, MediaDir })
             Directory.CreateDirectory(dir);
     }
 }

@@ -99,7 +99,7 @@ internal sealed class WorkerService(
         }
         catch (Exception e)
         {
-            await FailAttemptAsync(job, e, workDir);
+            await FailAttemptAsync(job, e);
         }
         finally
         {
@@ -135,11 +135,11 @@ internal sealed class WorkerService(
         }
     }
 
-    private async Task FailAttemptAsync(JobRecord job, Exception error, string workDir)
+    private async Task FailAttemptAsync(JobRecord job, Exception error)
     {
         var reason = Describe(error);
-        var logTail = File.Exists(Path.Combine(workDir, "ffmpeg.log")) ? (error as MediaProcessException)?.ErrorTail : null;
-        logger.LogError(error, "Job attempt {Attempt} failed: {Reason} {Log}", job.Attempts, reason, logTail);
+        // The work folder (and ffmpeg's full log in it) is removed after the attempt; keep the tail in the server log.
+        logger.LogError(error, "Job attempt {Attempt} failed: {Reason} {FfmpegErrors}", job.Attempts, reason, (error as MediaProcessException)?.ErrorTail);
         if (job.Attempts >= Options.MaxAttempts)
         {
             await GiveUpAsync(job, reason, CancellationToken.None);
