@@ -22,6 +22,20 @@ public static class FfmpegArgs
         "file:" + inputPath,
     ];
 
+    /// <summary>
+    /// ffprobe: the timestamp and duration of every video packet, one "pts,duration" line each, for files whose header
+    /// states no duration (WebM recorded by a browser, any stream written to a pipe).
+    /// </summary>
+    public static IReadOnlyList<string> PacketTimes(string inputPath, int videoStreamIndex) =>
+    [
+        "-hide_banner", "-loglevel", "error",
+        "-protocol_whitelist", "file",
+        "-format_whitelist", SourceCheck.AcceptedDemuxers,
+        "-select_streams", videoStreamIndex.ToString(CultureInfo.InvariantCulture),
+        "-show_entries", "packet=pts_time,duration_time", "-of", "csv=p=0",
+        "file:" + inputPath,
+    ];
+
     /// <summary>ffprobe: names the format of a file the accepted containers did not match (images and audio only).</summary>
     public static IReadOnlyList<string> Identify(string inputPath) =>
     [

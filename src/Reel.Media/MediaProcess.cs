@@ -19,6 +19,9 @@ public sealed record MediaRunOptions
 
     /// <summary>Keep stdout (ffprobe's JSON) instead of reading it as progress.</summary>
     public bool CaptureOutput { get; init; }
+
+    /// <summary>Receives every stdout line, for output too long to keep (a packet listing).</summary>
+    public Action<string>? OnOutputLine { get; init; }
 }
 
 /// <summary>What a finished run left behind.</summary>
@@ -139,6 +142,7 @@ public static class MediaProcess
     {
         while (await reader.ReadLineAsync().ConfigureAwait(false) is { } line)
         {
+            options.OnOutputLine?.Invoke(line);
             if (options.CaptureOutput)
             {
                 if (output.Length < MaxOutputChars) output.Append(line).Append('\n');

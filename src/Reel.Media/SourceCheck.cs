@@ -33,7 +33,7 @@ public static class SourceCheck
         if (probe.StreamCount > limits.MaxStreams)
             return new("media_limits_exceeded", $"The file has {probe.StreamCount} streams; at most {limits.MaxStreams} are accepted.");
         if (probe.DurationSeconds <= 0)
-            return new("unsupported_media", "The video has no duration; the file may be truncated or damaged.");
+            return new("unsupported_media", "The video has no frames with timestamps; the file may be truncated or damaged.");
         return null;
     }
 

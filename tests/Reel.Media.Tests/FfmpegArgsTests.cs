@@ -120,6 +120,18 @@ public sealed class FfmpegArgsTests
     }
 
     [Fact]
+    public void The_packet_scan_for_a_missing_duration_reads_only_a_local_file_of_an_accepted_container()
+    {
+        var args = FfmpegArgs.PacketTimes(Input, 2);
+
+        Assert.Equal("file", args[IndexOf(args, "-protocol_whitelist") + 1]);
+        Assert.Equal(SourceCheck.AcceptedDemuxers, args[IndexOf(args, "-format_whitelist") + 1]);
+        Assert.Equal("2", args[IndexOf(args, "-select_streams") + 1]);
+        Assert.Equal("packet=pts_time,duration_time", args[IndexOf(args, "-show_entries") + 1]);
+        Assert.Equal("file:" + Input, args[^1]);
+    }
+
+    [Fact]
     public void The_ladder_is_one_decode_normalised_to_the_plan_rate_and_each_rung_is_scaled_from_the_next_larger()
     {
         var args = FfmpegArgs.LadderHls(Input, LadderWithAudio, OutDir, Prefix, MaxPixels);

@@ -35,6 +35,8 @@ internal sealed class MediaTools(IOptions<ProcessingOptions> options, ILogger<Me
             return new(null, null, new("unsupported_media", "The file could not be read as a video."));
         }
 
+        if (probe.Video is not null && probe.DurationSeconds <= 0)
+            probe = probe with { DurationSeconds = await MeasureDurationAsync(path, probe.Video.Index, cancellationToken) };
         if (SourceCheck.Check(probe, Options.Limits) is { } problem)
             return new(probe, run.Output, problem);
         if (probe.FormatName.StartsWith("mov", StringComparison.Ordinal) && await IsTruncatedAsync(path, probe, cancellationToken))
@@ -71,6 +73,26 @@ internal sealed class MediaTools(IOptions<ProcessingOptions> options, ILogger<Me
             }
         }
         return true;
+    }
+
+    // Browser recordings and piped streams carry no duration in their header: the last video packet tells it.
+    private async Task<double> MeasureDurationAsync(string path, int videoStreamIndex, CancellationToken cancellationToken)
+    {
+        var end = 0.0;
+        await RunAsync(Options.FfprobePath, FfmpegArgs.PacketTimes(path, videoStreamIndex), new MediaRunOptions
+        {
+            Timeout = TimeSpan.FromMinutes(5),
+            OnOutputLine = line =>
+            {
+                var parts = line.Split(',');
+                if (parts.Length >= 1 && double.TryParse(parts[0], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var pts))
+                {
+                    var duration = parts.Length >= 2 && double.TryParse(parts[1], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var d) ? d : 0;
+                    end = Math.Max(end, pts + duration);
+                }
+            },
+        }, cancellationToken);
+        return end;
     }
 
     // A moov-first MP4 cut short still probes fine; reading every packet (no decoding) finds the hole.

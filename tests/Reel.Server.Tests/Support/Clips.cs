@@ -49,6 +49,10 @@ internal static class Clips
     public static readonly Clip WebM = new("vp9-opus.webm", "video/webm", 640, 360, true, ["360p"],
         [.. Video("640x360"), .. Tone(), "-c:v", "libvpx-vp9", "-deadline", "realtime", "-cpu-used", "8", "-b:v", "500k", "-c:a", "libopus"]);
 
+    /// <summary>As a browser's MediaRecorder writes it: no duration and no index in the header.</summary>
+    public static readonly Clip WebMWithoutDuration = new("vp9-opus-live.webm", "video/webm", 640, 360, true, ["360p"],
+        [.. Video("640x360"), .. Tone(), "-c:v", "libvpx-vp9", "-deadline", "realtime", "-cpu-used", "8", "-b:v", "500k", "-c:a", "libopus", "-live", "1", "-f", "webm"]);
+
     public static readonly Clip Avi = new("mpeg4-mp3.avi", "video/x-msvideo", 640, 360, true, ["360p"],
         [.. Video("640x360"), .. Tone(), "-c:v", "mpeg4", "-q:v", "5", "-c:a", "libmp3lame", "-b:a", "128k"]);
 
@@ -75,7 +79,7 @@ internal static class Clips
     public static readonly Clip Long = new("long-720p.mp4", "video/mp4", 1280, 720, true, ["360p", "720p"],
         [.. Video("1280x720", seconds: 40), .. Tone(seconds: 40), .. X264, .. Aac, "-movflags", "+faststart"]);
 
-    public static readonly Clip[] Formats = [H264Aac720p, H264MoovAtEnd, Mov, Mkv, WebM, Avi, Hevc, Silent, Surround, Rotated, OddSize];
+    public static readonly Clip[] Formats = [H264Aac720p, H264MoovAtEnd, Mov, Mkv, WebM, WebMWithoutDuration, Avi, Hevc, Silent, Surround, Rotated, OddSize];
 
     public static Clip ByName(string name) => Formats.Append(Long).Single(c => c.Name == name);
 
