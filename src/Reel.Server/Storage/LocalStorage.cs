@@ -46,13 +46,24 @@ internal sealed partial class LocalStorage(NodeSettings node) : IMediaStorage
     public Task<string> GetLocalPathAsync(string key, string scratchDir, CancellationToken cancellationToken) =>
         Task.FromResult(Resolve(key));
 
-    public Task DeletePrefixAsync(string prefix, CancellationToken cancellationToken)
+    public async Task DeletePrefixAsync(string prefix, CancellationToken cancellationToken)
     {
         if (!PrefixPattern().IsMatch(prefix)) throw new ArgumentException($"Not a deletable prefix: {prefix}", nameof(prefix));
         var dir = Path.GetFullPath(Path.Combine(_root, prefix));
         if (!dir.StartsWith(_root, StringComparison.Ordinal)) throw new ArgumentException("Prefix escapes the storage root.", nameof(prefix));
-        if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
-        return Task.CompletedTask;
+        // A job that is being stopped may still place a file while the folder is removed ("directory not empty"):
+        // removing again takes the newcomer too.
+        for (var attempt = 1; Directory.Exists(dir); attempt++)
+        {
+            try
+            {
+                Directory.Delete(dir, recursive: true);
+            }
+            catch (IOException) when (attempt < 10)
+            {
+                await Task.Delay(50 * attempt, cancellationToken);
+            }
+        }
     }
 
     public Task<IReadOnlySet<string>> ListVideoIdsAsync(CancellationToken cancellationToken)

@@ -152,15 +152,22 @@ internal static class VideoEndpoints
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(
-        string id, VideoStore videos, IMediaStorage storage, RunningJobs running, CancellationToken cancellationToken)
+        string id, VideoStore videos, IMediaStorage storage, RunningJobs running, ILogger<VideoStore> logger, CancellationToken cancellationToken)
     {
         if (!Ids.IsVideoId(id) || !await videos.DeleteAsync(id, cancellationToken))
             return Problems.NotFound();
-        // The row (and its jobs) is gone first, so the video vanishes at once; a job still running is stopped
-        // and a crash before the files are gone leaves orphans that the start-up sweep removes.
+        // The row (and its jobs) is gone first, so the video vanishes at once. A job still running is stopped and
+        // removes what it wrote meanwhile; files a crash leaves behind are removed by the start-up sweep.
         await running.CancelAsync(id);
-        await storage.DeletePrefixAsync(StorageKeys.Video(id), cancellationToken);
-        await storage.DeletePrefixAsync(StorageKeys.Original(id), cancellationToken);
+        try
+        {
+            await storage.DeletePrefixAsync(StorageKeys.Video(id), CancellationToken.None);
+            await storage.DeletePrefixAsync(StorageKeys.Original(id), CancellationToken.None);
+        }
+        catch (IOException e)
+        {
+            logger.LogWarning(e, "Video {VideoId} is deleted but some of its files are not yet; the next start removes them", id);
+        }
         return TypedResults.NoContent();
     }
 
