@@ -36,6 +36,19 @@ public static class FfmpegArgs
         "file:" + inputPath,
     ];
 
+    /// <summary>
+    /// ffmpeg: reads every packet without decoding and discards it. A moov-first MP4 cut short probes fine, but this
+    /// pass reports "partial file" where its index points past the end.
+    /// </summary>
+    public static IReadOnlyList<string> DemuxCheck(string inputPath) =>
+    [
+        "-hide_banner", "-nostats", "-loglevel", "error",
+        "-protocol_whitelist", "file",
+        "-format_whitelist", SourceCheck.AcceptedDemuxers,
+        "-i", "file:" + inputPath,
+        "-map", "0", "-c", "copy", "-f", "null", "-",
+    ];
+
     /// <summary>ffprobe: names the format of a file the accepted containers did not match (images and audio only).</summary>
     public static IReadOnlyList<string> Identify(string inputPath) =>
     [

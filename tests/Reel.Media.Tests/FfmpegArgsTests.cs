@@ -120,6 +120,17 @@ public sealed class FfmpegArgsTests
     }
 
     [Fact]
+    public void The_truncation_check_copies_every_packet_of_a_local_file_to_nowhere_without_decoding()
+    {
+        var args = FfmpegArgs.DemuxCheck(Input);
+
+        Assert.Equal("file", args[IndexOf(args, "-protocol_whitelist") + 1]);
+        Assert.Equal(SourceCheck.AcceptedDemuxers, args[IndexOf(args, "-format_whitelist") + 1]);
+        Assert.Equal("file:" + Input, args[IndexOf(args, "-i") + 1]);
+        Assert.Equal(["-map", "0", "-c", "copy", "-f", "null", "-"], args.TakeLast(7));
+    }
+
+    [Fact]
     public void The_packet_scan_for_a_missing_duration_reads_only_a_local_file_of_an_accepted_container()
     {
         var args = FfmpegArgs.PacketTimes(Input, 2);

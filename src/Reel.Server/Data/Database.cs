@@ -33,6 +33,13 @@ internal sealed class Database
         return connection;
     }
 
+    /// <summary>Runs one statement on its own connection; returns the number of rows it changed.</summary>
+    public async Task<int> ExecuteAsync(string sql, object parameters, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        return await connection.ExecuteAsync(new CommandDefinition(sql, parameters, cancellationToken: cancellationToken));
+    }
+
     /// <summary>Applies pending migrations in order, each in its own transaction, recording the schema version.</summary>
     public async Task MigrateAsync(CancellationToken cancellationToken)
     {

@@ -66,18 +66,18 @@ internal sealed class JobQueue(Database database, TimeProvider clock)
 
     /// <summary>Puts the job back in the queue to run again after a delay.</summary>
     public Task RetryAsync(long jobId, string error, TimeSpan delay, CancellationToken cancellationToken) =>
-        ExecuteAsync(
+        database.ExecuteAsync(
             "UPDATE jobs SET state = 'queued', lease_owner = NULL, lease_until = NULL, last_error = @error, run_after = @runAfter, updated_at = @now WHERE id = @jobId",
             new { jobId, error, runAfter = Now + (long)delay.TotalMilliseconds, now = Now }, cancellationToken);
 
     public Task FailAsync(long jobId, string error, CancellationToken cancellationToken) =>
-        ExecuteAsync(
+        database.ExecuteAsync(
             "UPDATE jobs SET state = 'failed', lease_owner = NULL, lease_until = NULL, last_error = @error, updated_at = @now WHERE id = @jobId",
             new { jobId, error, now = Now }, cancellationToken);
 
     /// <summary>Gives a job back without counting the attempt: the worker is shutting down, not failing.</summary>
     public Task ReleaseAsync(long jobId, string owner, CancellationToken cancellationToken) =>
-        ExecuteAsync(
+        database.ExecuteAsync(
             "UPDATE jobs SET state = 'queued', lease_owner = NULL, lease_until = NULL, attempts = MAX(attempts - 1, 0), updated_at = @now WHERE id = @jobId AND lease_owner = @owner AND state = 'running'",
             new { jobId, owner, now = Now }, cancellationToken);
 
@@ -95,11 +95,5 @@ internal sealed class JobQueue(Database database, TimeProvider clock)
         await using var connection = await database.OpenAsync(cancellationToken);
         return await connection.ExecuteScalarAsync<long>(
             "SELECT COUNT(*) FROM jobs WHERE video_id = @videoId AND state IN ('queued', 'running')", new { videoId }) > 0;
-    }
-
-    private async Task ExecuteAsync(string sql, object parameters, CancellationToken cancellationToken)
-    {
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await connection.ExecuteAsync(new CommandDefinition(sql, parameters, cancellationToken: cancellationToken));
     }
 }

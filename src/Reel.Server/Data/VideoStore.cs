@@ -101,9 +101,6 @@ internal sealed class VideoStore(Database database, TimeProvider clock)
     public static IReadOnlyList<RenditionState> Renditions(VideoRecord video) =>
         JsonSerializer.Deserialize<List<RenditionState>>(video.Renditions) ?? [];
 
-    private async Task<bool> ExecuteAsync(string sql, object parameters, CancellationToken cancellationToken)
-    {
-        await using var connection = await database.OpenAsync(cancellationToken);
-        return await connection.ExecuteAsync(new CommandDefinition(sql, parameters, cancellationToken: cancellationToken)) > 0;
-    }
+    private async Task<bool> ExecuteAsync(string sql, object parameters, CancellationToken cancellationToken) =>
+        await database.ExecuteAsync(sql, parameters, cancellationToken) > 0;
 }

@@ -20,7 +20,7 @@ internal sealed class MediaTools(IOptions<ProcessingOptions> options, ILogger<Me
     /// <summary>Decides by content whether an uploaded file is a video we accept.</summary>
     public async Task<ProbeOutcome> ProbeAsync(string path, CancellationToken cancellationToken)
     {
-        var run = await RunAsync(Options.FfprobePath, FfmpegArgs.Probe(path), new MediaRunOptions { Timeout = ProbeTimeout, CaptureOutput = true }, cancellationToken);
+        var run = await MediaProcess.RunAsync(Options.FfprobePath, FfmpegArgs.Probe(path), new MediaRunOptions { Timeout = ProbeTimeout, CaptureOutput = true }, cancellationToken);
         if (run.ExitCode != 0)
             return new(null, null, await IdentifyAsync(path, cancellationToken));
 
@@ -47,7 +47,7 @@ internal sealed class MediaTools(IOptions<ProcessingOptions> options, ILogger<Me
     /// <summary>Runs ffmpeg to completion, throwing <see cref="MediaProcessException"/> when it fails.</summary>
     public async Task RunFfmpegAsync(IReadOnlyList<string> arguments, string what, double durationSeconds, Action<TimeSpan>? onProgress, string? logPath, CancellationToken cancellationToken)
     {
-        var run = await RunAsync(Options.FfmpegPath, arguments, new MediaRunOptions
+        var run = await MediaProcess.RunAsync(Options.FfmpegPath, arguments, new MediaRunOptions
         {
             Timeout = Options.TimeoutFor(durationSeconds),
             OnProgress = onProgress,
@@ -63,7 +63,7 @@ internal sealed class MediaTools(IOptions<ProcessingOptions> options, ILogger<Me
         {
             try
             {
-                var run = await RunAsync(exe, ["-hide_banner", "-version"], new MediaRunOptions { Timeout = TimeSpan.FromSeconds(10), CaptureOutput = true }, cancellationToken);
+                var run = await MediaProcess.RunAsync(exe, ["-hide_banner", "-version"], new MediaRunOptions { Timeout = TimeSpan.FromSeconds(10), CaptureOutput = true }, cancellationToken);
                 if (run.ExitCode != 0) return false;
             }
             catch (MediaProcessException e)
@@ -79,7 +79,7 @@ internal sealed class MediaTools(IOptions<ProcessingOptions> options, ILogger<Me
     private async Task<double> MeasureDurationAsync(string path, int videoStreamIndex, CancellationToken cancellationToken)
     {
         var end = 0.0;
-        await RunAsync(Options.FfprobePath, FfmpegArgs.PacketTimes(path, videoStreamIndex), new MediaRunOptions
+        await MediaProcess.RunAsync(Options.FfprobePath, FfmpegArgs.PacketTimes(path, videoStreamIndex), new MediaRunOptions
         {
             Timeout = TimeSpan.FromMinutes(5),
             OnOutputLine = line =>
@@ -98,14 +98,13 @@ internal sealed class MediaTools(IOptions<ProcessingOptions> options, ILogger<Me
     // A moov-first MP4 cut short still probes fine; reading every packet (no decoding) finds the hole.
     private async Task<bool> IsTruncatedAsync(string path, MediaProbe probe, CancellationToken cancellationToken)
     {
-        List<string> args = ["-hide_banner", "-nostats", "-loglevel", "error", "-protocol_whitelist", "file", "-format_whitelist", SourceCheck.AcceptedDemuxers, "-i", "file:" + path, "-map", "0", "-c", "copy", "-f", "null", "-"];
-        var run = await RunAsync(Options.FfmpegPath, args, new MediaRunOptions { Timeout = Options.TimeoutFor(probe.DurationSeconds / 20) }, cancellationToken);
+        var run = await MediaProcess.RunAsync(Options.FfmpegPath, FfmpegArgs.DemuxCheck(path), new MediaRunOptions { Timeout = Options.TimeoutFor(probe.DurationSeconds / 20) }, cancellationToken);
         return run.ExitCode != 0 || run.ErrorTail.Contains("partial file", StringComparison.Ordinal);
     }
 
     private async Task<SourceProblem> IdentifyAsync(string path, CancellationToken cancellationToken)
     {
-        var run = await RunAsync(Options.FfprobePath, FfmpegArgs.Identify(path), new MediaRunOptions { Timeout = ProbeTimeout, CaptureOutput = true }, cancellationToken);
+        var run = await MediaProcess.RunAsync(Options.FfprobePath, FfmpegArgs.Identify(path), new MediaRunOptions { Timeout = ProbeTimeout, CaptureOutput = true }, cancellationToken);
         if (run.ExitCode == 0)
         {
             try
@@ -121,7 +120,4 @@ internal sealed class MediaTools(IOptions<ProcessingOptions> options, ILogger<Me
         }
         return new("unsupported_media", "The file is not an MP4, MOV, MKV, WebM or AVI video.");
     }
-
-    private static Task<MediaRunResult> RunAsync(string exe, IReadOnlyList<string> args, MediaRunOptions runOptions, CancellationToken cancellationToken) =>
-        MediaProcess.RunAsync(exe, args, runOptions, cancellationToken);
 }

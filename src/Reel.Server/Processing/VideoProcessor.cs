@@ -56,7 +56,7 @@ internal sealed class VideoProcessor(
         var id = job.Video.Id;
         await videos.StartProcessingAsync(id, cancellationToken);
         var source = await SourcePathAsync(job, cancellationToken);
-        await storage.DeletePrefixAsync(StorageKeys.VideoFile(id, FastStartName + "/"), cancellationToken);
+        await storage.DeletePrefixAsync(StorageKeys.VideoFolder(id, FastStartName), cancellationToken);
 
         var video = job.Probe.Video!;
         if (SourceCheck.IsBrowserCompatible(video))
@@ -96,10 +96,10 @@ internal sealed class VideoProcessor(
         var renditions = VideoStore.Renditions(job.Video).Where(r => r.FastStart).ToList();
         foreach (var rung in plan.Renditions)
         {
-            await storage.DeletePrefixAsync(StorageKeys.VideoFile(id, rung.Name + "/"), cancellationToken);
+            await storage.DeletePrefixAsync(StorageKeys.VideoFolder(id, rung.Name), cancellationToken);
             renditions.Add(new RenditionState(rung.Name, rung.Width, rung.Height, rung.MaxrateKbps, rung.BandwidthBps, rung.Codecs, plan.FrameRate.Value, FastStart: false, Available: false, Ready: false));
         }
-        await storage.DeletePrefixAsync(StorageKeys.VideoFile(id, "storyboard/"), cancellationToken);
+        await storage.DeletePrefixAsync(StorageKeys.VideoFolder(id, "storyboard"), cancellationToken);
         await PublishRenditionsAsync(id, renditions, cancellationToken);
 
         // Poster and (for a compatible source) the download copy are cheap: made beside the ladder, not before it.
@@ -179,7 +179,7 @@ internal sealed class VideoProcessor(
         var renditions = VideoStore.Renditions(job.Video).Where(r => !r.FastStart).ToList();
         if (renditions.Count == 0 || renditions.Any(r => !r.Ready)) return;
         await PublishRenditionsAsync(job.Video.Id, renditions, cancellationToken);
-        await storage.DeletePrefixAsync(StorageKeys.VideoFile(job.Video.Id, FastStartName + "/"), cancellationToken);
+        await storage.DeletePrefixAsync(StorageKeys.VideoFolder(job.Video.Id, FastStartName), cancellationToken);
         logger.LogInformation("Removed the remuxed first rendition");
     }
 

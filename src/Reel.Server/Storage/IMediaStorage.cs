@@ -40,6 +40,8 @@ internal static class StorageKeys
 
     public static string VideoFile(string id, string name) => $"videos/{id}/{name}";
 
+    public static string VideoFolder(string id, string folder) => $"videos/{id}/{folder}/";
+
     public static string Original(string id) => $"originals/{id}/";
 
     public static string OriginalFile(string id, string extension) => $"originals/{id}/source.{extension}";

@@ -50,10 +50,12 @@ internal static class VideoEndpoints
             if (received.Bytes == 0)
                 return Problems.BadRequest("empty_upload", "The upload is empty.");
 
+            // A title the client chose must be valid; one taken from the file name is only shortened.
             var explicitTitle = received.Title ?? request.Query["title"].FirstOrDefault();
-            if (explicitTitle is not null && CleanTitle(explicitTitle) is not { Length: > 0 and <= MaxTitleLength })
+            var cleaned = CleanTitle(explicitTitle ?? received.FileName ?? "");
+            if (explicitTitle is not null && cleaned.Length is 0 or > MaxTitleLength)
                 return Problems.BadRequest("invalid_title", $"A title has 1 to {MaxTitleLength} characters.");
-            var title = CleanTitle(explicitTitle ?? received.FileName ?? "") is { Length: > 0 } t ? Truncate(t) : "Untitled video";
+            var title = cleaned.Length > 0 ? Truncate(cleaned) : "Untitled video";
 
             var outcome = await services.Media.ProbeAsync(temp, cancellationToken);
             if (outcome.Problem is { } problem)
