@@ -4,32 +4,47 @@ CONFIG ?= Release
 URLS ?= http://127.0.0.1:8080
 DATA_DIR ?= ./data
 
-.PHONY: run build test bench lint format clean deps test-deps
+# The web UI is rebuilt only when its sources or dependencies changed (make compares the files' times).
+WEB_SOURCES := $(shell find web/src web/public -type f 2>/dev/null) $(wildcard web/*.json web/*.ts web/*.js web/index.html)
+WEB_INSTALLED := web/node_modules/.package-lock.json
+WEB_BUNDLE := web/dist/index.html
 
-run: deps
+.PHONY: run build web test bench lint format clean deps test-deps
+
+run: deps $(WEB_BUNDLE)
 	$(DOTNET) build src/Reel.Server -c $(CONFIG) --nologo -v quiet
 	$(DOTNET) src/Reel.Server/bin/$(CONFIG)/net10.0/Reel.Server.dll --urls $(URLS) --DataDir $(DATA_DIR)
 
-build:
+build: $(WEB_BUNDLE)
 	$(DOTNET) build Reel.slnx -c $(CONFIG) --nologo -v quiet
 
-test: test-deps
+web: $(WEB_BUNDLE)
+
+$(WEB_INSTALLED): web/package.json web/package-lock.json
+	cd web && npm ci --no-audit --no-fund --loglevel=error
+
+$(WEB_BUNDLE): $(WEB_INSTALLED) $(WEB_SOURCES)
+	cd web && npm run build
+
+test: test-deps $(WEB_BUNDLE)
+	cd web && npm test
 	$(DOTNET) test Reel.slnx -c $(CONFIG) --nologo --logger "console;verbosity=normal"
 
 bench: deps
 	bash bench/run.sh
 
-lint:
+lint: deps $(WEB_INSTALLED)
 	$(DOTNET) format Reel.slnx --verify-no-changes --severity warn
+	cd web && npm run check && npm run lint
 
 format:
 	$(DOTNET) format Reel.slnx
 
 deps:
-	@bash scripts/ensure-deps.sh ffmpeg ffprobe
+	@bash scripts/ensure-deps.sh ffmpeg ffprobe node npm
 
 test-deps:
-	@bash scripts/ensure-deps.sh ffmpeg ffprobe mpv
+	@bash scripts/ensure-deps.sh ffmpeg ffprobe node npm mpv chromium
 
 clean:
 	$(DOTNET) clean Reel.slnx -c $(CONFIG) --nologo -v quiet

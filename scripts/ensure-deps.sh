@@ -7,13 +7,30 @@ declare -A package_of=(
   [ffmpeg]=ffmpeg
   [ffprobe]=ffmpeg
   [mpv]=mpv
+  [node]=nodejs
+  [npm]=npm
+  [chromium]=chromium
 )
+
+# The web UI's build tools (Vite 6, Svelte 5) need Node 18 or newer: Debian 12 ships 18.19.
+check_node_version() {
+  command -v node >/dev/null 2>&1 || return 0
+  local major
+  major=$(node -p 'process.versions.node.split(".")[0]')
+  if [ "$major" -lt 18 ]; then
+    echo "Reel's web UI needs Node.js 18 or newer; found $(node --version)." >&2
+    exit 1
+  fi
+}
 
 missing=()
 for program in "$@"; do
   command -v "$program" >/dev/null 2>&1 || missing+=("${package_of[$program]:-$program}")
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
+if [ ${#missing[@]} -eq 0 ]; then
+  check_node_version
+  exit 0
+fi
 
 packages=$(printf '%s\n' "${missing[@]}" | sort -u | tr '\n' ' ')
 if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
@@ -27,3 +44,4 @@ else
   echo "Install them with: sudo apt-get install $packages" >&2
   exit 1
 fi
+check_node_version

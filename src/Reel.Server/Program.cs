@@ -4,6 +4,7 @@ using Reel.Server.Data;
 using Reel.Server.Features.Operations;
 using Reel.Server.Features.Streaming;
 using Reel.Server.Features.Videos;
+using Reel.Server.Features.Web;
 using Reel.Server.Infrastructure;
 using Reel.Server.Processing;
 using Reel.Server.Storage;
@@ -20,6 +21,7 @@ AddValidatedOptions<UploadOptions>(UploadOptions.Section);
 AddValidatedOptions<StorageOptions>(StorageOptions.Section);
 AddValidatedOptions<DatabaseOptions>(DatabaseOptions.Section);
 AddValidatedOptions<ProcessingOptions>(ProcessingOptions.Section);
+AddValidatedOptions<WebOptions>(WebOptions.Section);
 
 builder.Services.AddSingleton<Database>();
 builder.Services.AddSingleton<VideoStore>();
@@ -55,7 +57,11 @@ app.UseStatusCodePages();
 
 app.MapOpenApi("/openapi/{documentName}.json");
 app.MapHealth();
-if (node.Has("api")) app.MapVideos();
+if (node.Has("api"))
+{
+    app.MapVideos();
+    app.MapWebUi();
+}
 if (node.Has("stream")) app.MapStreaming();
 
 app.Logger.LogInformation("Reel node {NodeId} with roles {Roles}, data in {DataDir}", node.NodeId, string.Join(',', node.Roles), node.DataDir);

@@ -79,9 +79,13 @@ internal static class Clips
     public static readonly Clip Long = new("long-720p.mp4", "video/mp4", 1280, 720, true, ["360p", "720p"],
         [.. Video("1280x720", seconds: 40), .. Tone(seconds: 40), .. X264, .. Aac, "-movflags", "+faststart"]);
 
+    /// <summary>Long enough to play, switch quality and seek in a browser.</summary>
+    public static readonly Clip Watchable = new("watchable-720p.mp4", "video/mp4", 1280, 720, true, ["360p", "720p"],
+        [.. Video("1280x720", seconds: 12), .. Tone(seconds: 12), .. X264, .. Aac, "-movflags", "+faststart"]);
+
     public static readonly Clip[] Formats = [H264Aac720p, H264MoovAtEnd, Mov, Mkv, WebM, WebMWithoutDuration, Avi, Hevc, Silent, Surround, Rotated, OddSize];
 
-    public static Clip ByName(string name) => Formats.Append(Long).Single(c => c.Name == name);
+    public static Clip ByName(string name) => Formats.Append(Long).Append(Watchable).Single(c => c.Name == name);
 
     /// <summary>The clip's file, made on first use.</summary>
     public static Task<string> PathAsync(Clip clip) =>

@@ -2,6 +2,7 @@ using System.Buffers.Text;
 using System.Globalization;
 using System.Text;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
 using Reel.Media;
 using Reel.Server.Data;
 using Reel.Server.Infrastructure;
@@ -25,7 +26,17 @@ internal static class VideoEndpoints
         videos.MapGet("/{id}", GetAsync).WithSummary("Get a video");
         videos.MapPatch("/{id}", PatchAsync).WithSummary("Rename a video or change its visibility");
         videos.MapDelete("/{id}", DeleteAsync).WithSummary("Delete a video and all of its files");
+        app.MapGet("/api/config", (IOptions<UploadOptions> upload) => TypedResults.Ok(new ClientConfig(new UploadLimits(upload.Value.MaxBytes, UploadLimits.Extensions))))
+            .WithTags("Videos").WithSummary("Limits a client can check before it uploads");
         return app;
+    }
+
+    internal sealed record ClientConfig(UploadLimits Upload);
+
+    /// <summary>What a client checks before sending; the server still judges every upload by its content.</summary>
+    internal sealed record UploadLimits(long MaxBytes, IReadOnlyList<string> AcceptedExtensions)
+    {
+        public static readonly IReadOnlyList<string> Extensions = [".mp4", ".mov", ".m4v", ".mkv", ".webm", ".avi"];
     }
 
     internal sealed record UploadServices(

@@ -1,0 +1,168 @@
+using System.Text.RegularExpressions;
+using Microsoft.Playwright;
+using Reel.Server.Tests.Support;
+
+namespace Reel.Server.Tests.Browser;
+
+/// <summary>The web UI in Debian's Chromium against the real server, as a person uses it.</summary>
+[Collection(OneBrowserAtATime.Name)]
+public sealed class WebUiTests
+{
+    private const string Player = "video[data-testid=player]";
+
+    // Fails the wait at once when the element reports a media error, instead of timing out later.
+    private const string PlayedPast = """
+        seconds => {
+          const v = document.querySelector('video[data-testid=player]');
+          if (!v) return false;
+          if (v.error) throw new Error(`video error ${v.error.code}: ${v.error.message}`);
+          return v.currentTime > seconds;
+        }
+        """;
+
+    private static readonly PageWaitForFunctionOptions Patiently = new() { Timeout = 60_000, PollingInterval = 100 };
+
+    [Fact]
+    public async Task A_clip_uploaded_through_the_page_lands_on_its_watch_page_plays_switches_quality_and_seeks()
+    {
+        await using var server = await ReelServer.StartAsync();
+        await using var chromium = await Chromium.LaunchAsync();
+        var page = chromium.Page;
+        var clip = await Clips.PathAsync(Clips.Watchable);
+
+        await page.GotoAsync(Url(server, "/"));
+        // Slow enough that the progress bar is seen moving; the upload still takes only seconds.
+        await chromium.ThrottleUploadsAsync(new FileInfo(clip).Length / 4.0);
+        await page.SetInputFilesAsync("input[type=file]", clip);
+        var item = page.GetByTestId("upload-item");
+        await Assertions.Expect(item.GetByTestId("upload-status")).ToContainTextAsync(new Regex(@"\d+ ?%"));
+        await chromium.ScreenshotAsync("upload-progress");
+
+        await page.WaitForURLAsync(new Regex("/watch/[A-Za-z0-9_-]{22}$"), new() { Timeout = 60_000 });
+        var id = page.Url[(page.Url.LastIndexOf('/') + 1)..];
+        await page.WaitForFunctionAsync(PlayedPast, 2.0, Patiently);
+        await Assertions.Expect(page).ToHaveTitleAsync(new Regex("watchable-720p"));
+
+        // Keyboard: → skips 5 s ahead.
+        var before = await CurrentTimeAsync(page);
+        await page.Locator("body").PressAsync("ArrowRight");
+        await page.WaitForFunctionAsync(PlayedPast, before + 4.5, Patiently);
+
+        await server.WaitUntilReadyAsync(id);
+        await chromium.ScreenshotAsync("watch");
+        await page.GetByRole(AriaRole.Button, new() { NameRegex = new Regex("^Quality") }).ClickAsync();
+        await page.GetByRole(AriaRole.Menuitemradio, new() { NameRegex = new Regex("^360p") }).ClickAsync();
+        await page.WaitForFunctionAsync($"() => document.querySelector('{Player}').videoHeight === 360", null, Patiently);
+        var switchedAt = await CurrentTimeAsync(page);
+        await page.WaitForFunctionAsync(PlayedPast, switchedAt + 1, Patiently);
+
+        var seek = page.GetByRole(AriaRole.Slider, new() { Name = "Seek" });
+        var box = await seek.BoundingBoxAsync() ?? throw new InvalidOperationException("The seek bar is not visible.");
+        await seek.ClickAsync(new() { Position = new Position { X = box.Width * 0.8f, Y = box.Height / 2 } });
+        var duration = await page.EvalOnSelectorAsync<double>(Player, "v => v.duration");
+        var landed = await CurrentTimeAsync(page);
+        Assert.InRange(landed, duration * 0.7, duration * 0.9);
+        await page.WaitForFunctionAsync(PlayedPast, landed + 1, Patiently);
+        chromium.AssertNoPageErrors();
+    }
+
+    [Fact]
+    public async Task A_longer_clip_plays_in_the_page_before_its_processing_is_done()
+    {
+        await using var server = await ReelServer.StartAsync();
+        await using var chromium = await Chromium.LaunchAsync();
+        var page = chromium.Page;
+
+        await page.GotoAsync(Url(server, "/"));
+        await page.SetInputFilesAsync("input[type=file]", await Clips.PathAsync(Clips.Long));
+        await page.WaitForURLAsync(new Regex("/watch/"), new() { Timeout = 60_000 });
+        await page.WaitForFunctionAsync(PlayedPast, 2.0, Patiently);
+
+        var id = page.Url[(page.Url.LastIndexOf('/') + 1)..];
+        var video = await server.GetVideoAsync(id);
+        Assert.NotEqual("ready", video.Status);
+        await page.GetByRole(AriaRole.Button, new() { NameRegex = new Regex("^Quality") }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Menuitemradio, new() { NameRegex = new Regex("encoding", RegexOptions.IgnoreCase) }).First).ToBeVisibleAsync();
+        await chromium.ScreenshotAsync("watch-while-processing");
+        chromium.AssertNoPageErrors();
+    }
+
+    [Fact]
+    public async Task Files_that_are_not_videos_get_a_clear_error_and_nothing_is_kept()
+    {
+        await using var server = await ReelServer.StartAsync();
+        await using var chromium = await Chromium.LaunchAsync();
+        var page = chromium.Page;
+        await page.GotoAsync(Url(server, "/"));
+
+        // Refused by the page from its name, before a byte is sent.
+        await page.SetInputFilesAsync("input[type=file]", Clips.Write("notes.txt", "shopping list\n"u8.ToArray()));
+        await Assertions.Expect(page.GetByRole(AriaRole.Alert).Filter(new() { HasText = "notes.txt" })).ToBeVisibleAsync();
+
+        // Named like a video, so only the server can tell: its problem+json reaches the person.
+        await page.SetInputFilesAsync("input[type=file]", Clips.Write("holiday.mp4", "not a video at all\n"u8.ToArray()));
+        await Assertions.Expect(page.GetByTestId("upload-item").Filter(new() { HasText = "holiday" }).GetByRole(AriaRole.Alert))
+            .ToContainTextAsync(new Regex("not a video|not supported|unsupported|recogni", RegexOptions.IgnoreCase));
+
+        var list = await server.Client.GetStringAsync("/api/videos");
+        Assert.Contains("\"items\":[]", list, StringComparison.Ordinal);
+        chromium.AssertNoPageErrors(e => e.Contains("415", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task The_library_shows_new_videos_with_their_thumbnails_newest_first()
+    {
+        await using var server = await ReelServer.StartAsync();
+        var older = await server.UploadAsync(await Clips.PathAsync(Clips.Silent), title: "Older clip");
+        var newer = await server.UploadAsync(await Clips.PathAsync(Clips.H264Aac720p), title: "Newer clip");
+        await server.WaitUntilReadyAsync(older.Id);
+        await server.WaitUntilReadyAsync(newer.Id);
+
+        await using var chromium = await Chromium.LaunchAsync();
+        var page = chromium.Page;
+        await page.GotoAsync(Url(server, "/"));
+        var cards = page.GetByTestId("video-card");
+        await Assertions.Expect(cards).ToHaveCountAsync(2);
+        await Assertions.Expect(cards.First).ToContainTextAsync("Newer clip");
+        await Assertions.Expect(cards.Nth(1)).ToContainTextAsync("Older clip");
+        await Assertions.Expect(cards.First.GetByTestId("status-badge")).ToContainTextAsync("Ready");
+
+        var thumbnail = cards.First.GetByRole(AriaRole.Img, new() { Name = "Newer clip" });
+        await Assertions.Expect(thumbnail).ToBeVisibleAsync();
+        await page.WaitForFunctionAsync("img => img.complete && img.naturalWidth > 0", await thumbnail.ElementHandleAsync(), Patiently);
+        await chromium.ScreenshotAsync("library");
+
+        await cards.Nth(1).ClickAsync();
+        await page.WaitForURLAsync($"**/watch/{older.Id}");
+        await page.WaitForFunctionAsync(PlayedPast, 1.0, Patiently);
+
+        await page.SetViewportSizeAsync(390, 844);
+        await page.GotoAsync(Url(server, "/"));
+        await Assertions.Expect(cards).ToHaveCountAsync(2);
+        await chromium.ScreenshotAsync("library-phone");
+        chromium.AssertNoPageErrors();
+    }
+
+    [Fact]
+    public async Task An_unknown_video_gets_a_page_that_says_so()
+    {
+        await using var server = await ReelServer.StartAsync(settings: new Dictionary<string, string> { ["Roles"] = "api,stream" });
+        await using var chromium = await Chromium.LaunchAsync();
+        await chromium.Page.GotoAsync(Url(server, "/watch/AAAAAAAAAAAAAAAAAAAAAA"));
+        await Assertions.Expect(chromium.Page.GetByRole(AriaRole.Heading, new() { Level = 1 }))
+            .ToContainTextAsync(new Regex("not exist|not found|deleted", RegexOptions.IgnoreCase));
+        Assert.Equal(0, await chromium.Page.Locator(Player).CountAsync());
+        chromium.AssertNoPageErrors(e => e.Contains("404", StringComparison.Ordinal));
+    }
+
+    private static string Url(ReelServer server, string path) => $"http://127.0.0.1:{server.Port}{path}";
+
+    private static Task<double> CurrentTimeAsync(IPage page) => page.EvalOnSelectorAsync<double>(Player, "v => v.currentTime");
+}
+
+/// <summary>Browser tests run one at a time: each plays video, and two at once on two cores would starve each other.</summary>
+[CollectionDefinition(Name)]
+public sealed class OneBrowserAtATime
+{
+    public const string Name = "Browser";
+}

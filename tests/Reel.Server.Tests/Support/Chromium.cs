@@ -1,0 +1,104 @@
+using Microsoft.Playwright;
+
+namespace Reel.Server.Tests.Support;
+
+/// <summary>
+/// Debian's Chromium driven by Playwright, with a fresh profile per test. It records what the page logged as an
+/// error, so a test can fail on a broken page even when the element it waits for still appears.
+/// </summary>
+internal sealed class Chromium : IAsyncDisposable
+{
+    private const string Executable = "/usr/bin/chromium";
+
+    // Without the background-networking flags Chromium keeps trying to reach Google on a closed network.
+    private static readonly string[] Flags =
+    [
+        "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--autoplay-policy=no-user-gesture-required",
+    ];
+
+    private readonly IPlaywright _playwright;
+    private readonly string _profile;
+
+    private Chromium(IPlaywright playwright, IBrowserContext context, IPage page, string profile)
+    {
+        _playwright = playwright;
+        Context = context;
+        Page = page;
+        _profile = profile;
+        page.PageError += (_, error) => { lock (PageErrors) PageErrors.Add(error); };
+        page.Console += (_, message) =>
+        {
+            if (message.Type == "error") lock (PageErrors) PageErrors.Add("console: " + message.Text);
+        };
+    }
+
+    public IBrowserContext Context { get; }
+
+    public IPage Page { get; }
+
+    public List<string> PageErrors { get; } = [];
+
+    public static async Task<Chromium> LaunchAsync(int width = 1280, int height = 800)
+    {
+        if (!File.Exists(Executable)) throw new InvalidOperationException($"{Executable} is missing: `make test` installs Debian's chromium package.");
+        var playwright = await Playwright.CreateAsync();
+        var profile = TempDirs.Create("reel-chromium");
+        try
+        {
+            var context = await playwright.Chromium.LaunchPersistentContextAsync(profile, new BrowserTypeLaunchPersistentContextOptions
+            {
+                ExecutablePath = Executable,
+                Headless = true,
+                Args = Flags,
+                ViewportSize = new ViewportSize { Width = width, Height = height },
+            });
+            context.SetDefaultTimeout(30_000);
+            var page = context.Pages.Count > 0 ? context.Pages[0] : await context.NewPageAsync();
+            return new Chromium(playwright, context, page, profile);
+        }
+        catch
+        {
+            playwright.Dispose();
+            TempDirs.Delete(profile);
+            throw;
+        }
+    }
+
+    /// <summary>Saves a screenshot among the test run's artifacts, for people to look at (and for the README).</summary>
+    public async Task ScreenshotAsync(string name)
+    {
+        var dir = Directory.CreateDirectory(Path.Combine(ReelServer.RepoRoot(), "artifacts", "screenshots")).FullName;
+        await Page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(dir, name + ".png") });
+    }
+
+    /// <summary>Chromium's own upload throttling, so a test can watch a progress bar that would otherwise finish at once.</summary>
+    public async Task ThrottleUploadsAsync(double bytesPerSecond)
+    {
+        var session = await Context.NewCDPSessionAsync(Page);
+        await session.SendAsync("Network.enable");
+        await session.SendAsync("Network.emulateNetworkConditions", new Dictionary<string, object>
+        {
+            ["offline"] = false,
+            ["latency"] = 0,
+            ["downloadThroughput"] = -1,
+            ["uploadThroughput"] = bytesPerSecond,
+        });
+    }
+
+    public void AssertNoPageErrors(Func<string, bool>? expected = null)
+    {
+        lock (PageErrors)
+        {
+            var unexpected = PageErrors.Where(e => expected is null || !expected(e)).ToList();
+            Assert.True(unexpected.Count == 0, "The page logged errors:\n" + string.Join('\n', unexpected));
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Context.CloseAsync();
+        _playwright.Dispose();
+        TempDirs.Delete(_profile);
+    }
+}
