@@ -81,7 +81,7 @@ internal static class Clips
 
     /// <summary>Long enough to play, switch quality and seek in a browser.</summary>
     public static readonly Clip Watchable = new("watchable-720p.mp4", "video/mp4", 1280, 720, true, ["360p", "720p"],
-        [.. Video("1280x720", seconds: 12), .. Tone(seconds: 12), .. X264, .. Aac, "-movflags", "+faststart"]);
+        [.. Video("1280x720", seconds: 20), .. Tone(seconds: 20), .. X264, .. Aac, "-movflags", "+faststart"]);
 
     public static readonly Clip[] Formats = [H264Aac720p, H264MoovAtEnd, Mov, Mkv, WebM, WebMWithoutDuration, Avi, Hevc, Silent, Surround, Rotated, OddSize];
 

@@ -1,0 +1,223 @@
+import { describe, expect, it } from 'vitest';
+import { HLS_BUFFERING, PlayerEngine, type HlsClass, type HlsInstance, type PlayerCallbacks } from './player-engine';
+import type { LoadedLevel } from './quality';
+
+const STREAM = '/media/abc/master.m3u8';
+const level = (name: string, height: number): LoadedLevel => ({
+  uri: `http://reel.test/media/abc/${name}/index.m3u8`,
+  width: height * 2,
+  height,
+});
+
+/** What the server's master playlist lists at the moment a player loads it. */
+let master: LoadedLevel[] = [];
+const instances: FakeHls[] = [];
+
+class FakeHls implements HlsInstance {
+  static isSupported = () => true;
+  levels: LoadedLevel[] = [];
+  currentLevel = -1;
+  nextLevel = -1;
+  destroyed = false;
+  media: HTMLMediaElement | null = null;
+  source: string | null = null;
+  recovered = 0;
+  startLoads: (number | undefined)[] = [];
+  private listeners = new Map<string, ((event: string, data: never) => void)[]>();
+
+  constructor(readonly config: Record<string, unknown>) {
+    instances.push(this);
+  }
+  attachMedia(media: HTMLMediaElement) {
+    this.media = media;
+  }
+  loadSource(url: string) {
+    this.source = url;
+  }
+  startLoad(position?: number) {
+    this.startLoads.push(position);
+  }
+  recoverMediaError() {
+    this.recovered++;
+  }
+  destroy() {
+    this.destroyed = true;
+  }
+  on(event: string, listener: (event: string, data: never) => void) {
+    this.listeners.set(event, [...(this.listeners.get(event) ?? []), listener]);
+  }
+  fire(event: string, data: unknown = {}) {
+    this.listeners.get(event)?.forEach((l) => l(event, data as never));
+  }
+  /** The master playlist arrives. */
+  parsed() {
+    this.levels = [...master];
+    this.fire('hlsManifestParsed');
+  }
+}
+
+class FakeVideo {
+  currentTime = 0;
+  paused = true;
+  plays = 0;
+  src = '';
+  canPlayType = () => '';
+  play() {
+    this.plays++;
+    this.paused = false;
+    return Promise.resolve();
+  }
+}
+
+function setup() {
+  instances.length = 0;
+  const events: string[] = [];
+  const callbacks: PlayerCallbacks = {
+    onLevels: (levels) => events.push(`levels ${levels.length}`),
+    onPlaying: (name) => events.push(`playing ${name}`),
+    onChoice: (choice) => events.push(`choice ${choice}`),
+    onNotice: (message) => events.push(`notice ${message}`),
+    onError: (message) => events.push(`error ${message}`),
+    onAutoplayBlocked: () => events.push('blocked'),
+    onReloading: (reloading) => events.push(`reloading ${reloading}`),
+  };
+  const video = new FakeVideo();
+  const engine = new PlayerEngine(video as unknown as HTMLVideoElement, STREAM, callbacks, FakeHls as unknown as HlsClass);
+  return { engine, video, events, current: () => instances[instances.length - 1]! };
+}
+
+describe('PlayerEngine with hls.js', () => {
+  it('loads the stream with the buffering settings and starts playing', () => {
+    master = [level('source', 720)];
+    const { engine, video, current } = setup();
+    engine.start(null);
+    current().parsed();
+
+    expect(engine.mode).toBe('hls.js');
+    expect(current().config).toMatchObject({ ...HLS_BUFFERING, startPosition: -1 });
+    expect(current().source).toBe(STREAM);
+    expect(current().media).toBe(video);
+    expect(video.plays).toBe(1);
+  });
+
+  it('honours a start position', () => {
+    master = [level('source', 720)];
+    const { engine, current } = setup();
+    engine.start(42);
+    expect(current().config.startPosition).toBe(42);
+  });
+
+  it('locks a rung the loaded master lists without reloading', () => {
+    master = [level('720p', 720), level('360p', 360)];
+    const { engine, current } = setup();
+    engine.start(null);
+    current().parsed();
+    engine.selectQuality('360p');
+
+    expect(instances).toHaveLength(1);
+    expect(current().nextLevel).toBe(1);
+    engine.selectQuality('auto');
+    expect(current().nextLevel).toBe(-1);
+  });
+
+  it('reloads the master at the current position for a rung it did not list, then locks that rung', () => {
+    master = [level('source', 1080)];
+    const { engine, video, events, current } = setup();
+    engine.start(null);
+    current().parsed();
+    const first = current();
+    video.currentTime = 12.5;
+    video.paused = false;
+    video.plays = 0;
+
+    // Meanwhile the ladder has replaced the remux in the master playlist.
+    master = [level('1080p', 1080), level('720p', 720), level('360p', 360)];
+    engine.selectQuality('720p');
+
+    expect(first.destroyed).toBe(true);
+    expect(instances).toHaveLength(2);
+    expect(current().config.startPosition).toBe(12.5);
+    expect(events).toContain('reloading true');
+    current().parsed();
+    expect(current().currentLevel).toBe(1);
+    expect(video.plays).toBe(1);
+    expect(events.at(-1)).not.toMatch(/^notice/);
+  });
+
+  it('keeps a paused video paused across the reload', () => {
+    master = [level('source', 1080)];
+    const { engine, video, current } = setup();
+    engine.start(null);
+    current().parsed();
+    video.paused = true;
+    video.plays = 0;
+    master = [level('720p', 720)];
+    engine.selectQuality('720p');
+    current().parsed();
+    expect(video.plays).toBe(0);
+  });
+
+  it('falls back to Auto with a notice when the reloaded master still lacks the rung', () => {
+    master = [level('source', 1080)];
+    const { engine, events, current } = setup();
+    engine.start(null);
+    current().parsed();
+    engine.selectQuality('1080p');
+    current().parsed();
+
+    expect(current().currentLevel).toBe(-1);
+    expect(events).toContain('choice auto');
+    expect(events.some((e) => e.startsWith('notice 1080p is not playable yet'))).toBe(true);
+  });
+
+  it('tries to recover from a fatal media error once, then reports it', () => {
+    master = [level('source', 720)];
+    const { engine, events, current } = setup();
+    engine.start(null);
+    current().parsed();
+    const fatal = { fatal: true, type: 'mediaError', details: 'bufferAppendError' };
+
+    current().fire('hlsError', fatal);
+    expect(current().recovered).toBe(1);
+    expect(events.some((e) => e.startsWith('error'))).toBe(false);
+
+    current().fire('hlsError', fatal);
+    expect(current().recovered).toBe(1);
+    expect(events).toContain('error The video could not be played.');
+  });
+
+  it('restarts loading once after a fatal network error, and again after data flowed', () => {
+    master = [level('source', 720)];
+    const { engine, video, events, current } = setup();
+    engine.start(null);
+    current().parsed();
+    video.currentTime = 8;
+    const fatal = { fatal: true, type: 'networkError', details: 'fragLoadError' };
+
+    current().fire('hlsError', fatal);
+    expect(current().startLoads).toEqual([8]);
+    current().fire('hlsFragBuffered');
+    current().fire('hlsError', fatal);
+    expect(current().startLoads).toEqual([8, 8]);
+    current().fire('hlsError', fatal);
+    expect(events).toContain('error The video stopped loading. Check your connection and try again.');
+  });
+
+  it('ignores errors that hls.js handles itself', () => {
+    master = [level('source', 720)];
+    const { engine, events, current } = setup();
+    engine.start(null);
+    current().fire('hlsError', { fatal: false, type: 'networkError', details: 'fragLoadError' });
+    expect(events.some((e) => e.startsWith('error'))).toBe(false);
+  });
+
+  it('reports autoplay refused by the browser', async () => {
+    master = [level('source', 720)];
+    const { engine, video, events, current } = setup();
+    video.play = () => Promise.reject(Object.assign(new Error('blocked'), { name: 'NotAllowedError' }));
+    engine.start(null);
+    current().parsed();
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(events).toContain('blocked');
+  });
+});

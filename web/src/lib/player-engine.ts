@@ -1,0 +1,237 @@
+// Playback of a Reel stream in a <video> element: hls.js where Media Source Extensions exist, the browser's own
+// HLS (Safari) otherwise. It owns the hls.js instance so the page only deals with choices and callbacks.
+// hls.js is passed in (and typed narrowly) so the quality-reload logic is tested without a browser.
+
+import { AUTO, levelIndexFor, playingName, type LoadedLevel, type QualityChoice } from './quality';
+
+/**
+ * Buffering, as decided in the ADR on buffering: fetch 30 s ahead in a burst and then idle until the buffer
+ * drains, so the connection sleeps between bursts; let the buffer grow to 60 s when downloads are quick; keep
+ * 30 s behind the playhead for instant short back-seeks while bounding memory.
+ */
+export const HLS_BUFFERING = {
+  maxBufferLength: 30,
+  maxMaxBufferLength: 60,
+  backBufferLength: 30,
+} as const;
+
+/** The part of an hls.js instance the engine uses. */
+export interface HlsInstance {
+  readonly levels: readonly LoadedLevel[];
+  currentLevel: number;
+  nextLevel: number;
+  attachMedia(media: HTMLMediaElement): void;
+  loadSource(url: string): void;
+  startLoad(startPosition?: number): void;
+  recoverMediaError(): void;
+  destroy(): void;
+  on(event: string, listener: (event: string, data: never) => void): void;
+}
+
+export interface HlsClass {
+  new (config: Record<string, unknown>): HlsInstance;
+  isSupported(): boolean;
+}
+
+/** hls.js event and error names (Hls.Events / Hls.ErrorTypes), spelled out to keep the narrow typing above. */
+const EVENTS = {
+  manifestParsed: 'hlsManifestParsed',
+  levelSwitched: 'hlsLevelSwitched',
+  levelsUpdated: 'hlsLevelsUpdated',
+  fragBuffered: 'hlsFragBuffered',
+  error: 'hlsError',
+} as const;
+
+interface HlsErrorData {
+  fatal: boolean;
+  type: string;
+  details: string;
+}
+
+export interface PlayerCallbacks {
+  /** The levels of the master playlist as loaded now. */
+  onLevels(levels: readonly LoadedLevel[]): void;
+  /** The variant being played (e.g. "720p" or "source"); null when unknown. */
+  onPlaying(name: string | null): void;
+  /** The choice in force, which falls back to Auto when a picked rung is not in the master yet. */
+  onChoice(choice: QualityChoice): void;
+  /** A short message for the viewer, e.g. why a choice could not be honoured. */
+  onNotice(message: string): void;
+  /** Playback cannot continue without help; null clears an earlier error. */
+  onError(message: string | null): void;
+  /** The browser refused to start playback on its own. */
+  onAutoplayBlocked(): void;
+  /** True while the master is being loaded again, when the element briefly reports no time. */
+  onReloading(reloading: boolean): void;
+}
+
+export type PlaybackMode = 'hls.js' | 'native' | 'unsupported';
+
+interface Pending {
+  lock: QualityChoice | null;
+  resume: boolean;
+}
+
+export class PlayerEngine {
+  private hls: HlsInstance | null = null;
+  private choice: QualityChoice = AUTO;
+  private recovered = { media: false, network: false };
+  private removeNativeListeners: (() => void) | null = null;
+  private destroyed = false;
+
+  readonly mode: PlaybackMode;
+
+  constructor(
+    private readonly video: HTMLVideoElement,
+    private readonly streamUrl: string,
+    private readonly callbacks: PlayerCallbacks,
+    private readonly Hls: HlsClass | null,
+  ) {
+    if (Hls?.isSupported()) this.mode = 'hls.js';
+    else if (video.canPlayType('application/vnd.apple.mpegurl')) this.mode = 'native';
+    else this.mode = 'unsupported';
+  }
+
+  /** Starts loading (and playing, where the browser allows) at the given second, or where the stream says. */
+  start(startPosition: number | null): void {
+    if (this.mode === 'hls.js') this.createHls(startPosition, { lock: null, resume: true });
+    else if (this.mode === 'native') this.startNative(startPosition);
+    else this.callbacks.onError('This browser cannot play streaming video. Use the download link instead.');
+  }
+
+  /** Locks a rung or returns to Auto; a rung the loaded master does not list yet reloads the master. */
+  selectQuality(choice: QualityChoice): void {
+    const hls = this.hls;
+    if (!hls || this.destroyed) return;
+    this.choice = choice;
+    this.callbacks.onChoice(choice);
+    if (choice === AUTO) {
+      // Auto mode, switching at the next segment rather than flushing what is buffered.
+      hls.nextLevel = -1;
+      return;
+    }
+    const index = levelIndexFor(hls.levels, choice);
+    if (index !== null) {
+      hls.nextLevel = index;
+    } else {
+      const position = this.video.currentTime;
+      const resume = !this.video.paused;
+      this.destroyHls();
+      this.callbacks.onReloading(true);
+      this.createHls(position, { lock: choice, resume });
+    }
+  }
+
+  /** Starts again from the current position after an error the engine gave up on. */
+  retry(): void {
+    if (this.destroyed) return;
+    const position = this.video.currentTime;
+    this.callbacks.onError(null);
+    this.recovered = { media: false, network: false };
+    if (this.mode === 'hls.js') {
+      this.destroyHls();
+      this.callbacks.onReloading(true);
+      this.createHls(position, { lock: this.choice === AUTO ? null : this.choice, resume: true });
+    } else if (this.mode === 'native') {
+      this.removeNativeListeners?.();
+      this.startNative(position);
+    }
+  }
+
+  destroy(): void {
+    this.destroyed = true;
+    this.destroyHls();
+    this.removeNativeListeners?.();
+  }
+
+  private createHls(startPosition: number | null, pending: Pending): void {
+    const hls = new this.Hls!({
+      ...HLS_BUFFERING,
+      startPosition: startPosition ?? -1,
+    });
+    this.hls = hls;
+    hls.on(EVENTS.manifestParsed, () => this.manifestParsed(hls, pending));
+    hls.on(EVENTS.levelsUpdated, () => this.callbacks.onLevels(hls.levels));
+    hls.on(EVENTS.levelSwitched, (_event, data: { level: number }) =>
+      this.callbacks.onPlaying(playingName(hls.levels, data.level)),
+    );
+    hls.on(EVENTS.fragBuffered, () => {
+      this.recovered = { media: false, network: false };
+    });
+    hls.on(EVENTS.error, (_event, data: HlsErrorData) => this.hlsError(hls, data));
+    hls.attachMedia(this.video);
+    hls.loadSource(this.streamUrl);
+  }
+
+  private manifestParsed(hls: HlsInstance, pending: Pending): void {
+    if (hls !== this.hls) return;
+    this.callbacks.onReloading(false);
+    this.callbacks.onLevels(hls.levels);
+    if (pending.lock !== null) {
+      const index = levelIndexFor(hls.levels, pending.lock);
+      if (index !== null) {
+        hls.currentLevel = index;
+      } else {
+        this.choice = AUTO;
+        this.callbacks.onChoice(AUTO);
+        this.callbacks.onNotice(`${pending.lock} is not playable yet, so the player chooses for you until it is.`);
+      }
+    }
+    if (pending.resume) this.play();
+  }
+
+  private hlsError(hls: HlsInstance, data: HlsErrorData): void {
+    if (!data.fatal || hls !== this.hls) return;
+    // One attempt to recover each kind of fatal error, as hls.js recommends; a second one in a row means
+    // something is really wrong, and the viewer gets a message and a button instead of an endless loop.
+    if (data.type === 'mediaError' && !this.recovered.media) {
+      this.recovered.media = true;
+      hls.recoverMediaError();
+      return;
+    }
+    if (data.type === 'networkError' && !this.recovered.network) {
+      this.recovered.network = true;
+      if (data.details.startsWith('manifest')) hls.loadSource(this.streamUrl);
+      else hls.startLoad(this.video.currentTime);
+      return;
+    }
+    this.callbacks.onReloading(false);
+    this.callbacks.onError(
+      data.type === 'networkError'
+        ? 'The video stopped loading. Check your connection and try again.'
+        : 'The video could not be played.',
+    );
+  }
+
+  private startNative(startPosition: number | null): void {
+    const video = this.video;
+    const loaded = () => {
+      if (startPosition !== null && startPosition > 0) video.currentTime = startPosition;
+      this.play();
+    };
+    const failed = () => {
+      if (video.error) this.callbacks.onError('The video could not be played.');
+    };
+    video.addEventListener('loadedmetadata', loaded, { once: true });
+    video.addEventListener('error', failed);
+    this.removeNativeListeners = () => {
+      video.removeEventListener('loadedmetadata', loaded);
+      video.removeEventListener('error', failed);
+    };
+    video.src = this.streamUrl;
+  }
+
+  private play(): void {
+    this.video.play().catch((error: unknown) => {
+      // AbortError only means a newer load interrupted this play(); NotAllowedError is the autoplay policy.
+      const name = (error as { name?: unknown } | null)?.name;
+      if (name === 'NotAllowedError' && !this.destroyed) this.callbacks.onAutoplayBlocked();
+    });
+  }
+
+  private destroyHls(): void {
+    const hls = this.hls;
+    this.hls = null;
+    hls?.destroy();
+  }
+}

@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import {
+  aspectRatio,
+  badgeFor,
+  failureMessage,
+  processingPercent,
+  shouldPoll,
+  waitingText,
+  watchPollDelay,
+} from './status';
+import { aVideo } from '../testing/builders';
+
+describe('badgeFor', () => {
+  it('names each status', () => {
+    expect(badgeFor(aVideo({ status: 'queued', progress: 0 }))).toEqual({ kind: 'queued', text: 'Queued' });
+    expect(badgeFor(aVideo({ status: 'processing', progress: 0.42 }))).toEqual({
+      kind: 'processing',
+      text: 'Processing 42 %',
+    });
+    expect(badgeFor(aVideo({ status: 'ready', progress: 1 }))).toEqual({ kind: 'ready', text: 'Ready' });
+    expect(badgeFor(aVideo({ status: 'failed' }))).toEqual({ kind: 'failed', text: 'Failed' });
+  });
+});
+
+describe('processingPercent', () => {
+  it('rounds down so the number never runs ahead of the work', () => {
+    expect(processingPercent(0.426)).toBe(42);
+    expect(processingPercent(0.999)).toBe(99);
+    expect(processingPercent(0.005)).toBe(0);
+  });
+
+  it('never says 100 while the video is still processing', () => {
+    expect(processingPercent(1)).toBe(99);
+    expect(processingPercent(1.3)).toBe(99);
+  });
+
+  it('reads nonsense as nothing done', () => {
+    expect(processingPercent(-0.2)).toBe(0);
+    expect(processingPercent(Number.NaN)).toBe(0);
+  });
+});
+
+describe('polling', () => {
+  it('polls queued and processing videos, and stops at ready or failed', () => {
+    expect(shouldPoll(aVideo({ status: 'queued' }))).toBe(true);
+    expect(shouldPoll(aVideo({ status: 'processing' }))).toBe(true);
+    expect(shouldPoll(aVideo({ status: 'ready' }))).toBe(false);
+    expect(shouldPoll(aVideo({ status: 'failed' }))).toBe(false);
+  });
+
+  it('polls each second while the viewer waits and every two once it plays', () => {
+    expect(watchPollDelay(aVideo({ status: 'queued', playable: false }))).toBe(1000);
+    expect(watchPollDelay(aVideo({ status: 'processing', playable: false }))).toBe(1000);
+    expect(watchPollDelay(aVideo({ status: 'processing', playable: true }))).toBe(2000);
+    expect(watchPollDelay(aVideo({ status: 'ready', playable: true }))).toBeNull();
+    expect(watchPollDelay(aVideo({ status: 'failed', playable: false }))).toBeNull();
+  });
+});
+
+describe('texts', () => {
+  it('shows the waiting state over the player', () => {
+    expect(waitingText(aVideo({ status: 'queued' }))).toBe('Queued');
+    expect(waitingText(aVideo({ status: 'processing', progress: 0.07 }))).toBe('Processing 7 %');
+  });
+
+  it("shows the server's failure message, or a general one", () => {
+    expect(failureMessage(aVideo({ error: { code: 'processing_failed', message: 'ffmpeg exited with code 1' } }))).toBe(
+      'ffmpeg exited with code 1',
+    );
+    expect(failureMessage(aVideo({ error: null }))).toBe('This video could not be processed.');
+  });
+});
+
+describe('aspectRatio', () => {
+  it("uses the video's display size, and 16:9 until it is known", () => {
+    expect(aspectRatio({ width: 1080, height: 1920 })).toBeCloseTo(0.5625);
+    expect(aspectRatio({ width: 0, height: 0 })).toBeCloseTo(16 / 9);
+  });
+});

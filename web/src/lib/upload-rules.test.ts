@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_LIMITS } from './api';
+import { MAX_TITLE_LENGTH, describeExtensions, extensionOf, rejectionReason, titleFor } from './upload-rules';
+
+describe('extensionOf', () => {
+  it('reads the last extension, lower-cased', () => {
+    expect(extensionOf('Holiday.MOV')).toBe('.mov');
+    expect(extensionOf('archive.tar.webm')).toBe('.webm');
+    expect(extensionOf('.mp4')).toBe('');
+    expect(extensionOf('README')).toBe('');
+    expect(extensionOf('trailing.')).toBe('');
+  });
+});
+
+describe('rejectionReason', () => {
+  it('accepts every listed container, whatever the case', () => {
+    for (const name of ['a.mp4', 'b.MOV', 'c.m4v', 'd.mkv', 'e.WebM', 'f.avi']) {
+      expect(rejectionReason({ name, size: 10 }, DEFAULT_LIMITS)).toBeNull();
+    }
+  });
+
+  it('refuses an empty file', () => {
+    expect(rejectionReason({ name: 'a.mp4', size: 0 }, DEFAULT_LIMITS)).toBe('a.mp4 is empty.');
+  });
+
+  it('accepts a file of exactly the limit and refuses one byte more', () => {
+    expect(rejectionReason({ name: 'a.mp4', size: DEFAULT_LIMITS.maxBytes }, DEFAULT_LIMITS)).toBeNull();
+    expect(rejectionReason({ name: 'a.mp4', size: DEFAULT_LIMITS.maxBytes + 1 }, DEFAULT_LIMITS)).toBe(
+      'a.mp4 is too large (1 GB). Reel accepts videos up to 1 GB.',
+    );
+  });
+});
+
+describe('describeExtensions', () => {
+  it('lists formats as people know them', () => {
+    expect(describeExtensions(DEFAULT_LIMITS.acceptedExtensions)).toBe('MP4, MOV, M4V, MKV, WebM and AVI');
+    expect(describeExtensions(['.mp4', '.webm'])).toBe('MP4 and WebM');
+  });
+});
+
+describe('titleFor', () => {
+  it('keeps the file name and cuts what the server would refuse', () => {
+    expect(titleFor('holiday.mp4')).toBe('holiday.mp4');
+    expect(titleFor(`${'é'.repeat(250)}.mp4`)).toHaveLength(MAX_TITLE_LENGTH);
+  });
+});
