@@ -22,15 +22,23 @@ internal sealed class WorkSignal
 /// <summary>Jobs running in this process, so deleting a video stops its ffmpeg at once.</summary>
 internal sealed class RunningJobs
 {
-    private readonly ConcurrentDictionary<long, (string VideoId, CancellationTokenSource Stop)> _jobs = new();
+    // A job stopping for a delete may be in the middle of writing a file; waiting this long for it is cheap.
+    private static readonly TimeSpan StopWait = TimeSpan.FromSeconds(15);
+    private readonly ConcurrentDictionary<long, RunningJob> _jobs = new();
 
-    public void Add(long jobId, string videoId, CancellationTokenSource stop) => _jobs[jobId] = (videoId, stop);
+    public void Add(long jobId, string videoId, CancellationTokenSource stop) =>
+        _jobs[jobId] = new RunningJob(videoId, stop, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
 
-    public void Remove(long jobId) => _jobs.TryRemove(jobId, out _);
+    public void Remove(long jobId)
+    {
+        if (_jobs.TryRemove(jobId, out var job)) job.Finished.TrySetResult();
+    }
 
+    /// <summary>Stops the video's jobs and returns once they have ended, so nothing they write lands after a delete.</summary>
     public async Task CancelAsync(string videoId)
     {
-        foreach (var (_, job) in _jobs.Where(j => j.Value.VideoId == videoId))
+        var jobs = _jobs.Values.Where(j => j.VideoId == videoId).ToList();
+        foreach (var job in jobs)
         {
             try
             {
@@ -41,5 +49,15 @@ internal sealed class RunningJobs
                 // The job finished between the lookup and the cancel: nothing left to stop.
             }
         }
+        try
+        {
+            await Task.WhenAll(jobs.Select(j => j.Finished.Task)).WaitAsync(StopWait);
+        }
+        catch (TimeoutException)
+        {
+            // The caller removes the files anyway, and a job that ends later removes what it wrote itself.
+        }
     }
+
+    private sealed record RunningJob(string VideoId, CancellationTokenSource Stop, TaskCompletionSource Finished);
 }

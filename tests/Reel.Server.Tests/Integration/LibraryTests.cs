@@ -74,8 +74,9 @@ public sealed class LibraryTests
     public async Task Deleting_a_video_while_it_processes_removes_every_file_it_had()
     {
         await using var server = await ReelServer.StartAsync();
-        var video = await server.UploadAsync(await Clips.PathAsync(Clips.H264Aac720p));
-        await server.WaitForAsync(video.Id, v => v.Playable, TimeSpan.FromSeconds(30));
+        var uploaded = await server.UploadAsync(await Clips.PathAsync(Clips.H264Aac720p));
+        var video = await server.WaitForAsync(uploaded.Id, v => v.Playable, TimeSpan.FromSeconds(30));
+        Assert.NotNull(video.StreamUrl);
 
         using var deleted = await server.Client.DeleteAsync($"/api/videos/{video.Id}");
         Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);

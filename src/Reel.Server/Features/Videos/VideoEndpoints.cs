@@ -169,8 +169,9 @@ internal static class VideoEndpoints
     {
         if (!Ids.IsVideoId(id) || !await videos.DeleteAsync(id, cancellationToken))
             return Problems.NotFound();
-        // The row (and its jobs) is gone first, so the video vanishes at once. A job still running is stopped and
-        // removes what it wrote meanwhile; files a crash leaves behind are removed by the start-up sweep.
+        // The row (and its jobs) is gone first, so the video vanishes at once. A job still running is stopped, and
+        // awaited, so no file it was writing appears after the answer; files a crash leaves behind are removed by
+        // the start-up sweep.
         await running.CancelAsync(id);
         try
         {
