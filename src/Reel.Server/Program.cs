@@ -1,6 +1,7 @@
 using Dapper;
 using Microsoft.AspNetCore.Diagnostics;
 using Reel.Server.Data;
+using Reel.Server.Features.Auth;
 using Reel.Server.Features.Operations;
 using Reel.Server.Features.Streaming;
 using Reel.Server.Features.Videos;
@@ -22,6 +23,17 @@ AddValidatedOptions<StorageOptions>(StorageOptions.Section);
 AddValidatedOptions<DatabaseOptions>(DatabaseOptions.Section);
 AddValidatedOptions<ProcessingOptions>(ProcessingOptions.Section);
 AddValidatedOptions<WebOptions>(WebOptions.Section);
+AddValidatedOptions<AuthOptions>(AuthOptions.Section);
+AddValidatedOptions<CorsOptions>(CorsOptions.Section);
+builder.Services.AddReelAuth();
+builder.Services.AddSingleton<VideoViews>();
+var corsOrigins = builder.Configuration.GetSection(CorsOptions.Section).Get<CorsOptions>()?.AllowedOrigins ?? [];
+if (corsOrigins.Length > 0)
+{
+    // Bearer tokens, not cookies, cross origins: no credentials mode, so any listed origin can call the API.
+    builder.Services.AddCors(o => o.AddDefaultPolicy(p => p.WithOrigins(corsOrigins).AllowAnyHeader().AllowAnyMethod()
+        .WithExposedHeaders("Location", "Content-Range", "Content-Length", "Accept-Ranges", "ETag", "Retry-After")));
+}
 
 builder.Services.AddSingleton<Database>();
 builder.Services.AddSingleton<VideoStore>();
@@ -34,6 +46,7 @@ builder.Services.AddSingleton<RunningJobs>();
 builder.Services.AddSingleton<VideoProcessor>();
 builder.Services.AddSingleton<StartupRecovery>();
 if (node.Has("worker")) builder.Services.AddHostedService<WorkerService>();
+if (node.Has("stream")) builder.Services.AddHostedService<LinkRevocationPoller>();
 
 builder.Services.AddOpenApi();
 builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = c =>
@@ -50,16 +63,24 @@ builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = 1024 * 1024)
 var app = builder.Build();
 
 await app.Services.GetRequiredService<Database>().MigrateAsync(CancellationToken.None);
+await app.EnsureConfiguredAdminAsync();
+// No playback link is honoured before the revoked ones are known.
+await app.Services.GetRequiredService<LinkRevocations>().RefreshAsync(CancellationToken.None);
 if (node.Has("worker")) app.Services.GetRequiredService<StartupRecovery>().RemoveScratchFiles();
 
 app.UseExceptionHandler(new ExceptionHandlerOptions { StatusCodeSelector = e => e is BadHttpRequestException b ? b.StatusCode : 500 });
 app.UseStatusCodePages();
+app.UseSecurityHeaders();
+if (corsOrigins.Length > 0) app.UseCors();
+app.UseReelAuth();
 
 app.MapOpenApi("/openapi/{documentName}.json");
 app.MapHealth();
 if (node.Has("api"))
 {
     app.MapVideos();
+    app.MapAuth();
+    app.MapAdmin();
     app.MapWebUi();
 }
 if (node.Has("stream")) app.MapStreaming();

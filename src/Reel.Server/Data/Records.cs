@@ -24,6 +24,11 @@ internal sealed class VideoRecord
     public long CreatedAt { get; set; }
     public long? ReadyAt { get; set; }
     public long UpdatedAt { get; set; }
+    public string? OwnerId { get; set; }
+    public string? ManageTokenHash { get; set; }
+
+    /// <summary>Raised to revoke every playback token made before.</summary>
+    public int LinksGeneration { get; set; }
 }
 
 internal static class VideoStatus

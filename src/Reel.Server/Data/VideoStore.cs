@@ -4,10 +4,18 @@ using Dapper;
 
 namespace Reel.Server.Data;
 
+internal enum VideoScope
+{
+    /// <summary>Public videos and the caller's own.</summary>
+    Listed,
+    OwnedBy,
+    All,
+}
+
 /// <summary>The SQL of videos.</summary>
 internal sealed class VideoStore(Database database, TimeProvider clock)
 {
-    private const string Columns = "id, title, status, visibility, progress, error_code, error_message, duration_seconds, width, height, size_bytes, source_key, probe_json, renditions, playable, has_thumbnail, has_storyboard, has_download, created_at, ready_at, updated_at";
+    private const string Columns = "id, title, status, visibility, progress, error_code, error_message, duration_seconds, width, height, size_bytes, source_key, probe_json, renditions, playable, has_thumbnail, has_storyboard, has_download, created_at, ready_at, updated_at, owner_id, manage_token_hash, links_generation";
 
     private long Now => clock.GetUtcNow().ToUnixTimeMilliseconds();
 
@@ -17,7 +25,7 @@ internal sealed class VideoStore(Database database, TimeProvider clock)
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await connection.ExecuteAsync(
-            $"INSERT INTO videos ({Columns}) VALUES (@Id, @Title, @Status, @Visibility, @Progress, @ErrorCode, @ErrorMessage, @DurationSeconds, @Width, @Height, @SizeBytes, @SourceKey, @ProbeJson, @Renditions, @Playable, @HasThumbnail, @HasStoryboard, @HasDownload, @CreatedAt, @ReadyAt, @UpdatedAt)",
+            $"INSERT INTO videos ({Columns}) VALUES (@Id, @Title, @Status, @Visibility, @Progress, @ErrorCode, @ErrorMessage, @DurationSeconds, @Width, @Height, @SizeBytes, @SourceKey, @ProbeJson, @Renditions, @Playable, @HasThumbnail, @HasStoryboard, @HasDownload, @CreatedAt, @ReadyAt, @UpdatedAt, @OwnerId, @ManageTokenHash, @LinksGeneration)",
             video, transaction);
         await JobQueue.EnqueueAsync(connection, transaction, video.Id, jobKind, Now);
         await transaction.CommitAsync(cancellationToken);
@@ -30,14 +38,18 @@ internal sealed class VideoStore(Database database, TimeProvider clock)
     }
 
     /// <summary>Newest first; the cursor is the (created_at, id) of the last item of the previous page.</summary>
-    public async Task<IReadOnlyList<VideoRecord>> ListAsync(int limit, (long CreatedAt, string Id)? after, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<VideoRecord>> ListAsync(VideoScope scope, string? userId, int limit, (long CreatedAt, string Id)? after, CancellationToken cancellationToken)
     {
+        var visible = scope switch
+        {
+            VideoScope.All => "1 = 1",
+            VideoScope.OwnedBy => "owner_id = @userId",
+            _ => "(visibility = 'public' OR owner_id = @userId)",
+        };
         await using var connection = await database.OpenAsync(cancellationToken);
-        var rows = after is { } c
-            ? await connection.QueryAsync<VideoRecord>(
-                $"SELECT {Columns} FROM videos WHERE created_at < @createdAt OR (created_at = @createdAt AND id < @id) ORDER BY created_at DESC, id DESC LIMIT @limit",
-                new { createdAt = c.CreatedAt, id = c.Id, limit })
-            : await connection.QueryAsync<VideoRecord>($"SELECT {Columns} FROM videos ORDER BY created_at DESC, id DESC LIMIT @limit", new { limit });
+        var rows = await connection.QueryAsync<VideoRecord>(
+            $"SELECT {Columns} FROM videos WHERE {visible} AND (@hasCursor = 0 OR created_at < @createdAt OR (created_at = @createdAt AND id < @id)) ORDER BY created_at DESC, id DESC LIMIT @limit",
+            new { userId, hasCursor = after is null ? 0 : 1, createdAt = after?.CreatedAt ?? 0, id = after?.Id ?? "", limit });
         return rows.AsList();
     }
 
@@ -53,12 +65,33 @@ internal sealed class VideoStore(Database database, TimeProvider clock)
         return (await connection.QueryAsync<string>("SELECT id FROM videos")).ToHashSet(StringComparer.Ordinal);
     }
 
+    /// <summary>Renames or changes visibility; making a video private also revokes its outstanding playback links.</summary>
     public async Task<bool> UpdateDetailsAsync(string id, string? title, string? visibility, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         return await connection.ExecuteAsync(
-            "UPDATE videos SET title = COALESCE(@title, title), visibility = COALESCE(@visibility, visibility), updated_at = @now WHERE id = @id",
+            """
+            UPDATE videos SET
+                title = COALESCE(@title, title),
+                links_generation = links_generation + CASE WHEN @visibility = 'private' AND visibility <> 'private' THEN 1 ELSE 0 END,
+                links_revoked_at = CASE WHEN @visibility = 'private' AND visibility <> 'private' THEN @now ELSE links_revoked_at END,
+                visibility = COALESCE(@visibility, visibility),
+                updated_at = @now
+            WHERE id = @id
+            """,
             new { id, title, visibility, now = Now }) > 0;
+    }
+
+    /// <summary>Every playback token made before this stops working (on every node, once it has read the change).</summary>
+    public Task<bool> RevokeLinksAsync(string id, CancellationToken cancellationToken) =>
+        ExecuteAsync("UPDATE videos SET links_generation = links_generation + 1, links_revoked_at = @now WHERE id = @id", new { id, now = Now }, cancellationToken);
+
+    /// <summary>Videos whose links were revoked at or after <paramref name="since"/> (Unix ms), with their current generation.</summary>
+    public async Task<IReadOnlyList<(string Id, int Generation, long RevokedAt)>> RevokedSinceAsync(long since, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return (await connection.QueryAsync<(string, int, long)>(
+            "SELECT id, links_generation, links_revoked_at FROM videos WHERE links_revoked_at >= @since", new { since })).AsList();
     }
 
     public async Task<bool> DeleteAsync(string id, CancellationToken cancellationToken)

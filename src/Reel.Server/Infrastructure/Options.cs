@@ -9,6 +9,86 @@ internal sealed class UploadOptions
     /// <summary>Largest accepted upload in bytes (1 GiB).</summary>
     [Range(1, long.MaxValue)]
     public long MaxBytes { get; set; } = 1L << 30;
+
+    /// <summary>Who may upload: <c>Anonymous</c> (anyone), <c>ApiKey</c> (a key, or a signed-in uploader), <c>Accounts</c> (signed-in uploaders).</summary>
+    [RegularExpression("^(Anonymous|ApiKey|Accounts)$", ErrorMessage = "Upload:Policy must be Anonymous, ApiKey or Accounts.")]
+    public string Policy { get; set; } = UploadPolicy.Anonymous;
+}
+
+internal static class UploadPolicy
+{
+    public const string Anonymous = "Anonymous";
+    public const string ApiKey = "ApiKey";
+    public const string Accounts = "Accounts";
+}
+
+internal sealed class AuthOptions
+{
+    public const string Section = "Auth";
+
+    [Range(1, 24 * 60)]
+    public int AccessTokenMinutes { get; set; } = 15;
+
+    [Range(1, 365)]
+    public int RefreshTokenDays { get; set; } = 30;
+
+    [Range(0.01, 7 * 24 * 60)]
+    public double StreamTokenMinutes { get; set; } = 360;
+
+    /// <summary>Folder of RSA private keys (PEM); the newest signs, all verify. Default: <c>DataDir/keys</c>, made on first start.</summary>
+    public string? SigningKeysDir { get; set; }
+
+    /// <summary>32 bytes, base64, shared by every node. Default: <c>DataDir/keys/stream.key</c>, made on first start.</summary>
+    public string? StreamKey { get; set; }
+
+    public string Issuer { get; set; } = "reel";
+
+    public string Audience { get; set; } = "reel";
+
+    public bool AllowRegistration { get; set; } = true;
+
+    [RegularExpression("^(admin|uploader|viewer)$")]
+    public string RegistrationRole { get; set; } = Roles.Uploader;
+
+    /// <summary>An admin account made at start when it does not exist yet (both or neither).</summary>
+    public string? AdminEmail { get; set; }
+
+    public string? AdminPassword { get; set; }
+
+    /// <summary>Upload keys for the <c>ApiKey</c> policy, besides those an admin makes.</summary>
+    public string[] ApiKeys { get; set; } = [];
+
+    [Range(1, 1000)]
+    public int LoginAttemptsPerAccount { get; set; } = 5;
+
+    [Range(1, 10000)]
+    public int LoginAttemptsPerIp { get; set; } = 20;
+
+    [Range(1, 24 * 60)]
+    public int LoginWindowMinutes { get; set; } = 15;
+
+    [Range(0, 60)]
+    public double ResumeBackoffSeconds { get; set; } = 5;
+
+    /// <summary>How often a stream node reads revoked links from the database.</summary>
+    [Range(0.1, 60)]
+    public double RevocationPollSeconds { get; set; } = 2;
+}
+
+internal static class Roles
+{
+    public const string Admin = "admin";
+    public const string Uploader = "uploader";
+    public const string Viewer = "viewer";
+
+    public static readonly string[] All = [Admin, Uploader, Viewer];
+}
+
+internal sealed class CorsOptions
+{
+    public const string Section = "Cors";
+
+    public string[] AllowedOrigins { get; set; } = [];
 }
 
 internal sealed class StorageOptions

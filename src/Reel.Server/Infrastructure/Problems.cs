@@ -22,10 +22,13 @@ internal static class Problems
     public static string CodeFor(int status) => status switch
     {
         400 => "bad_request",
+        401 => "unauthorized",
+        403 => "forbidden",
         404 => "not_found",
         405 => "method_not_allowed",
         413 => "file_too_large",
         415 => "unsupported_content_type",
+        429 => "too_many_attempts",
         _ when status >= 500 => "internal_error",
         _ => "error",
     };

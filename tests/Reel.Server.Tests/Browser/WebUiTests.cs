@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using System.Text.RegularExpressions;
 using Microsoft.Playwright;
 using Reel.Server.Tests.Support;
@@ -127,6 +128,9 @@ public sealed class WebUiTests
         var newer = await server.UploadAsync(await Clips.PathAsync(Clips.H264Aac720p), title: "Newer clip");
         await server.WaitUntilReadyAsync(older.Id);
         await server.WaitUntilReadyAsync(newer.Id);
+        // The library lists public videos (and the viewer's own); uploads start unlisted.
+        foreach (var id in new[] { older.Id, newer.Id })
+            (await server.Client.PatchAsJsonAsync($"/api/videos/{id}", new { visibility = "public" })).EnsureSuccessStatusCode();
 
         await using var chromium = await Chromium.LaunchAsync();
         var page = chromium.Page;

@@ -35,7 +35,11 @@ internal sealed class ReelServer : IAsyncDisposable
 
     public string LogPath { get; } = Path.Combine(Path.GetTempPath(), $"reel-server-{Guid.NewGuid():N}.log");
 
-    public static async Task<ReelServer> StartAsync(string? dataDir = null, IReadOnlyDictionary<string, string>? settings = null)
+    /// <summary>
+    /// Starts the server. Unless <paramref name="signIn"/> is false, <see cref="Client"/> acts as the first account
+    /// (an admin, made on first start), so tests about media need not care who may do what.
+    /// </summary>
+    public static async Task<ReelServer> StartAsync(string? dataDir = null, IReadOnlyDictionary<string, string>? settings = null, bool signIn = true)
     {
         var owns = dataDir is null;
         dataDir ??= TempDirs.Create("reel-data");
@@ -91,7 +95,11 @@ internal sealed class ReelServer : IAsyncDisposable
             try
             {
                 using var response = await server.Client.GetAsync("/healthz");
-                if (response.IsSuccessStatusCode) return server;
+                if (response.IsSuccessStatusCode)
+                {
+                    if (signIn) server.Client.DefaultRequestHeaders.Authorization = new("Bearer", (await server.SessionAsync(AdminEmail)).AccessToken);
+                    return server;
+                }
             }
             catch (HttpRequestException)
             {
@@ -117,6 +125,35 @@ internal sealed class ReelServer : IAsyncDisposable
             await kill.WaitForExitAsync();
         using var cts = new CancellationTokenSource(timeout);
         await _process.WaitForExitAsync(cts.Token);
+    }
+
+    public const string AdminEmail = "admin@reel.test";
+    public const string Password = "correct horse battery";
+
+    /// <summary>Signs in, creating the account first when it does not exist (the first account becomes admin).</summary>
+    public async Task<SessionJson> SessionAsync(string email, string password = Password)
+    {
+        using var anonymous = AnonymousClient();
+        using var login = await anonymous.PostAsJsonAsync("/api/auth/login", new { email, password });
+        if (login.StatusCode == HttpStatusCode.Unauthorized)
+        {
+            using var register = await anonymous.PostAsJsonAsync("/api/auth/register", new { email, password });
+            Assert.True(register.StatusCode == HttpStatusCode.Created, $"Register {email}: {(int)register.StatusCode} {await register.Content.ReadAsStringAsync()}");
+            return (await register.Content.ReadFromJsonAsync<SessionJson>(Json))!;
+        }
+        Assert.True(login.IsSuccessStatusCode, $"Login {email}: {(int)login.StatusCode} {await login.Content.ReadAsStringAsync()}");
+        return (await login.Content.ReadFromJsonAsync<SessionJson>(Json))!;
+    }
+
+    /// <summary>A client of this server that sends no credentials.</summary>
+    public HttpClient AnonymousClient() => new() { BaseAddress = Client.BaseAddress, Timeout = TimeSpan.FromMinutes(2) };
+
+    /// <summary>A client of this server signed in with <paramref name="accessToken"/>.</summary>
+    public HttpClient ClientWith(string accessToken)
+    {
+        var client = AnonymousClient();
+        client.DefaultRequestHeaders.Authorization = new("Bearer", accessToken);
+        return client;
     }
 
     public async Task<VideoJson> UploadAsync(string path, string contentType = "video/mp4", string? title = null)
@@ -222,8 +259,19 @@ internal sealed record VideoJson(
     string? ThumbnailUrl,
     string? StoryboardUrl,
     string WatchUrl,
-    IReadOnlyList<RenditionJson> Renditions);
+    IReadOnlyList<RenditionJson> Renditions,
+    DateTime LinksExpireAt = default,
+    OwnerJson? Owner = null,
+    bool CanManage = false,
+    double? ResumeAtSeconds = null,
+    string? ManageToken = null);
 
 internal sealed record VideoErrorJson(string Code, string Message);
+
+internal sealed record UserJson(string Id, string Email, string DisplayName, IReadOnlyList<string> Roles);
+
+internal sealed record SessionJson(string AccessToken, string? RefreshToken, int ExpiresIn, UserJson User);
+
+internal sealed record OwnerJson(string Id, string DisplayName);
 
 internal sealed record RenditionJson(string Name, int Width, int Height, int BitrateKbps, bool Ready);

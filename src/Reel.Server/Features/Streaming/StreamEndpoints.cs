@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Globalization;
 using System.Text.RegularExpressions;
 using Microsoft.Net.Http.Headers;
+using Reel.Server.Features.Auth;
 using Reel.Server.Features.Videos;
 using Reel.Server.Infrastructure;
 using Reel.Server.Storage;
@@ -15,15 +16,17 @@ internal static partial class StreamEndpoints
 
     public static IEndpointRouteBuilder MapStreaming(this IEndpointRouteBuilder app)
     {
-        app.MapMethods(MediaUrls.Prefix + "/{id}/{**path}", [HttpMethods.Get, HttpMethods.Head], ServeAsync)
+        app.MapMethods(MediaUrls.Prefix + "/{token}/{**path}", [HttpMethods.Get, HttpMethods.Head], ServeAsync)
             .WithTags("Streaming")
-            .WithSummary("A file of a video: HLS playlists and segments, thumbnail, storyboard, download");
+            .WithSummary("A file of a video, by playback token: HLS playlists and segments, thumbnail, storyboard, download");
         return app;
     }
 
-    private static async Task<IResult> ServeAsync(string id, string? path, HttpContext context, IMediaStorage storage, CancellationToken cancellationToken)
+    private static async Task<IResult> ServeAsync(
+        string token, string? path, HttpContext context, StreamTokens tokens, LinkRevocations revocations, IMediaStorage storage, CancellationToken cancellationToken)
     {
-        if (!Ids.IsVideoId(id) || path is null || !FilePath().IsMatch(path))
+        // A token that is forged, expired or revoked is simply not found: the stream role knows no more than that.
+        if (tokens.Read(token) is not var (id, generation) || !revocations.IsCurrent(id, generation) || path is null || !FilePath().IsMatch(path))
             return Problems.NotFound("file");
         var key = StorageKeys.VideoFile(id, path);
         if (await storage.StatAsync(key, cancellationToken) is not { } file)

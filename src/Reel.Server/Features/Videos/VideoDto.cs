@@ -1,8 +1,12 @@
+using System.Text.Json.Serialization;
+using Microsoft.Extensions.Options;
 using Reel.Server.Data;
+using Reel.Server.Features.Auth;
+using Reel.Server.Infrastructure;
 
 namespace Reel.Server.Features.Videos;
 
-/// <summary>The video object of the API contract.</summary>
+/// <summary>The video object of the API contract, as one caller sees it.</summary>
 internal sealed record VideoDto(
     string Id,
     string Title,
@@ -21,12 +25,56 @@ internal sealed record VideoDto(
     string? DownloadUrl,
     string? ThumbnailUrl,
     string? StoryboardUrl,
+    DateTime LinksExpireAt,
     string WatchUrl,
-    IReadOnlyList<RenditionDto> Renditions)
+    IReadOnlyList<RenditionDto> Renditions,
+    OwnerDto? Owner,
+    bool CanManage,
+    double? ResumeAtSeconds,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? ManageToken = null);
+
+internal sealed record OwnerDto(string Id, string DisplayName);
+
+internal sealed record PlaybackDto(string? StreamUrl, string? DownloadUrl, string? ThumbnailUrl, string? StoryboardUrl, DateTime ExpiresAt);
+
+/// <summary>Renders video rows for a caller: playback links with a fresh token, what the caller may do, where they stopped.</summary>
+internal sealed class VideoViews(StreamTokens tokens, AccountStore accounts, IOptions<AuthOptions> options)
 {
-    public static VideoDto From(VideoRecord v)
+    public async Task<IReadOnlyList<VideoDto>> RenderAsync(IReadOnlyList<VideoRecord> videos, Caller caller, CancellationToken cancellationToken)
     {
-        var renditions = VideoStore.Renditions(v);
+        var progress = caller.UserId is { } userId
+            ? await accounts.ProgressAsync(userId, videos.Select(v => v.Id).ToList(), cancellationToken)
+            : new Dictionary<string, double>();
+        var owners = new Dictionary<string, OwnerDto?>(StringComparer.Ordinal);
+        foreach (var ownerId in videos.Select(v => v.OwnerId).OfType<string>().Distinct(StringComparer.Ordinal))
+        {
+            owners[ownerId] = await accounts.FindUserAsync(id: ownerId, cancellationToken: cancellationToken) is { } user
+                ? new OwnerDto(user.Id, user.DisplayName)
+                : null;
+        }
+        return videos.Select(v => Render(
+            v, caller,
+            progress.TryGetValue(v.Id, out var at) ? Math.Max(0, at - options.Value.ResumeBackoffSeconds) : null,
+            v.OwnerId is { } o ? owners.GetValueOrDefault(o) : null)).ToList();
+    }
+
+    public async Task<VideoDto> RenderAsync(VideoRecord video, Caller caller, CancellationToken cancellationToken) =>
+        (await RenderAsync([video], caller, cancellationToken))[0];
+
+    public PlaybackDto Playback(VideoRecord v)
+    {
+        var token = tokens.Issue(v.Id, v.LinksGeneration, out var expiresAt);
+        return new PlaybackDto(
+            v.Playable ? MediaUrls.Master(token) : null,
+            v.HasDownload ? MediaUrls.Download(token) : null,
+            v.HasThumbnail ? MediaUrls.Thumbnail(token) : null,
+            v.HasStoryboard ? MediaUrls.Storyboard(token) : null,
+            expiresAt.UtcDateTime);
+    }
+
+    private VideoDto Render(VideoRecord v, Caller caller, double? resumeAt, OwnerDto? owner)
+    {
+        var links = Playback(v);
         return new VideoDto(
             Id: v.Id,
             Title: v.Title,
@@ -41,14 +89,18 @@ internal sealed record VideoDto(
             SizeBytes: v.SizeBytes,
             CreatedAt: Utc(v.CreatedAt),
             ReadyAt: v.ReadyAt is { } r ? Utc(r) : null,
-            StreamUrl: v.Playable ? MediaUrls.Master(v.Id) : null,
-            DownloadUrl: v.HasDownload ? MediaUrls.Download(v.Id) : null,
-            ThumbnailUrl: v.HasThumbnail ? MediaUrls.Thumbnail(v.Id) : null,
-            StoryboardUrl: v.HasStoryboard ? MediaUrls.Storyboard(v.Id) : null,
+            StreamUrl: links.StreamUrl,
+            DownloadUrl: links.DownloadUrl,
+            ThumbnailUrl: links.ThumbnailUrl,
+            StoryboardUrl: links.StoryboardUrl,
+            LinksExpireAt: links.ExpiresAt,
             WatchUrl: $"/watch/{v.Id}",
-            Renditions: renditions.Where(r => !r.FastStart)
+            Renditions: VideoStore.Renditions(v).Where(r => !r.FastStart)
                 .Select(r => new RenditionDto(r.Name, r.Width, r.Height, r.BitrateKbps, r.Ready))
-                .ToList());
+                .ToList(),
+            Owner: owner,
+            CanManage: caller.CanManage(v),
+            ResumeAtSeconds: resumeAt.HasValue ? Math.Round(resumeAt.Value, 1) : null);
     }
 
     private static DateTime Utc(long unixMs) => DateTimeOffset.FromUnixTimeMilliseconds(unixMs).UtcDateTime;
@@ -62,16 +114,16 @@ internal sealed record VideoPage(IReadOnlyList<VideoDto> Items, string? NextCurs
 
 internal sealed record PatchVideoRequest(string? Title, string? Visibility);
 
-/// <summary>Paths of a video's served files; everything below the prefix is addressed relative to it.</summary>
+/// <summary>Paths of a video's served files, by playback token; everything below the prefix is addressed relative to it.</summary>
 internal static class MediaUrls
 {
-    public const string Prefix = "/media";
+    public const string Prefix = "/s";
 
-    public static string Master(string id) => $"{Prefix}/{id}/master.m3u8";
+    public static string Master(string token) => $"{Prefix}/{token}/master.m3u8";
 
-    public static string Download(string id) => $"{Prefix}/{id}/download.mp4";
+    public static string Download(string token) => $"{Prefix}/{token}/download.mp4";
 
-    public static string Thumbnail(string id) => $"{Prefix}/{id}/thumbnail.jpg";
+    public static string Thumbnail(string token) => $"{Prefix}/{token}/thumbnail.jpg";
 
-    public static string Storyboard(string id) => $"{Prefix}/{id}/storyboard.vtt";
+    public static string Storyboard(string token) => $"{Prefix}/{token}/storyboard.vtt";
 }

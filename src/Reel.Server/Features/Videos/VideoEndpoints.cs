@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using Reel.Media;
 using Reel.Server.Data;
+using Reel.Server.Features.Auth;
 using Reel.Server.Infrastructure;
 using Reel.Server.Processing;
 using Reel.Server.Storage;
@@ -14,6 +15,10 @@ namespace Reel.Server.Features.Videos;
 internal static class VideoEndpoints
 {
     private const int MaxTitleLength = 200;
+
+    // Positions before this share of a video are not worth resuming; after the other the video counts as watched.
+    private const double ResumeFrom = 0.05;
+    private const double WatchedFrom = 0.95;
     private static readonly string[] Visibilities = ["public", "unlisted", "private"];
 
     public static IEndpointRouteBuilder MapVideos(this IEndpointRouteBuilder app)
@@ -26,6 +31,9 @@ internal static class VideoEndpoints
         videos.MapGet("/{id}", GetAsync).WithSummary("Get a video");
         videos.MapPatch("/{id}", PatchAsync).WithSummary("Rename a video or change its visibility");
         videos.MapDelete("/{id}", DeleteAsync).WithSummary("Delete a video and all of its files");
+        videos.MapPost("/{id}/playback", PlaybackAsync).WithSummary("Fresh playback links (tokens expire)");
+        videos.MapPost("/{id}/revoke-links", RevokeLinksAsync).WithSummary("Make every outstanding playback link of the video fail");
+        videos.MapPut("/{id}/progress", SaveProgressAsync).WithSummary("Remember where the caller stopped watching");
         app.MapGet("/api/config", (IOptions<UploadOptions> upload) => TypedResults.Ok(new ClientConfig(new UploadLimits(upload.Value.MaxBytes, UploadLimits.Extensions))))
             .WithTags("Videos").WithSummary("Limits a client can check before it uploads");
         return app;
@@ -47,11 +55,14 @@ internal static class VideoEndpoints
         WorkSignal Signal,
         NodeSettings Node,
         TimeProvider Clock,
+        VideoViews Views,
+        IOptions<UploadOptions> Options,
         ILogger<UploadReceiver> Logger);
 
     private static async Task<Results<Created<VideoDto>, ProblemHttpResult>> UploadAsync(
-        HttpRequest request, [AsParameters] UploadServices services, CancellationToken cancellationToken)
+        HttpRequest request, Caller caller, [AsParameters] UploadServices services, CancellationToken cancellationToken)
     {
+        if (UploadRefusal(caller, services.Options.Value.Policy) is { } refused) return refused;
         var id = Ids.NewVideoId();
         var temp = Path.Combine(services.Node.TempDir, id + ".upload");
         using var scope = services.Logger.BeginScope("VideoId:{VideoId}", id);
@@ -92,7 +103,11 @@ internal static class VideoEndpoints
                 ProbeJson = outcome.ProbeJson!,
                 CreatedAt = now,
                 UpdatedAt = now,
+                OwnerId = caller.UserId,
             };
+            // Without an account the uploader manages the video with a secret only they are given.
+            var manageToken = caller.UserId is null ? Secrets.New("mt_") : null;
+            video.ManageTokenHash = manageToken is null ? null : Secrets.Hash(manageToken);
             // Only a browser-compatible source has a quick remux to make first; anything else goes straight to the ladder.
             var firstJob = SourceCheck.IsBrowserCompatible(probe.Video) ? JobKind.Prepare : JobKind.Encode;
             // The bytes are all here and valid: finish storing them even if the client hangs up now.
@@ -109,7 +124,8 @@ internal static class VideoEndpoints
             services.Signal.Wake(firstJob);
             services.Logger.LogInformation("Upload stored: {Bytes} bytes, {Format} {Width}x{Height}, {Duration:0.0} s",
                 received.Bytes, probe.FormatName, video.Width, video.Height, video.DurationSeconds);
-            return TypedResults.Created($"/api/videos/{id}", VideoDto.From(video));
+            var created = await services.Views.RenderAsync(video, caller with { ManageToken = manageToken }, CancellationToken.None);
+            return TypedResults.Created($"/api/videos/{id}", created with { ManageToken = manageToken });
         }
         catch (UploadRejectedException e)
         {
@@ -122,33 +138,48 @@ internal static class VideoEndpoints
         }
     }
 
+    private static ProblemHttpResult? UploadRefusal(Caller caller, string policy) => policy switch
+    {
+        UploadPolicy.Anonymous => null,
+        _ when caller.IsUploader => null,
+        UploadPolicy.ApiKey when caller.ApiKeyId is not null => null,
+        _ when caller.SignedIn => Problems.Create(StatusCodes.Status403Forbidden, "forbidden", "Not allowed", "Uploading needs the uploader role; ask an administrator."),
+        UploadPolicy.ApiKey => Problems.Create(StatusCodes.Status401Unauthorized, "sign_in_required", "Upload key required", "Send an upload key as 'Authorization: Bearer …', or sign in as an uploader."),
+        _ => Problems.Create(StatusCodes.Status401Unauthorized, "sign_in_required", "Sign in to upload", "Sign in with an account that may upload."),
+    };
+
     private static async Task<Results<Ok<VideoPage>, ProblemHttpResult>> ListAsync(
-        VideoStore videos, CancellationToken cancellationToken, int limit = 50, string? cursor = null)
+        Caller caller, VideoStore videos, VideoViews views, CancellationToken cancellationToken, int limit = 50, string? cursor = null, bool mine = false, bool all = false)
     {
         if (limit is < 1 or > 200)
             return Problems.BadRequest("invalid_limit", "limit is between 1 and 200.");
         (long, string)? after = null;
         if (cursor is not null)
         {
-            if (DecodeCursor(cursor) is not { } c) return Problems.BadRequest("invalid_cursor", "The cursor is not one this server gave out.");
+            if (Cursor.Decode(cursor) is not { } c) return Problems.BadRequest("invalid_cursor", "The cursor is not one this server gave out.");
             after = c;
         }
+        if (mine && !caller.SignedIn) return Problems.Create(StatusCodes.Status401Unauthorized, "sign_in_required", "Not signed in", "Sign in to list your videos.");
+        if (all && !caller.IsAdmin) return Problems.Create(StatusCodes.Status403Forbidden, "forbidden", "Not allowed", "Only admins list every video.");
 
-        var rows = await videos.ListAsync(limit + 1, after, cancellationToken);
+        var scope = all ? VideoScope.All : mine ? VideoScope.OwnedBy : VideoScope.Listed;
+        var rows = await videos.ListAsync(scope, caller.UserId, limit + 1, after, cancellationToken);
         var page = rows.Take(limit).ToList();
-        var next = rows.Count > limit ? EncodeCursor(page[^1]) : null;
-        return TypedResults.Ok(new VideoPage(page.Select(VideoDto.From).ToList(), next));
+        var next = rows.Count > limit ? Cursor.Encode(page[^1].CreatedAt, page[^1].Id) : null;
+        return TypedResults.Ok(new VideoPage(await views.RenderAsync(page, caller, cancellationToken), next));
     }
 
-    private static async Task<Results<Ok<VideoDto>, ProblemHttpResult>> GetAsync(string id, VideoStore videos, CancellationToken cancellationToken) =>
-        Ids.IsVideoId(id) && await videos.GetAsync(id, cancellationToken) is { } video
-            ? TypedResults.Ok(VideoDto.From(video))
+    private static async Task<Results<Ok<VideoDto>, ProblemHttpResult>> GetAsync(
+        string id, Caller caller, VideoStore videos, VideoViews views, CancellationToken cancellationToken) =>
+        await VisibleAsync(id, caller, videos, cancellationToken) is { } video
+            ? TypedResults.Ok(await views.RenderAsync(video, caller, cancellationToken))
             : Problems.NotFound();
 
     private static async Task<Results<Ok<VideoDto>, ProblemHttpResult>> PatchAsync(
-        string id, PatchVideoRequest body, VideoStore videos, CancellationToken cancellationToken)
+        string id, PatchVideoRequest body, Caller caller, VideoStore videos, VideoViews views, LinkRevocations revocations, CancellationToken cancellationToken)
     {
-        if (!Ids.IsVideoId(id)) return Problems.NotFound();
+        var (found, problem) = await ManageableAsync(id, caller, videos, cancellationToken);
+        if (found is null) return problem!;
         string? title = null;
         if (body.Title is not null)
         {
@@ -161,13 +192,15 @@ internal static class VideoEndpoints
 
         if (!await videos.UpdateDetailsAsync(id, title, body.Visibility, cancellationToken))
             return Problems.NotFound();
-        return await videos.GetAsync(id, cancellationToken) is { } video ? TypedResults.Ok(VideoDto.From(video)) : Problems.NotFound();
+        if (body.Visibility == "private" && found.Visibility != "private") await revocations.RefreshAsync(cancellationToken);
+        return await videos.GetAsync(id, cancellationToken) is { } video ? TypedResults.Ok(await views.RenderAsync(video, caller, cancellationToken)) : Problems.NotFound();
     }
-
     private static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(
-        string id, VideoStore videos, IMediaStorage storage, RunningJobs running, ILogger<VideoStore> logger, CancellationToken cancellationToken)
+        string id, Caller caller, VideoStore videos, IMediaStorage storage, RunningJobs running, ILogger<VideoStore> logger, CancellationToken cancellationToken)
     {
-        if (!Ids.IsVideoId(id) || !await videos.DeleteAsync(id, cancellationToken))
+        var (found, problem) = await ManageableAsync(id, caller, videos, cancellationToken);
+        if (found is null) return problem!;
+        if (!await videos.DeleteAsync(id, cancellationToken))
             return Problems.NotFound();
         // The row (and its jobs) is gone first, so the video vanishes at once. A job still running is stopped, and
         // awaited, so no file it was writing appears after the answer; files a crash leaves behind are removed by
@@ -185,6 +218,57 @@ internal static class VideoEndpoints
         return TypedResults.NoContent();
     }
 
+    private static async Task<Results<Ok<PlaybackDto>, ProblemHttpResult>> PlaybackAsync(
+        string id, Caller caller, VideoStore videos, VideoViews views, CancellationToken cancellationToken) =>
+        await VisibleAsync(id, caller, videos, cancellationToken) is { } video ? TypedResults.Ok(views.Playback(video)) : Problems.NotFound();
+
+    private static async Task<Results<NoContent, ProblemHttpResult>> RevokeLinksAsync(
+        string id, Caller caller, VideoStore videos, LinkRevocations revocations, CancellationToken cancellationToken)
+    {
+        var (found, problem) = await ManageableAsync(id, caller, videos, cancellationToken);
+        if (found is null) return problem!;
+        await videos.RevokeLinksAsync(id, cancellationToken);
+        await revocations.RefreshAsync(cancellationToken);
+        return TypedResults.NoContent();
+    }
+
+    internal sealed record ProgressRequest(double? PositionSeconds);
+
+    /// <summary>Early positions are not worth resuming and late ones mean "watched": both clear what was saved.</summary>
+    private static async Task<Results<NoContent, ProblemHttpResult>> SaveProgressAsync(
+        string id, ProgressRequest body, Caller caller, VideoStore videos, AccountStore accounts, CancellationToken cancellationToken)
+    {
+        if (caller.UserId is not { } userId)
+        {
+            return Problems.Create(StatusCodes.Status401Unauthorized, "sign_in_required", "Not signed in",
+                "Positions are kept for signed-in viewers; the web player keeps them in the browser otherwise.");
+        }
+        if (await VisibleAsync(id, caller, videos, cancellationToken) is not { } video) return Problems.NotFound();
+        if (body.PositionSeconds is not { } position || !double.IsFinite(position) || position < 0 || position > video.DurationSeconds + 1)
+        {
+            return Problems.BadRequest("invalid_position",
+                $"positionSeconds is between 0 and the video's duration ({video.DurationSeconds.ToString("0.###", CultureInfo.InvariantCulture)} s).");
+        }
+        var share = video.DurationSeconds > 0 ? position / video.DurationSeconds : 0;
+        if (share is < ResumeFrom or > WatchedFrom) await accounts.ClearProgressAsync(userId, id, cancellationToken);
+        else await accounts.SaveProgressAsync(userId, id, position, cancellationToken);
+        return TypedResults.NoContent();
+    }
+
+    /// <summary>The video if the caller may see it; a private video of someone else is as absent as a missing one.</summary>
+    private static async Task<VideoRecord?> VisibleAsync(string id, Caller caller, VideoStore videos, CancellationToken cancellationToken) =>
+        Ids.IsVideoId(id) && await videos.GetAsync(id, cancellationToken) is { } video && caller.CanSee(video) ? video : null;
+
+    private static async Task<(VideoRecord? Video, ProblemHttpResult? Problem)> ManageableAsync(
+        string id, Caller caller, VideoStore videos, CancellationToken cancellationToken)
+    {
+        if (await VisibleAsync(id, caller, videos, cancellationToken) is not { } video) return (null, Problems.NotFound());
+        return caller.CanManage(video)
+            ? (video, null)
+            : (null, Problems.Create(StatusCodes.Status403Forbidden, "forbidden", "Not allowed",
+                "Only the video's owner, an admin or the holder of its manage token may change it."));
+    }
+
     private static string CleanTitle(string title)
     {
         var clean = new StringBuilder(title.Length);
@@ -200,21 +284,4 @@ internal static class VideoEndpoints
         formatName.StartsWith("matroska", StringComparison.Ordinal) ? "mkv"
         : formatName == "avi" ? "avi"
         : "mp4";
-
-    private static string EncodeCursor(VideoRecord last) =>
-        Base64Url.EncodeToString(Encoding.UTF8.GetBytes($"{last.CreatedAt.ToString(CultureInfo.InvariantCulture)}.{last.Id}"));
-
-    private static (long, string)? DecodeCursor(string cursor)
-    {
-        try
-        {
-            var parts = Encoding.UTF8.GetString(Base64Url.DecodeFromChars(cursor)).Split('.', 2);
-            return parts.Length == 2 && long.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var createdAt) && Ids.IsVideoId(parts[1])
-                ? (createdAt, parts[1]) : null;
-        }
-        catch (FormatException)
-        {
-            return null;
-        }
-    }
 }

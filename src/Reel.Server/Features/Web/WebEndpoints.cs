@@ -13,6 +13,28 @@ internal static class WebEndpoints
 {
     private const string ImmutableCache = "public, max-age=31536000, immutable";
 
+    /// <summary>The app's own routes; it shows its own page for anything else it is sent to.</summary>
+    private static readonly string[] Pages = ["/", "/watch/{id}", "/signin", "/register", "/my", "/admin"];
+
+    // Only the app's own scripts run; media may come from blob: (hls.js feeds the element through MediaSource).
+    private const string ContentSecurityPolicy =
+        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; media-src 'self' blob:; "
+        + "connect-src 'self'; worker-src 'self' blob:; font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
+
+    /// <summary>Headers every answer carries; a playback token in a path must never travel on in a Referer.</summary>
+    public static WebApplication UseSecurityHeaders(this WebApplication app)
+    {
+        app.Use((context, next) =>
+        {
+            var headers = context.Response.Headers;
+            headers.XContentTypeOptions = "nosniff";
+            var media = context.Request.Path.StartsWithSegments(Videos.MediaUrls.Prefix) || context.Request.Path.StartsWithSegments("/watch");
+            headers["Referrer-Policy"] = media ? "no-referrer" : "same-origin";
+            return next(context);
+        });
+        return app;
+    }
+
     public static WebApplication MapWebUi(this WebApplication app)
     {
         var root = app.Services.GetRequiredService<IOptions<WebOptions>>().Value.ResolvedRoot;
@@ -27,8 +49,8 @@ internal static class WebEndpoints
         }
 
         var index = Path.Combine(root, "index.html");
-        app.MapGet("/", (HttpResponse response) => Page(response, index)).ExcludeFromDescription();
-        app.MapGet("/watch/{id}", (HttpResponse response) => Page(response, index)).ExcludeFromDescription();
+        foreach (var page in Pages)
+            app.MapGet(page, (HttpResponse response) => Page(response, index)).ExcludeFromDescription();
         return app;
     }
 
@@ -41,6 +63,7 @@ internal static class WebEndpoints
         }
         // The page names the current bundle, so it must be revalidated; the bundle itself is immutable.
         response.Headers.CacheControl = "no-cache";
+        response.Headers.ContentSecurityPolicy = ContentSecurityPolicy;
         return TypedResults.PhysicalFile(index, "text/html; charset=utf-8", lastModified: File.GetLastWriteTimeUtc(index));
     }
 }

@@ -1,0 +1,153 @@
+using System.Globalization;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+using Reel.Server.Data;
+using Reel.Server.Infrastructure;
+
+namespace Reel.Server.Features.Auth;
+
+internal sealed record RegisterRequest(string? Email, string? Password, string? DisplayName, string? Session);
+
+internal sealed record LoginRequest(string? Email, string? Password, string? Session);
+
+internal sealed record RefreshRequest(string? RefreshToken);
+
+internal static class AuthEndpoints
+{
+    private const int MinPasswordLength = 10;
+
+    public static IEndpointRouteBuilder MapAuth(this IEndpointRouteBuilder app)
+    {
+        var auth = app.MapGroup("/api/auth").WithTags("Accounts");
+        auth.MapPost("/register", RegisterAsync).WithSummary("Create an account and sign in");
+        auth.MapPost("/login", LoginAsync).WithSummary("Sign in");
+        auth.MapPost("/refresh", RefreshAsync).WithSummary("Trade a refresh token for a new session");
+        auth.MapPost("/logout", LogoutAsync).WithSummary("Sign out: revoke the session's refresh tokens");
+        auth.MapGet("/me", MeAsync).WithSummary("The signed-in user");
+        app.MapGet("/.well-known/jwks.json", (SigningKeys keys, HttpResponse response) =>
+        {
+            response.Headers.CacheControl = "public, max-age=300";
+            return TypedResults.Ok(keys.Jwks());
+        }).WithTags("Accounts").WithSummary("Public keys that verify access tokens");
+        return app;
+    }
+
+    private static async Task<Results<Created<SessionDto>, ProblemHttpResult>> RegisterAsync(
+        RegisterRequest body, HttpContext context, AccountStore accounts, Sessions sessions, LoginLimiter limiter,
+        IOptions<AuthOptions> options, TimeProvider clock, CancellationToken cancellationToken)
+    {
+        if (!options.Value.AllowRegistration)
+            return Problems.Create(StatusCodes.Status403Forbidden, "registration_closed", "Registration is closed", "Ask an administrator for an account.");
+        var email = NormalizeEmail(body.Email);
+        if (email is null) return Problems.BadRequest("invalid_email", "Give a valid email address.");
+        if (body.Password is not { Length: >= MinPasswordLength and <= 1024 })
+            return Problems.BadRequest("weak_password", $"A password has at least {MinPasswordLength} characters.");
+        if (TooMany(limiter.Attempt(Address(context), email), context) is { } wait) return wait;
+
+        var displayName = string.Join(' ', (body.DisplayName ?? "").Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
+        if (displayName.Length == 0) displayName = email[..email.IndexOf('@', StringComparison.Ordinal)];
+        if (displayName.Length > 80) return Problems.BadRequest("invalid_display_name", "A display name has at most 80 characters.");
+
+        var user = new UserRecord
+        {
+            Id = Ids.NewVideoId(),
+            Email = email,
+            DisplayName = displayName,
+            Roles = options.Value.RegistrationRole,
+            CreatedAt = clock.GetUtcNow().ToUnixTimeMilliseconds(),
+        };
+        user.PasswordHash = Sessions.HashPassword(user, body.Password);
+        if (!await accounts.InsertUserAsync(user, Roles.Admin, cancellationToken))
+            return Problems.Create(StatusCodes.Status409Conflict, "email_taken", "Email taken", "An account with this email exists; sign in instead.");
+        var session = await sessions.StartAsync(user, null, cancellationToken);
+        return TypedResults.Created("/api/auth/me", Deliver(session, body.Session, context, sessions));
+    }
+
+    private static async Task<Results<Ok<SessionDto>, ProblemHttpResult>> LoginAsync(
+        LoginRequest body, HttpContext context, AccountStore accounts, Sessions sessions, LoginLimiter limiter, CancellationToken cancellationToken)
+    {
+        var email = NormalizeEmail(body.Email) ?? (body.Email ?? "").Trim();
+        if (TooMany(limiter.Attempt(Address(context), email), context) is { } wait) return wait;
+        var user = await accounts.FindUserAsync(email: email, cancellationToken: cancellationToken);
+        var (ok, rehashed) = Sessions.VerifyPassword(user, body.Password ?? "");
+        if (!ok || user is null)
+        {
+            limiter.Failed(email);
+            return Problems.Create(StatusCodes.Status401Unauthorized, "invalid_credentials", "Sign-in failed", "The email or the password is wrong.");
+        }
+        limiter.Succeeded(email);
+        if (rehashed is not null) await accounts.SetPasswordHashAsync(user.Id, rehashed, cancellationToken);
+        return TypedResults.Ok(Deliver(await sessions.StartAsync(user, null, cancellationToken), body.Session, context, sessions));
+    }
+
+    private static async Task<Results<Ok<SessionDto>, ProblemHttpResult>> RefreshAsync(
+        RefreshRequest? body, HttpContext context, Sessions sessions, CancellationToken cancellationToken)
+    {
+        var fromCookie = context.Request.Cookies[Sessions.RefreshCookie];
+        var token = body?.RefreshToken ?? fromCookie;
+        if (string.IsNullOrEmpty(token))
+            return Problems.Create(StatusCodes.Status401Unauthorized, "invalid_refresh_token", "Not signed in", "No refresh token was sent.");
+        var (session, problem) = await sessions.RefreshAsync(token, cancellationToken);
+        if (session is null)
+        {
+            if (body?.RefreshToken is null) context.Response.Cookies.Delete(Sessions.RefreshCookie, CookieOptions(context, sessions));
+            return Problems.Create(StatusCodes.Status401Unauthorized, problem!, "Not signed in",
+                problem == "refresh_token_reused"
+                    ? "This refresh token was already used, so every session of this sign-in is now revoked. Sign in again."
+                    : "The refresh token is unknown, expired or revoked. Sign in again.");
+        }
+        // A session held in the cookie stays in the cookie.
+        return TypedResults.Ok(Deliver(session, body?.RefreshToken is null ? "cookie" : null, context, sessions));
+    }
+
+    private static async Task<NoContent> LogoutAsync(RefreshRequest? body, HttpContext context, Sessions sessions, CancellationToken cancellationToken)
+    {
+        if ((body?.RefreshToken ?? context.Request.Cookies[Sessions.RefreshCookie]) is { Length: > 0 } token)
+            await sessions.LogoutAsync(token, cancellationToken);
+        context.Response.Cookies.Delete(Sessions.RefreshCookie, CookieOptions(context, sessions));
+        return TypedResults.NoContent();
+    }
+
+    private static async Task<Results<Ok<UserDto>, ProblemHttpResult>> MeAsync(Caller caller, AccountStore accounts, CancellationToken cancellationToken) =>
+        caller.UserId is { } id && await accounts.FindUserAsync(id: id, cancellationToken: cancellationToken) is { } user
+            ? TypedResults.Ok(UserDto.From(user))
+            : Problems.Create(StatusCodes.Status401Unauthorized, "sign_in_required", "Not signed in", "Sign in first.");
+
+    /// <summary>For the web UI (<c>session: "cookie"</c>) the refresh token goes into an HttpOnly cookie, never into script's reach.</summary>
+    private static SessionDto Deliver(SessionDto session, string? mode, HttpContext context, Sessions sessions)
+    {
+        if (mode != "cookie") return session;
+        context.Response.Cookies.Append(Sessions.RefreshCookie, session.RefreshToken!, CookieOptions(context, sessions));
+        return session with { RefreshToken = null };
+    }
+
+    private static CookieOptions CookieOptions(HttpContext context, Sessions sessions) => new()
+    {
+        HttpOnly = true,
+        Secure = context.Request.IsHttps,
+        SameSite = SameSiteMode.Strict,
+        Path = "/api/auth",
+        MaxAge = sessions.RefreshLifetime,
+    };
+
+    private static ProblemHttpResult? TooMany(TimeSpan? wait, HttpContext context)
+    {
+        if (wait is not { } w) return null;
+        var seconds = Math.Max(1, (int)Math.Ceiling(w.TotalSeconds));
+        context.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+        return Problems.Create(StatusCodes.Status429TooManyRequests, "too_many_attempts", "Too many attempts",
+            $"Too many sign-in attempts. Try again in {Math.Ceiling(seconds / 60.0)} minute(s).");
+    }
+
+    private static string Address(HttpContext context) => context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+
+    private static string? NormalizeEmail(string? email)
+    {
+        var trimmed = (email ?? "").Trim();
+        var at = trimmed.IndexOf('@', StringComparison.Ordinal);
+        return trimmed.Length is > 2 and <= 254 && at > 0 && at == trimmed.LastIndexOf('@') && at < trimmed.Length - 1
+               && !trimmed.Any(char.IsWhiteSpace) && !trimmed.Any(char.IsControl)
+            ? trimmed.ToLowerInvariant()
+            : null;
+    }
+}

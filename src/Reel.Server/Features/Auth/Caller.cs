@@ -1,0 +1,59 @@
+using System.Reflection;
+using System.Security.Claims;
+using System.Security.Cryptography;
+using System.Text;
+using Reel.Server.Data;
+using Reel.Server.Infrastructure;
+
+namespace Reel.Server.Features.Auth;
+
+/// <summary>Who is asking: a signed-in user (with roles), an upload key, or nobody; plus a video manage token if sent.</summary>
+internal sealed record Caller(string? UserId, IReadOnlyList<string> Roles, string? ApiKeyId, string? ManageToken)
+{
+    public const string ManageTokenHeader = "Reel-Manage-Token";
+    public const string ApiKeyClaim = "api_key";
+
+    public bool SignedIn => UserId is not null;
+
+    public bool IsAdmin => Roles.Contains(Infrastructure.Roles.Admin);
+
+    public bool IsUploader => IsAdmin || Roles.Contains(Infrastructure.Roles.Uploader);
+
+    public static ValueTask<Caller?> BindAsync(HttpContext context, ParameterInfo parameter) => ValueTask.FromResult<Caller?>(From(context));
+
+    public static Caller From(HttpContext context)
+    {
+        var user = context.User;
+        var userId = user.FindFirstValue(Claims.Subject);
+        var roles = userId is null ? [] : user.FindAll(Claims.Roles).Select(c => c.Value).ToList();
+        var manage = context.Request.Headers[ManageTokenHeader].FirstOrDefault();
+        return new Caller(userId, roles, user.FindFirstValue(ApiKeyClaim), string.IsNullOrEmpty(manage) ? null : manage);
+    }
+
+    /// <summary>Private videos are seen by their owner, admins and whoever holds the manage token; others by anyone with the id.</summary>
+    public bool CanSee(VideoRecord video) => video.Visibility != "private" || CanManage(video);
+
+    public bool CanManage(VideoRecord video) =>
+        IsAdmin
+        || (UserId is not null && video.OwnerId == UserId)
+        || (ManageToken is not null && video.ManageTokenHash is { } hash && Secrets.Matches(ManageToken, hash));
+}
+
+internal static class Claims
+{
+    public const string Subject = "sub";
+    public const string Roles = "roles";
+    public const string Name = "name";
+}
+
+/// <summary>Random secrets handed out once and stored only as hashes.</summary>
+internal static class Secrets
+{
+    public static string New(string prefix = "") => prefix + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+
+    // The secrets are 256 random bits, so a plain (unsalted, fast) hash is as good as a slow one.
+    public static string Hash(string secret) => Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(secret)));
+
+    public static bool Matches(string secret, string hash) =>
+        CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(Hash(secret)), Encoding.ASCII.GetBytes(hash));
+}

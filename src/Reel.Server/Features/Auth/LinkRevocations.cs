@@ -1,0 +1,63 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Options;
+using Reel.Server.Data;
+using Reel.Server.Infrastructure;
+
+namespace Reel.Server.Features.Auth;
+
+/// <summary>
+/// The current link generation of every video whose links were ever revoked, read from the database every couple of
+/// seconds, so a stream node checks a token against it in memory. A video missing here was never revoked (generation 0).
+/// </summary>
+internal sealed class LinkRevocations(VideoStore videos) : IDisposable
+{
+    // Revocations committed out of order (two nodes, a slow transaction) are caught by re-reading a trailing window.
+    private static readonly long OverlapMs = (long)TimeSpan.FromMinutes(1).TotalMilliseconds;
+    private readonly ConcurrentDictionary<string, int> _generations = new(StringComparer.Ordinal);
+    private readonly SemaphoreSlim _refreshing = new(1, 1);
+    private long _since;
+
+    public bool IsCurrent(string videoId, int generation) =>
+        generation >= (_generations.TryGetValue(videoId, out var current) ? current : 0);
+
+    public async Task RefreshAsync(CancellationToken cancellationToken)
+    {
+        await _refreshing.WaitAsync(cancellationToken);
+        try
+        {
+            var rows = await videos.RevokedSinceAsync(Math.Max(0, _since - OverlapMs), cancellationToken);
+            foreach (var (id, generation, revokedAt) in rows)
+            {
+                _generations.AddOrUpdate(id, generation, (_, known) => Math.Max(known, generation));
+                _since = Math.Max(_since, revokedAt);
+            }
+        }
+        finally
+        {
+            _refreshing.Release();
+        }
+    }
+
+    public void Dispose() => _refreshing.Dispose();
+}
+
+/// <summary>Keeps <see cref="LinkRevocations"/> current on a stream node.</summary>
+internal sealed class LinkRevocationPoller(LinkRevocations revocations, IOptions<AuthOptions> options, ILogger<LinkRevocationPoller> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var interval = TimeSpan.FromSeconds(options.Value.RevocationPollSeconds);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await revocations.RefreshAsync(stoppingToken);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                logger.LogWarning(e, "Could not read revoked playback links; trying again");
+            }
+            await Task.Delay(interval, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
+        }
+    }
+}

@@ -1,0 +1,187 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+using Reel.Server.Tests.Support;
+
+namespace Reel.Server.Tests.Auth;
+
+/// <summary>Access tokens the server must refuse, made with its own key file and with every trick in the book.</summary>
+public sealed class TokenTests
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    [Fact]
+    public async Task Only_unexpired_RS256_tokens_signed_by_a_published_key_are_accepted()
+    {
+        await using var server = await ReelServer.StartAsync();
+        var session = await server.SessionAsync(ReelServer.AdminEmail);
+        using var rsa = RSA.Create();
+        rsa.ImportFromPem(await File.ReadAllTextAsync(Path.Combine(server.DataDir, "keys", "signing-key-1.pem")));
+        var jwks = await server.AnonymousClient().GetFromJsonAsync<JsonElement>("/.well-known/jwks.json", Json);
+        var kid = jwks.GetProperty("keys")[0].GetProperty("kid").GetString()!;
+        Assert.Equal(kid, new JsonWebToken(session.AccessToken).Kid);
+        var now = DateTime.UtcNow;
+
+        string Signed(DateTime notBefore, DateTime expires, RSA key, string keyId) => new JsonWebTokenHandler { SetDefaultTimesOnTokenCreation = false }.CreateToken(new SecurityTokenDescriptor
+        {
+            Issuer = "reel",
+            Audience = "reel",
+            IssuedAt = notBefore,
+            NotBefore = notBefore,
+            Expires = expires,
+            Claims = new Dictionary<string, object> { ["sub"] = session.User.Id, ["roles"] = new[] { "admin" } },
+            SigningCredentials = new SigningCredentials(new RsaSecurityKey(key) { KeyId = keyId }, SecurityAlgorithms.RsaSha256),
+        });
+
+        // The control: a token made the same way with the real key and times is accepted, so the refusals below are real.
+        Assert.Equal(HttpStatusCode.OK, await MeAsync(server, Signed(now.AddMinutes(-1), now.AddMinutes(5), rsa, kid)));
+        Assert.Equal(HttpStatusCode.OK, await MeAsync(server, session.AccessToken));
+
+        var payload = Base64UrlEncoder.Encode(JsonSerializer.Serialize(new { sub = session.User.Id, roles = new[] { "admin" }, iss = "reel", aud = "reel", exp = ToUnix(now.AddMinutes(5)), nbf = ToUnix(now.AddMinutes(-1)) }));
+        var publicPem = rsa.ExportSubjectPublicKeyInfoPem();
+        using var stranger = RSA.Create(2048);
+        var refused = new Dictionary<string, string>
+        {
+            ["expired"] = Signed(now.AddMinutes(-30), now.AddMinutes(-10), rsa, kid),
+            ["not yet valid"] = Signed(now.AddMinutes(10), now.AddMinutes(30), rsa, kid),
+            ["alg none"] = $"{Base64UrlEncoder.Encode("{\"alg\":\"none\",\"typ\":\"JWT\"}")}.{payload}.",
+            ["HS256 keyed with the public key"] = Hs256(payload, kid, Encoding.UTF8.GetBytes(publicPem)),
+            ["unknown kid"] = Signed(now.AddMinutes(-1), now.AddMinutes(5), stranger, "not-a-key-of-ours"),
+            ["known kid, other key"] = Signed(now.AddMinutes(-1), now.AddMinutes(5), stranger, kid),
+            ["tampered payload"] = Tamper(session.AccessToken),
+            ["five-part JWE"] = session.AccessToken + ".AAAA.BBBB",
+            ["garbage"] = "eyJhbGciOi.not.a.token",
+        };
+        foreach (var (name, token) in refused)
+        {
+            var status = await MeAsync(server, token);
+            Assert.True(status == HttpStatusCode.Unauthorized, $"A token that is {name} was answered {(int)status}.");
+        }
+
+        // Refused credentials are refused even where anonymous access is allowed, so a client learns it must refresh.
+        using var anonymousAllowed = server.ClientWith(refused["expired"]);
+        using var list = await anonymousAllowed.GetAsync("/api/videos");
+        Assert.Equal(HttpStatusCode.Unauthorized, list.StatusCode);
+        Assert.Contains("\"invalid_token\"", await list.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_refresh_token_works_once_and_presenting_it_again_revokes_the_whole_sign_in()
+    {
+        await using var server = await ReelServer.StartAsync();
+        using var client = server.AnonymousClient();
+        var first = await server.SessionAsync("reuse@reel.test");
+
+        var second = await RefreshAsync(client, first.RefreshToken!);
+        Assert.Equal(HttpStatusCode.OK, second.Status);
+        Assert.NotEqual(first.RefreshToken, second.Session!.RefreshToken);
+        Assert.Equal(HttpStatusCode.OK, await MeAsync(server, second.Session.AccessToken));
+
+        var replay = await RefreshAsync(client, first.RefreshToken!);
+        Assert.Equal(HttpStatusCode.Unauthorized, replay.Status);
+        Assert.Equal("refresh_token_reused", replay.Code);
+        // The thief's replay also kills the legitimate holder's newer token: the whole family is revoked.
+        var afterReplay = await RefreshAsync(client, second.Session.RefreshToken!);
+        Assert.Equal(HttpStatusCode.Unauthorized, afterReplay.Status);
+
+        // Another sign-in is a separate family and is unaffected; logging it out revokes it.
+        var other = await server.SessionAsync("reuse@reel.test");
+        using (var logout = await client.PostAsJsonAsync("/api/auth/logout", new { refreshToken = other.RefreshToken }))
+            Assert.Equal(HttpStatusCode.NoContent, logout.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await RefreshAsync(client, other.RefreshToken!)).Status);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await RefreshAsync(client, "rt_made-up")).Status);
+    }
+
+    [Fact]
+    public async Task The_web_session_keeps_its_refresh_token_in_an_http_only_cookie_and_never_in_the_body()
+    {
+        await using var server = await ReelServer.StartAsync();
+        using var handler = new HttpClientHandler { UseCookies = true, CookieContainer = new CookieContainer() };
+        using var browser = new HttpClient(handler) { BaseAddress = server.Client.BaseAddress };
+        using var login = await browser.PostAsJsonAsync("/api/auth/login", new { email = ReelServer.AdminEmail, password = ReelServer.Password, session = "cookie" });
+        Assert.Equal(HttpStatusCode.OK, login.StatusCode);
+        var body = await login.Content.ReadFromJsonAsync<SessionJson>(Json);
+        Assert.Null(body!.RefreshToken);
+        var cookie = Assert.Single(login.Headers.GetValues("Set-Cookie"), c => c.StartsWith("reel_refresh=", StringComparison.Ordinal));
+        Assert.Contains("httponly", cookie, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("samesite=strict", cookie, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("path=/api/auth", cookie, StringComparison.OrdinalIgnoreCase);
+
+        using var refreshed = await browser.PostAsJsonAsync("/api/auth/refresh", new { });
+        Assert.Equal(HttpStatusCode.OK, refreshed.StatusCode);
+        Assert.Null((await refreshed.Content.ReadFromJsonAsync<SessionJson>(Json))!.RefreshToken);
+        using (await browser.PostAsJsonAsync("/api/auth/logout", new { })) { }
+        using var afterLogout = await browser.PostAsJsonAsync("/api/auth/refresh", new { });
+        Assert.Equal(HttpStatusCode.Unauthorized, afterLogout.StatusCode);
+    }
+
+    [Fact]
+    public async Task Sign_in_is_rate_limited_per_account_and_per_address()
+    {
+        await using var server = await ReelServer.StartAsync(signIn: false, settings: new Dictionary<string, string>
+        {
+            ["Auth:LoginAttemptsPerAccount"] = "3",
+            ["Auth:LoginAttemptsPerIp"] = "8",
+        });
+        using var client = server.AnonymousClient();
+        const string victim = "victim@reel.test";
+        (await client.PostAsJsonAsync("/api/auth/register", new { email = victim, password = ReelServer.Password })).EnsureSuccessStatusCode();
+        for (var i = 0; i < 3; i++)
+            Assert.Equal(HttpStatusCode.Unauthorized, (await LoginAsync(client, victim, "wrong password")).StatusCode);
+        // Even the right password waits now: the account is locked for the window.
+        using (var locked = await LoginAsync(client, victim, ReelServer.Password))
+        {
+            Assert.Equal(HttpStatusCode.TooManyRequests, locked.StatusCode);
+            Assert.True(locked.Headers.RetryAfter?.Delta > TimeSpan.Zero);
+            Assert.Contains("\"too_many_attempts\"", await locked.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+        // Other accounts from the same address get their tries until the address has used its 8 (5 are gone).
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < 4; i++)
+        {
+            using var attempt = await LoginAsync(client, $"someone{i}@reel.test", "wrong password");
+            statuses.Add(attempt.StatusCode);
+        }
+        Assert.Equal([HttpStatusCode.Unauthorized, HttpStatusCode.Unauthorized, HttpStatusCode.Unauthorized, HttpStatusCode.TooManyRequests], statuses);
+    }
+
+    private static Task<HttpResponseMessage> LoginAsync(HttpClient client, string email, string password) =>
+        client.PostAsJsonAsync("/api/auth/login", new { email, password });
+
+    private static async Task<HttpStatusCode> MeAsync(ReelServer server, string token)
+    {
+        using var client = server.AnonymousClient();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        using var response = await client.GetAsync("/api/auth/me");
+        return response.StatusCode;
+    }
+
+    private static async Task<(HttpStatusCode Status, SessionJson? Session, string? Code)> RefreshAsync(HttpClient client, string refreshToken)
+    {
+        using var response = await client.PostAsJsonAsync("/api/auth/refresh", new { refreshToken });
+        if (!response.IsSuccessStatusCode)
+            return (response.StatusCode, null, (await response.Content.ReadFromJsonAsync<JsonElement>(Json)).GetProperty("code").GetString());
+        return (response.StatusCode, await response.Content.ReadFromJsonAsync<SessionJson>(Json), null);
+    }
+
+    private static string Hs256(string payload, string kid, byte[] secret)
+    {
+        var header = Base64UrlEncoder.Encode($"{{\"alg\":\"HS256\",\"typ\":\"JWT\",\"kid\":\"{kid}\"}}");
+        var signature = HMACSHA256.HashData(secret, Encoding.ASCII.GetBytes($"{header}.{payload}"));
+        return $"{header}.{payload}.{Base64UrlEncoder.Encode(signature)}";
+    }
+
+    private static string Tamper(string token)
+    {
+        var parts = token.Split('.');
+        var claims = Base64UrlEncoder.Decode(parts[1]).Replace("\"name\":", "\"extra\":\"x\",\"name\":", StringComparison.Ordinal);
+        return $"{parts[0]}.{Base64UrlEncoder.Encode(claims)}.{parts[2]}";
+    }
+
+    private static long ToUnix(DateTime time) => new DateTimeOffset(time).ToUnixTimeSeconds();
+}
