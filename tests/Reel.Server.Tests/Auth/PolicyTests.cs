@@ -1,0 +1,164 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Reel.Server.Tests.Support;
+
+namespace Reel.Server.Tests.Auth;
+
+public sealed class PolicyTests
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    [Fact]
+    public async Task An_anonymous_uploader_manages_the_video_with_its_manage_token_and_only_that_video()
+    {
+        await using var server = await ReelServer.StartAsync(signIn: false);
+        using var uploader = server.AnonymousClient();
+        var clip = await Clips.PathAsync(Clips.Silent);
+        var a = await UploadAsync(uploader, clip);
+        var b = await UploadAsync(uploader, clip);
+        Assert.Equal("unlisted", a.Visibility);
+        Assert.StartsWith("mt_", a.ManageToken, StringComparison.Ordinal);
+        Assert.True(a.CanManage);
+        Assert.Null(a.Owner);
+        Assert.False((await uploader.GetFromJsonAsync<VideoJson>($"/api/videos/{a.Id}", Json))!.CanManage);
+
+        using (var noToken = await uploader.PatchAsJsonAsync($"/api/videos/{a.Id}", new { title = "mine" }))
+            Assert.Equal(HttpStatusCode.Forbidden, noToken.StatusCode);
+        using (var wrongVideo = await Send(uploader, HttpMethod.Patch, $"/api/videos/{b.Id}", a.ManageToken!, new { title = "not mine" }))
+            Assert.Equal(HttpStatusCode.Forbidden, wrongVideo.StatusCode);
+        using (var renamed = await Send(uploader, HttpMethod.Patch, $"/api/videos/{a.Id}", a.ManageToken!, new { title = "mine", visibility = "private" }))
+        {
+            Assert.Equal(HttpStatusCode.OK, renamed.StatusCode);
+            Assert.Equal("mine", (await renamed.Content.ReadFromJsonAsync<VideoJson>(Json))!.Title);
+        }
+        // Private now: invisible without the token, visible with it.
+        Assert.Equal(HttpStatusCode.NotFound, (await uploader.GetAsync($"/api/videos/{a.Id}")).StatusCode);
+        using (var seen = await Send(uploader, HttpMethod.Get, $"/api/videos/{a.Id}", a.ManageToken!))
+            Assert.Equal(HttpStatusCode.OK, seen.StatusCode);
+        using (var deleted = await Send(uploader, HttpMethod.Delete, $"/api/videos/{a.Id}", a.ManageToken!))
+            Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await uploader.GetAsync($"/api/videos/{b.Id}")).StatusCode);
+    }
+
+    [Fact]
+    public async Task In_the_api_key_policy_only_configured_or_admin_made_keys_upload()
+    {
+        const string configured = "reelk_configured-key-for-the-tests-0123456789";
+        await using var server = await ReelServer.StartAsync(settings: new Dictionary<string, string>
+        {
+            ["Upload:Policy"] = "ApiKey",
+            ["Auth:ApiKeys:0"] = configured,
+        });
+        var clip = await Clips.PathAsync(Clips.Silent);
+        using var anonymous = server.AnonymousClient();
+        Assert.Equal(HttpStatusCode.Unauthorized, await UploadStatusAsync(anonymous, clip));
+        using (var wrong = server.ClientWith("reelk_not-a-key-anyone-made"))
+            Assert.Equal(HttpStatusCode.Unauthorized, await UploadStatusAsync(wrong, clip));
+        using (var withConfigured = server.ClientWith(configured))
+        {
+            var video = await UploadAsync(withConfigured, clip);
+            Assert.NotNull(video.ManageToken);
+            // A key uploads; it is not an account and manages nothing by itself.
+            Assert.Equal(HttpStatusCode.Unauthorized, (await withConfigured.GetAsync("/api/auth/me")).StatusCode);
+            Assert.Equal(HttpStatusCode.Forbidden, (await withConfigured.PatchAsJsonAsync($"/api/videos/{video.Id}", new { title = "x" })).StatusCode);
+        }
+
+        using var created = await server.Client.PostAsJsonAsync("/api/admin/api-keys", new { name = "ingest" });
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var key = await created.Content.ReadFromJsonAsync<JsonElement>(Json);
+        using (var withMade = server.ClientWith(key.GetProperty("key").GetString()!))
+        {
+            Assert.Equal(HttpStatusCode.Created, await UploadStatusAsync(withMade, clip));
+            var listed = await server.Client.GetStringAsync("/api/admin/api-keys");
+            Assert.Contains("ingest", listed, StringComparison.Ordinal);
+            Assert.DoesNotContain(key.GetProperty("key").GetString()!, listed, StringComparison.Ordinal);
+            (await server.Client.DeleteAsync($"/api/admin/api-keys/{key.GetProperty("id").GetString()}")).EnsureSuccessStatusCode();
+            Assert.Equal(HttpStatusCode.Unauthorized, await UploadStatusAsync(withMade, clip));
+        }
+        // Signed-in uploaders may upload in this policy too.
+        Assert.Equal(HttpStatusCode.Created, await UploadStatusAsync(server.Client, clip));
+    }
+
+    [Fact]
+    public async Task The_first_account_is_admin_later_ones_get_the_registration_role_and_closed_registration_says_so()
+    {
+        await using var server = await ReelServer.StartAsync(signIn: false);
+        var first = await server.SessionAsync("first@reel.test");
+        var second = await server.SessionAsync("second@reel.test");
+        Assert.Equal(["admin"], first.User.Roles);
+        Assert.Equal(["uploader"], second.User.Roles);
+        using var client = server.AnonymousClient();
+        using (var taken = await client.PostAsJsonAsync("/api/auth/register", new { email = "SECOND@reel.test", password = ReelServer.Password }))
+            Assert.Equal(HttpStatusCode.Conflict, taken.StatusCode);
+        using (var weak = await client.PostAsJsonAsync("/api/auth/register", new { email = "third@reel.test", password = "short" }))
+            Assert.Contains("\"weak_password\"", await weak.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        using (var invalid = await client.PostAsJsonAsync("/api/auth/register", new { email = "no-at-sign", password = ReelServer.Password }))
+            Assert.Contains("\"invalid_email\"", await invalid.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
+        await using var closed = await ReelServer.StartAsync(signIn: false, settings: new Dictionary<string, string>
+        {
+            ["Auth:AllowRegistration"] = "false",
+            ["Auth:AdminEmail"] = "root@reel.test",
+            ["Auth:AdminPassword"] = ReelServer.Password,
+        });
+        using var closedClient = closed.AnonymousClient();
+        using (var refused = await closedClient.PostAsJsonAsync("/api/auth/register", new { email = "new@reel.test", password = ReelServer.Password }))
+        {
+            Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+            Assert.Contains("\"registration_closed\"", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+        using var root = await closedClient.PostAsJsonAsync("/api/auth/login", new { email = "root@reel.test", password = ReelServer.Password });
+        Assert.Equal(["admin"], (await root.Content.ReadFromJsonAsync<SessionJson>(Json))!.User.Roles);
+    }
+
+    [Fact]
+    public async Task Responses_carry_security_headers_and_cors_is_off_unless_origins_are_configured()
+    {
+        await using var server = await ReelServer.StartAsync(settings: new Dictionary<string, string> { ["Roles"] = "api,stream" });
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/videos") { Headers = { { "Origin", "https://elsewhere.example" } } };
+        using var response = await server.Client.SendAsync(request);
+        Assert.False(response.Headers.Contains("Access-Control-Allow-Origin"));
+        Assert.Equal("nosniff", response.Headers.GetValues("X-Content-Type-Options").Single());
+        Assert.Equal("same-origin", response.Headers.GetValues("Referrer-Policy").Single());
+        using var page = await server.Client.GetAsync("/watch/AAAAAAAAAAAAAAAAAAAAAA");
+        Assert.Contains("default-src 'self'", page.Headers.GetValues("Content-Security-Policy").Single(), StringComparison.Ordinal);
+        Assert.Equal("no-referrer", page.Headers.GetValues("Referrer-Policy").Single());
+
+        await using var open = await ReelServer.StartAsync(settings: new Dictionary<string, string> { ["Roles"] = "api,stream", ["Cors:AllowedOrigins:0"] = "https://app.example" });
+        using var preflight = new HttpRequestMessage(HttpMethod.Options, "/api/videos")
+        {
+            Headers = { { "Origin", "https://app.example" }, { "Access-Control-Request-Method", "POST" }, { "Access-Control-Request-Headers", "authorization" } },
+        };
+        using var allowed = await open.Client.SendAsync(preflight);
+        Assert.Equal("https://app.example", allowed.Headers.GetValues("Access-Control-Allow-Origin").Single());
+        using var other = new HttpRequestMessage(HttpMethod.Get, "/api/videos") { Headers = { { "Origin", "https://evil.example" } } };
+        using var refused = await open.Client.SendAsync(other);
+        Assert.False(refused.Headers.Contains("Access-Control-Allow-Origin"));
+    }
+
+    private static async Task<VideoJson> UploadAsync(HttpClient client, string path)
+    {
+        await using var stream = File.OpenRead(path);
+        using var content = new StreamContent(stream) { Headers = { ContentType = new MediaTypeHeaderValue("video/mp4") } };
+        using var response = await client.PostAsync("/api/videos", content);
+        Assert.True(response.StatusCode == HttpStatusCode.Created, await response.Content.ReadAsStringAsync());
+        return (await response.Content.ReadFromJsonAsync<VideoJson>(Json))!;
+    }
+
+    private static async Task<HttpStatusCode> UploadStatusAsync(HttpClient client, string path)
+    {
+        await using var stream = File.OpenRead(path);
+        using var content = new StreamContent(stream) { Headers = { ContentType = new MediaTypeHeaderValue("video/mp4") } };
+        using var response = await client.PostAsync("/api/videos", content);
+        return response.StatusCode;
+    }
+
+    private static Task<HttpResponseMessage> Send(HttpClient client, HttpMethod method, string url, string manageToken, object? body = null)
+    {
+        var request = new HttpRequestMessage(method, url) { Content = body is null ? null : JsonContent.Create(body) };
+        request.Headers.Add("Reel-Manage-Token", manageToken);
+        return client.SendAsync(request);
+    }
+}
