@@ -13,6 +13,9 @@ export default defineConfig({
     proxy: {
       '/api': REEL_SERVER,
       '/media': REEL_SERVER,
+      // Signed stream links (/s/{token}/…); a pattern, so that /signin stays the app's.
+      '^/s/': REEL_SERVER,
+      '/.well-known': REEL_SERVER,
     },
   },
   build: {

@@ -95,6 +95,10 @@ internal sealed class AccountStore(Database database, TimeProvider clock)
         await database.ExecuteAsync("UPDATE refresh_tokens SET used_at = @now WHERE token_hash = @tokenHash AND used_at IS NULL AND revoked_at IS NULL",
             new { tokenHash, now = Now }, cancellationToken) == 1;
 
+    /// <summary>Whether a token of the family was spent after <paramref name="since"/> (Unix ms).</summary>
+    public async Task<bool> FamilyUsedSinceAsync(string family, long since, CancellationToken cancellationToken) =>
+        await ScalarAsync<long>("SELECT COUNT(*) FROM refresh_tokens WHERE family = @family AND used_at > @since", new { family, since }, cancellationToken) > 0;
+
     public Task<int> RevokeFamilyAsync(string family, CancellationToken cancellationToken) =>
         database.ExecuteAsync("UPDATE refresh_tokens SET revoked_at = @now WHERE family = @family AND revoked_at IS NULL", new { family, now = Now }, cancellationToken);
 

@@ -32,6 +32,10 @@ internal sealed class AuthOptions
     [Range(1, 365)]
     public int RefreshTokenDays { get; set; } = 30;
 
+    /// <summary>How long after its use a refresh token may be presented again while its successor is unused (a reload mid-refresh).</summary>
+    [Range(0, 300)]
+    public double RefreshReuseGraceSeconds { get; set; } = 10;
+
     [Range(0.01, 7 * 24 * 60)]
     public double StreamTokenMinutes { get; set; } = 360;
 

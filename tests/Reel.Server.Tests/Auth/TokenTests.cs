@@ -71,7 +71,7 @@ public sealed class TokenTests
     }
 
     [Fact]
-    public async Task A_refresh_token_works_once_and_presenting_it_again_revokes_the_whole_sign_in()
+    public async Task A_refresh_token_presented_again_after_its_family_moved_on_revokes_the_whole_sign_in()
     {
         await using var server = await ReelServer.StartAsync();
         using var client = server.AnonymousClient();
@@ -82,12 +82,19 @@ public sealed class TokenTests
         Assert.NotEqual(first.RefreshToken, second.Session!.RefreshToken);
         Assert.Equal(HttpStatusCode.OK, await MeAsync(server, second.Session.AccessToken));
 
+        // Presented again at once while its successor is unused (a page reloaded mid-refresh): one more token, no alarm.
+        var reloaded = await RefreshAsync(client, first.RefreshToken!);
+        Assert.Equal(HttpStatusCode.OK, reloaded.Status);
+
+        // Once the family has moved on, the old token coming back is a replay.
+        var third = await RefreshAsync(client, second.Session.RefreshToken!);
+        Assert.Equal(HttpStatusCode.OK, third.Status);
         var replay = await RefreshAsync(client, first.RefreshToken!);
         Assert.Equal(HttpStatusCode.Unauthorized, replay.Status);
         Assert.Equal("refresh_token_reused", replay.Code);
-        // The thief's replay also kills the legitimate holder's newer token: the whole family is revoked.
-        var afterReplay = await RefreshAsync(client, second.Session.RefreshToken!);
-        Assert.Equal(HttpStatusCode.Unauthorized, afterReplay.Status);
+        // The replay also kills every newer token of that sign-in, the legitimate holder's included.
+        Assert.Equal(HttpStatusCode.Unauthorized, (await RefreshAsync(client, third.Session!.RefreshToken!)).Status);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await RefreshAsync(client, reloaded.Session!.RefreshToken!)).Status);
 
         // Another sign-in is a separate family and is unaffected; logging it out revokes it.
         var other = await server.SessionAsync("reuse@reel.test");

@@ -169,6 +169,47 @@ public sealed class WebUiTests
         chromium.AssertNoPageErrors(e => e.Contains("404", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task A_signed_in_viewer_who_leaves_mid_clip_comes_back_a_few_seconds_before_where_they_stopped()
+    {
+        await using var server = await ReelServer.StartAsync();
+        await using var chromium = await Chromium.LaunchAsync();
+        var page = chromium.Page;
+
+        await page.GotoAsync(Url(server, "/signin"));
+        await page.GetByLabel("Email").FillAsync(ReelServer.AdminEmail);
+        await page.GetByLabel("Password").FillAsync(ReelServer.Password);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in", Exact = true }).ClickAsync();
+        await page.WaitForURLAsync(Url(server, "/"));
+
+        await page.SetInputFilesAsync("input[type=file]", await Clips.PathAsync(Clips.Watchable));
+        await page.WaitForURLAsync(new Regex("/watch/[A-Za-z0-9_-]{22}$"), new() { Timeout = 60_000 });
+        var id = page.Url[(page.Url.LastIndexOf('/') + 1)..];
+        await page.WaitForFunctionAsync(PlayedPast, 1.0, Patiently);
+        await page.Locator("body").PressAsync("ArrowRight");
+        await page.Locator("body").PressAsync("ArrowRight");
+        await page.WaitForFunctionAsync(PlayedPast, 11.0, Patiently);
+        var leftAt = await CurrentTimeAsync(page);
+        await page.GotoAsync(Url(server, "/"));
+
+        // The server kept the place for this account (the page saved it as it left).
+        var resumeAt = (await server.WaitForAsync(id, v => v.ResumeAtSeconds is not null, TimeSpan.FromSeconds(10))).ResumeAtSeconds!.Value;
+        Assert.InRange(resumeAt, leftAt - 5.5, leftAt - 4);
+
+        await page.GotoAsync(Url(server, $"/watch/{id}"));
+        var notice = page.GetByTestId("resume-notice");
+        await Assertions.Expect(notice).ToBeVisibleAsync();
+        await Assertions.Expect(notice).ToContainTextAsync($"0:{(int)resumeAt:00}");
+        await page.WaitForFunctionAsync(PlayedPast, resumeAt + 0.5, Patiently);
+        Assert.True(await CurrentTimeAsync(page) < leftAt + 3, "The player did not start at the resume point.");
+        await chromium.ScreenshotAsync("watch-resumed");
+
+        await notice.GetByRole(AriaRole.Button, new() { Name = "Start over" }).ClickAsync();
+        await page.WaitForFunctionAsync($"() => document.querySelector('{Player}').currentTime < 3", null, Patiently);
+        await Assertions.Expect(notice).ToBeHiddenAsync();
+        chromium.AssertNoPageErrors();
+    }
+
     private static string Url(ReelServer server, string path) => $"http://127.0.0.1:{server.Port}{path}";
 
     private static Task<double> CurrentTimeAsync(IPage page) => page.EvalOnSelectorAsync<double>(Player, "v => v.currentTime");

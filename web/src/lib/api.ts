@@ -1,5 +1,11 @@
-// Typed access to the Reel HTTP API (docs/api.md). The UI talks to the server only through these functions,
-// plus the upload transport, which needs XMLHttpRequest for progress events.
+// Typed access to the Reel HTTP API (docs/api.md, docs/api-auth-draft.md). The UI talks to the server only
+// through these functions, plus the upload transport, which needs XMLHttpRequest for progress events, and the
+// session (session.ts), which owns /api/auth. Every request goes through the session, which adds the access token
+// and refreshes it; requests about one video add the manage token this browser holds for it, if any.
+
+import { manageTokens } from './manage-tokens';
+import { ApiError, networkError, problemToError } from './problem';
+import { session } from './session';
 
 export type VideoStatus = 'queued' | 'processing' | 'ready' | 'failed';
 
@@ -9,6 +15,14 @@ export interface Rendition {
   height: number;
   bitrateKbps: number;
   ready: boolean;
+}
+
+export type Visibility = 'public' | 'unlisted' | 'private';
+export const VISIBILITIES: readonly Visibility[] = ['public', 'unlisted', 'private'];
+
+export interface Owner {
+  id: string;
+  displayName: string;
 }
 
 export interface Video {
@@ -31,6 +45,37 @@ export interface Video {
   storyboardUrl: string | null;
   watchUrl: string;
   renditions: Rendition[];
+  /** Who owns it; null for anonymous uploads and for videos whose owner was deleted. */
+  owner?: Owner | null;
+  /** Whether the caller may rename, delete or revoke it (owner, admin, or holder of its manage token). */
+  canManage?: boolean;
+  /** Where a signed-in caller left off (already backed off by the server); null otherwise. */
+  resumeAtSeconds?: number | null;
+  /** When the tokens in the URLs above stop working. */
+  linksExpireAt?: string | null;
+  /** Only in the 201 of an anonymous upload: the one time the server shows it. */
+  manageToken?: string;
+}
+
+export interface PlaybackAnswer {
+  streamUrl: string | null;
+  downloadUrl: string | null;
+  thumbnailUrl: string | null;
+  storyboardUrl: string | null;
+  expiresAt: string | null;
+}
+
+export interface AdminUser {
+  id: string;
+  email: string;
+  displayName: string;
+  roles: string[];
+  createdAt: string;
+}
+
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
 }
 
 export interface VideoPage {
@@ -49,77 +94,113 @@ export const DEFAULT_LIMITS: UploadLimits = {
   acceptedExtensions: ['.mp4', '.mov', '.m4v', '.mkv', '.webm', '.avi'],
 };
 
-/** An answer the server refused (problem+json), or a request that never got an answer (status 0). */
-export class ApiError extends Error {
-  readonly status: number;
-  readonly code: string;
-  readonly detail: string | null;
+export { ApiError, NETWORK_ERROR_CODE, networkError, problemToError } from './problem';
 
-  constructor(status: number, code: string, message: string, detail: string | null = null) {
-    super(message);
-    this.name = 'ApiError';
-    this.status = status;
-    this.code = code;
-    this.detail = detail;
+/**
+ * One request through the session (token, refresh, retry on 401). Resolves with the answer when it is 2xx;
+ * rejects with an ApiError otherwise, or when there was no answer at all.
+ */
+async function request(path: string, init: RequestInit = {}): Promise<Response> {
+  const headers = new Headers(init.headers);
+  headers.set('Accept', 'application/json');
+  let response: Response;
+  try {
+    response = await session.fetch(path, { ...init, headers });
+  } catch (error) {
+    if (init.signal?.aborted) throw error;
+    throw networkError();
   }
-
-  get isNotFound(): boolean {
-    return this.status === 404;
-  }
-
-  get isNetwork(): boolean {
-    return this.status === 0;
-  }
+  if (!response.ok) throw problemToError(response.status, await response.text(), response.headers.get('Retry-After'));
+  return response;
 }
 
-export const NETWORK_ERROR_CODE = 'network_error';
+async function getJson<T>(path: string, signal?: AbortSignal, headers?: HeadersInit): Promise<T> {
+  const response = await request(path, { headers, signal });
+  return JSON.parse(await response.text()) as T;
+}
 
-export function networkError(
-  message = 'Reel could not be reached. Check your connection and try again.',
-): ApiError {
-  return new ApiError(0, NETWORK_ERROR_CODE, message);
+async function sendJson<T>(method: string, path: string, body: unknown, headers: Record<string, string> = {}): Promise<T> {
+  const response = await request(path, {
+    method,
+    headers: { ...headers, 'Content-Type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  return JSON.parse(await response.text()) as T;
+}
+
+const videoPath = (id: string) => `/api/videos/${encodeURIComponent(id)}`;
+
+export function getVideo(id: string, signal?: AbortSignal): Promise<Video> {
+  return getJson<Video>(videoPath(id), signal, manageTokens.headersFor(id));
+}
+
+/** Which videos a list shows: public ones and the caller's own, only the caller's own, or all (admins). */
+export type VideoScope = 'listed' | 'mine' | 'all';
+
+export function listVideos(
+  limit: number,
+  cursor: string | null,
+  signal?: AbortSignal,
+  scope: VideoScope = 'listed',
+): Promise<VideoPage> {
+  const query = new URLSearchParams({ limit: String(limit) });
+  if (cursor) query.set('cursor', cursor);
+  if (scope === 'mine') query.set('mine', 'true');
+  if (scope === 'all') query.set('all', 'true');
+  return getJson<VideoPage>(`/api/videos?${query}`, signal);
+}
+
+export async function updateVideo(id: string, change: { title?: string; visibility?: Visibility }): Promise<Video> {
+  const video = await sendJson<Video>('PATCH', videoPath(id), change, manageTokens.headersFor(id));
+  if (change.title !== undefined) manageTokens.rename(id, video.title);
+  return video;
+}
+
+export async function deleteVideo(id: string): Promise<void> {
+  try {
+    await request(videoPath(id), { method: 'DELETE', headers: manageTokens.headersFor(id) });
+  } catch (error) {
+    // Already gone is what the person wanted.
+    if (!(error instanceof ApiError && error.isNotFound)) throw error;
+  }
+  manageTokens.forget(id);
+}
+
+/** Every outstanding stream link of the video stops working; players ask for fresh ones. */
+export async function revokeLinks(id: string): Promise<void> {
+  await request(`${videoPath(id)}/revoke-links`, { method: 'POST', headers: manageTokens.headersFor(id) });
+}
+
+/** Fresh stream, download, thumbnail and storyboard URLs for the video. */
+export function refreshPlayback(id: string): Promise<PlaybackAnswer> {
+  return sendJson<PlaybackAnswer>('POST', `${videoPath(id)}/playback`, {}, manageTokens.headersFor(id));
 }
 
 /**
- * Turns an error answer into an ApiError. The message is what a person should read: the problem's detail,
- * else its title, else a generic line with the status, because proxies answer errors in HTML too.
+ * Reports where a signed-in viewer is. `keepalive` lets the request outlive the page, so the position reported
+ * from `pagehide` arrives too.
  */
-export function problemToError(status: number, body: string): ApiError {
-  let problem: { title?: unknown; detail?: unknown; code?: unknown } = {};
-  try {
-    const parsed: unknown = JSON.parse(body);
-    if (parsed && typeof parsed === 'object') problem = parsed;
-  } catch {
-    // Not JSON: keep the generic message below.
-  }
-  const text = (value: unknown) => (typeof value === 'string' && value.trim() !== '' ? value.trim() : null);
-  const detail = text(problem.detail);
-  const title = text(problem.title);
-  const code = text(problem.code) ?? `http_${status}`;
-  return new ApiError(status, code, detail ?? title ?? `The server answered with an error (HTTP ${status}).`, detail);
+export async function saveProgress(id: string, positionSeconds: number): Promise<void> {
+  await request(`${videoPath(id)}/progress`, {
+    method: 'PUT',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ positionSeconds: Math.round(positionSeconds * 10) / 10 }),
+    keepalive: true,
+  });
 }
 
-async function getJson<T>(path: string, signal?: AbortSignal): Promise<T> {
-  let response: Response;
-  try {
-    response = await fetch(path, { headers: { Accept: 'application/json' }, signal });
-  } catch (error) {
-    if (signal?.aborted) throw error;
-    throw networkError();
-  }
-  const body = await response.text();
-  if (!response.ok) throw problemToError(response.status, body);
-  return JSON.parse(body) as T;
-}
-
-export function getVideo(id: string, signal?: AbortSignal): Promise<Video> {
-  return getJson<Video>(`/api/videos/${encodeURIComponent(id)}`, signal);
-}
-
-export function listVideos(limit: number, cursor: string | null, signal?: AbortSignal): Promise<VideoPage> {
+export function listUsers(limit: number, cursor: string | null, signal?: AbortSignal): Promise<Page<AdminUser>> {
   const query = new URLSearchParams({ limit: String(limit) });
   if (cursor) query.set('cursor', cursor);
-  return getJson<VideoPage>(`/api/videos?${query}`, signal);
+  return getJson<Page<AdminUser>>(`/api/admin/users?${query}`, signal);
+}
+
+export function setUserRoles(id: string, roles: string[]): Promise<AdminUser> {
+  return sendJson<AdminUser>('PATCH', `/api/admin/users/${encodeURIComponent(id)}`, { roles });
+}
+
+export async function deleteUser(id: string): Promise<void> {
+  await request(`/api/admin/users/${encodeURIComponent(id)}`, { method: 'DELETE' });
 }
 
 /** The upload limits, or the documented defaults when the server cannot say (older server, network trouble). */

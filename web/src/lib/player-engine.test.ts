@@ -69,7 +69,7 @@ class FakeVideo {
   }
 }
 
-function setup() {
+function setup(options: { linkAware?: boolean } = {}) {
   instances.length = 0;
   const events: string[] = [];
   const callbacks: PlayerCallbacks = {
@@ -80,6 +80,7 @@ function setup() {
     onError: (message) => events.push(`error ${message}`),
     onAutoplayBlocked: () => events.push('blocked'),
     onReloading: (reloading) => events.push(`reloading ${reloading}`),
+    ...(options.linkAware ? { onLinksRejected: () => events.push('links rejected') } : {}),
   };
   const video = new FakeVideo();
   const engine = new PlayerEngine(video as unknown as HTMLVideoElement, STREAM, callbacks, FakeHls as unknown as HlsClass);
@@ -219,5 +220,112 @@ describe('PlayerEngine with hls.js', () => {
     current().parsed();
     await new Promise((resolve) => setTimeout(resolve, 0));
     expect(events).toContain('blocked');
+  });
+});
+
+describe('PlayerEngine with expiring links', () => {
+  const notFound = (details: string, fatal: boolean) => ({ fatal, type: 'networkError', details, response: { code: 404 } });
+  const TOKENED = '/s/fresh-token/master.m3u8';
+
+  it('asks for fresh links once on a 404, instead of retrying the same address', () => {
+    master = [level('720p', 720)];
+    const { engine, events, current } = setup({ linkAware: true });
+    engine.start(null);
+    current().parsed();
+
+    current().fire('hlsError', notFound('fragLoadError', false));
+    current().fire('hlsError', notFound('levelLoadError', false));
+    current().fire('hlsError', notFound('fragLoadError', true));
+
+    expect(events.filter((e) => e === 'links rejected')).toHaveLength(1);
+    expect(current().startLoads).toEqual([]);
+    expect(events.some((e) => e.startsWith('error The'))).toBe(false);
+  });
+
+  it('reloads the new address at the current position, playing on, with the locked rung', () => {
+    master = [level('720p', 720), level('360p', 360)];
+    const { engine, video, events, current } = setup({ linkAware: true });
+    engine.start(null);
+    current().parsed();
+    engine.selectQuality('360p');
+    const first = current();
+    video.currentTime = 42;
+    // The element stalled and paused itself at the 404; the viewer had been watching.
+    video.paused = true;
+    video.plays = 0;
+    first.fire('hlsError', notFound('fragLoadError', true));
+
+    engine.reloadSource(TOKENED);
+
+    expect(first.destroyed).toBe(true);
+    expect(current().source).toBe(TOKENED);
+    expect(current().config.startPosition).toBe(42);
+    expect(events).toContain('reloading true');
+    current().parsed();
+    expect(current().currentLevel).toBe(1);
+    expect(video.plays).toBe(1);
+  });
+
+  it('keeps a paused viewer paused when links are renewed ahead of expiry', () => {
+    master = [level('720p', 720)];
+    const { engine, video, current } = setup({ linkAware: true });
+    engine.start(null);
+    current().parsed();
+    video.paused = true;
+    video.plays = 0;
+    engine.reloadSource(TOKENED);
+    current().parsed();
+    expect(video.plays).toBe(0);
+  });
+
+  it('treats a 404 of the fresh links as a real error, without asking again', () => {
+    master = [level('720p', 720)];
+    const { engine, events, current } = setup({ linkAware: true });
+    engine.start(null);
+    current().parsed();
+    current().fire('hlsError', notFound('fragLoadError', true));
+    engine.reloadSource(TOKENED);
+    current().parsed();
+
+    current().fire('hlsError', notFound('fragLoadError', true));
+    current().fire('hlsError', notFound('fragLoadError', true));
+
+    expect(events.filter((e) => e === 'links rejected')).toHaveLength(1);
+    expect(events).toContain('error The video stopped loading. Check your connection and try again.');
+  });
+
+  it('asks again for a later 404 once the fresh links had worked', () => {
+    master = [level('720p', 720)];
+    const { engine, events, current } = setup({ linkAware: true });
+    engine.start(null);
+    current().parsed();
+    current().fire('hlsError', notFound('fragLoadError', false));
+    engine.reloadSource(TOKENED);
+    current().parsed();
+    current().fire('hlsFragBuffered');
+
+    current().fire('hlsError', notFound('fragLoadError', false));
+
+    expect(events.filter((e) => e === 'links rejected')).toHaveLength(2);
+  });
+
+  it('shows the error when no fresh links could be had', () => {
+    master = [level('720p', 720)];
+    const { engine, events, current } = setup({ linkAware: true });
+    engine.start(null);
+    current().fire('hlsError', notFound('manifestLoadError', true));
+    engine.fail('The video stopped loading.');
+    expect(events.at(-1)).toBe('error The video stopped loading.');
+  });
+
+  it('without a page that renews links, a 404 is an ordinary network error', () => {
+    master = [level('720p', 720)];
+    const { engine, video, events, current } = setup();
+    engine.start(null);
+    current().parsed();
+    video.currentTime = 3;
+    current().fire('hlsError', notFound('fragLoadError', true));
+    expect(current().startLoads).toEqual([3]);
+    expect(events).not.toContain('links rejected');
   });
 });

@@ -46,6 +46,8 @@ interface HlsErrorData {
   fatal: boolean;
   type: string;
   details: string;
+  /** The HTTP answer of a failed playlist or segment load. */
+  response?: { code?: number };
 }
 
 export interface PlayerCallbacks {
@@ -63,6 +65,12 @@ export interface PlayerCallbacks {
   onAutoplayBlocked(): void;
   /** True while the master is being loaded again, when the element briefly reports no time. */
   onReloading(reloading: boolean): void;
+  /**
+   * The stream answered 404: its links expired or were revoked (or the video is gone). The page asks for fresh
+   * links and answers with `reloadSource`, or with `fail` when there are none. Without this callback a 404 is an
+   * ordinary network error.
+   */
+  onLinksRejected?(): void;
 }
 
 export type PlaybackMode = 'hls.js' | 'native' | 'unsupported';
@@ -78,12 +86,15 @@ export class PlayerEngine {
   private recovered = { media: false, network: false };
   private removeNativeListeners: (() => void) | null = null;
   private destroyed = false;
+  /** Fresh links were asked for and nothing has loaded since: a 404 now is not about expired links. */
+  private linksRenewed = false;
+  private awaitingLinks = false;
 
   readonly mode: PlaybackMode;
 
   constructor(
     private readonly video: HTMLVideoElement,
-    private readonly streamUrl: string,
+    private streamUrl: string,
     private readonly callbacks: PlayerCallbacks,
     private readonly Hls: HlsClass | null,
   ) {
@@ -128,6 +139,8 @@ export class PlayerEngine {
     const position = this.video.currentTime;
     this.callbacks.onError(null);
     this.recovered = { media: false, network: false };
+    this.linksRenewed = false;
+    this.awaitingLinks = false;
     if (this.mode === 'hls.js') {
       this.destroyHls();
       this.callbacks.onReloading(true);
@@ -136,6 +149,39 @@ export class PlayerEngine {
       this.removeNativeListeners?.();
       this.startNative(position);
     }
+  }
+
+  /**
+   * Continues from the current position with new links to the same stream (fresh tokens), through the same
+   * master reload as a quality change: playing goes on playing, paused stays paused, a locked rung stays locked.
+   */
+  reloadSource(url: string): void {
+    if (this.destroyed) return;
+    const stalled = this.awaitingLinks;
+    this.streamUrl = url;
+    this.awaitingLinks = false;
+    this.linksRenewed = true;
+    this.recovered = { media: false, network: false };
+    this.callbacks.onError(null);
+    const position = this.video.currentTime;
+    // A stream that stopped on a 404 was playing as far as the viewer is concerned, even if the element paused.
+    const resume = !this.video.paused || (stalled && !this.video.ended);
+    if (this.mode === 'hls.js') {
+      this.destroyHls();
+      this.callbacks.onReloading(true);
+      this.createHls(position, { lock: this.choice === AUTO ? null : this.choice, resume });
+    } else if (this.mode === 'native') {
+      this.removeNativeListeners?.();
+      this.startNative(position, resume);
+    }
+  }
+
+  /** No fresh links could be had: the viewer gets the message and the retry button. */
+  fail(message: string): void {
+    if (this.destroyed) return;
+    this.awaitingLinks = false;
+    this.callbacks.onReloading(false);
+    this.callbacks.onError(message);
   }
 
   destroy(): void {
@@ -157,6 +203,7 @@ export class PlayerEngine {
     );
     hls.on(EVENTS.fragBuffered, () => {
       this.recovered = { media: false, network: false };
+      this.linksRenewed = false;
     });
     hls.on(EVENTS.error, (_event, data: HlsErrorData) => this.hlsError(hls, data));
     hls.attachMedia(this.video);
@@ -181,7 +228,17 @@ export class PlayerEngine {
   }
 
   private hlsError(hls: HlsInstance, data: HlsErrorData): void {
-    if (!data.fatal || hls !== this.hls) return;
+    if (hls !== this.hls) return;
+    // A 404 from the stream means its token expired or was revoked: hls.js would only retry the same address.
+    // Fresh links once; if even those fail before anything loads, it is an ordinary error after all.
+    if (data.type === 'networkError' && data.response?.code === 404 && this.callbacks.onLinksRejected && !this.linksRenewed) {
+      if (!this.awaitingLinks) {
+        this.awaitingLinks = true;
+        this.callbacks.onLinksRejected();
+      }
+      return;
+    }
+    if (!data.fatal) return;
     // One attempt to recover each kind of fatal error, as hls.js recommends; a second one in a row means
     // something is really wrong, and the viewer gets a message and a button instead of an endless loop.
     if (data.type === 'mediaError' && !this.recovered.media) {
@@ -203,19 +260,33 @@ export class PlayerEngine {
     );
   }
 
-  private startNative(startPosition: number | null): void {
+  private startNative(startPosition: number | null, resume = true): void {
     const video = this.video;
     const loaded = () => {
       if (startPosition !== null && startPosition > 0) video.currentTime = startPosition;
-      this.play();
+      if (resume) this.play();
+    };
+    const playing = () => {
+      this.linksRenewed = false;
     };
     const failed = () => {
-      if (video.error) this.callbacks.onError('The video could not be played.');
+      if (!video.error) return;
+      // The browser does not say why a native HLS load failed; expired links are the likely cause once.
+      if (this.callbacks.onLinksRejected && !this.linksRenewed) {
+        if (!this.awaitingLinks) {
+          this.awaitingLinks = true;
+          this.callbacks.onLinksRejected();
+        }
+        return;
+      }
+      this.callbacks.onError('The video could not be played.');
     };
     video.addEventListener('loadedmetadata', loaded, { once: true });
+    video.addEventListener('playing', playing);
     video.addEventListener('error', failed);
     this.removeNativeListeners = () => {
       video.removeEventListener('loadedmetadata', loaded);
+      video.removeEventListener('playing', playing);
       video.removeEventListener('error', failed);
     };
     video.src = this.streamUrl;

@@ -24,6 +24,16 @@ describe('rungNameFromUrl', () => {
     expect(rungNameFromUrl('720p/index.m3u8')).toBe('720p');
     expect(rungNameFromUrl('index.m3u8')).toBeNull();
   });
+
+  it('works the same for signed stream addresses (/s/{token}/…), tokens with URL-safe characters included', () => {
+    const token = 'AQIDBAUGBwgJ-_AbCdEf0123456789';
+    expect(rungNameFromUrl(`http://reel.test/s/${token}/720p/index.m3u8`)).toBe('720p');
+    expect(rungNameFromUrl(`/s/${token}/source/index.m3u8`)).toBe('source');
+    // hls.js resolves the variant against the master's address, which names only the token.
+    const resolved = new URL('360p/index.m3u8', `http://reel.test/s/${token}/master.m3u8`).toString();
+    expect(rungNameFromUrl(resolved)).toBe('360p');
+    expect(levelIndexFor([{ uri: resolved, width: 640, height: 360 }], '360p')).toBe(0);
+  });
 });
 
 describe('qualityItems', () => {

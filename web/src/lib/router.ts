@@ -1,15 +1,58 @@
-// The two pages the server answers with index.html ("/" and "/watch/{id}"), switched with the History API.
-// Any other path still reaches the app in development or through a proxy, and gets a not-found page.
+// The pages the server answers with index.html ("/", "/watch/{id}", "/signin", "/register", "/my", "/admin"),
+// switched with the History API. Any other path still reaches the app in development or through a proxy, and gets
+// a not-found page.
 
-export type Route = { page: 'library' } | { page: 'watch'; id: string } | { page: 'not-found' };
+export type Route =
+  | { page: 'library' }
+  | { page: 'watch'; id: string }
+  | { page: 'signin' }
+  | { page: 'register' }
+  | { page: 'my' }
+  | { page: 'admin' }
+  | { page: 'not-found' };
 
 const WATCH = /^\/watch\/([A-Za-z0-9_-]{1,64})\/?$/;
+const PAGES = new Map<string, Route>([
+  ['/signin', { page: 'signin' }],
+  ['/register', { page: 'register' }],
+  ['/my', { page: 'my' }],
+  ['/admin', { page: 'admin' }],
+]);
 
 export function matchRoute(pathname: string): Route {
   if (pathname === '/' || pathname === '/index.html') return { page: 'library' };
   const watch = WATCH.exec(pathname);
   if (watch) return { page: 'watch', id: watch[1]! };
-  return { page: 'not-found' };
+  return PAGES.get(pathname.length > 1 ? pathname.replace(/\/$/, '') : pathname) ?? { page: 'not-found' };
+}
+
+/**
+ * Where to go after signing in, from a `?next=` value. Only a path of this site is accepted (it starts with one
+ * "/" and stays on this origin), so a crafted sign-in link cannot send a person elsewhere; the sign-in and
+ * register pages themselves lead home instead, so nobody lands on a form again.
+ */
+export function safeNextPath(raw: string | null | undefined, origin: string = location.origin): string {
+  if (!raw || !raw.startsWith('/') || raw.startsWith('//') || raw.includes('\\')) return '/';
+  // Control characters (tabs and newlines are dropped by URL parsing, turning "/\t/evil" into "//evil").
+  if ([...raw].some((c) => c.charCodeAt(0) < 32 || c.charCodeAt(0) === 127)) return '/';
+  let url: URL;
+  let base: URL;
+  try {
+    base = new URL(origin);
+    url = new URL(raw, base);
+  } catch {
+    return '/';
+  }
+  if (url.origin !== base.origin) return '/';
+  const route = matchRoute(url.pathname).page;
+  if (route === 'signin' || route === 'register') return '/';
+  return url.pathname + url.search + url.hash;
+}
+
+/** The sign-in page, with the way back to `next` (the current page) unless that is the start page. */
+export function signInPath(next?: string | null, page: '/signin' | '/register' = '/signin'): string {
+  const back = next ? safeNextPath(next, 'http://reel.invalid') : '/';
+  return back === '/' ? page : `${page}?next=${encodeURIComponent(back)}`;
 }
 
 export function watchPath(id: string): string {

@@ -8,6 +8,7 @@
 //     └─ cancel: removed from the list; a file refused before sending starts as failed.
 
 import { DEFAULT_LIMITS, type UploadLimits, type Video } from './api';
+import { ApiError } from './problem';
 import { rejectionReason, titleFor } from './upload-rules';
 
 export type UploadState = 'queued' | 'uploading' | 'done' | 'failed' | 'cancelled';
@@ -30,6 +31,8 @@ export interface UploadItem {
   readonly secondsLeft: number | null;
   /** Why it failed, as a sentence for a person. */
   readonly error: string | null;
+  /** The server's problem code when it refused the upload (e.g. "sign_in_required", "forbidden"). */
+  readonly errorCode: string | null;
   /** True when the browser refused the file, so no byte was sent. */
   readonly rejected: boolean;
   readonly video: Video | null;
@@ -146,6 +149,7 @@ export class UploadQueue<F extends UploadFile = File> {
         bytesPerSecond: null,
         secondsLeft: null,
         error: reason,
+        errorCode: null,
         rejected: reason !== null,
         video: null,
       };
@@ -221,6 +225,7 @@ export class UploadQueue<F extends UploadFile = File> {
         this.finish(entry, running, {
           state: 'failed',
           error: error instanceof Error && error.message ? error.message : 'The upload failed.',
+          errorCode: error instanceof ApiError ? error.code : null,
         }),
     );
   }

@@ -1,10 +1,18 @@
 // The one upload queue of the app. It lives outside the pages so uploads go on while a person watches a video.
 
 import { getUploadLimits } from './api';
+import { manageTokens } from './manage-tokens';
 import { UploadQueue } from './upload-queue';
 import { xhrUploadTransport } from './xhr-upload';
 
 export const uploads = new UploadQueue<File>(xhrUploadTransport);
+
+// An anonymous upload's manage token is shown once: keep it before anything else hears of the upload.
+uploads.onUploaded((_item, video) => {
+  if (video.manageToken) {
+    manageTokens.remember({ id: video.id, manageToken: video.manageToken, title: video.title, createdAt: video.createdAt });
+  }
+});
 
 /** The server's limits, once known; the queue checks against the documented defaults until then. */
 export const uploadLimits = getUploadLimits().then((limits) => {

@@ -27,3 +27,25 @@ export function aVideo(overrides: Partial<Video> = {}): Video {
     ...overrides,
   };
 }
+
+/** An in-memory localStorage. */
+export class MemoryStorage {
+  readonly data = new Map<string, string>();
+  getItem(key: string): string | null {
+    return this.data.get(key) ?? null;
+  }
+  setItem(key: string, value: string): void {
+    this.data.set(key, String(value));
+  }
+  removeItem(key: string): void {
+    this.data.delete(key);
+  }
+}
+
+/** A JSON answer as fetch would resolve it. */
+export function jsonResponse(status: number, body: unknown, headers: Record<string, string> = {}): Response {
+  return new Response(body === undefined ? null : JSON.stringify(body), {
+    status,
+    headers: { 'Content-Type': status >= 400 ? 'application/problem+json' : 'application/json', ...headers },
+  });
+}

@@ -78,6 +78,17 @@ internal sealed class Sessions(AccountStore accounts, SigningKeys keys, IOptions
             return (null, "invalid_refresh_token");
         if (record.UsedAt is not null || !await accounts.SpendRefreshTokenAsync(hash, cancellationToken))
         {
+            // A browser that reloads while a refresh is in flight never receives the successor and presents the old
+            // token again; so does a second tab. Moments after its use, and while its successor is still unused,
+            // that is no theft: hand out another token of the family. Anything else revokes the family.
+            var spent = await accounts.FindRefreshTokenAsync(hash, cancellationToken);
+            var grace = TimeSpan.FromSeconds(Options.RefreshReuseGraceSeconds).TotalMilliseconds;
+            if (spent?.UsedAt is { } usedAt && clock.GetUtcNow().ToUnixTimeMilliseconds() - usedAt <= grace
+                && !await accounts.FamilyUsedSinceAsync(record.Family, usedAt, cancellationToken)
+                && await accounts.FindUserAsync(id: record.UserId, cancellationToken: cancellationToken) is { } again)
+            {
+                return (await StartAsync(again, record.Family, cancellationToken), null);
+            }
             await accounts.RevokeFamilyAsync(record.Family, cancellationToken);
             return (null, "refresh_token_reused");
         }

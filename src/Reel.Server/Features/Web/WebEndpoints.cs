@@ -50,7 +50,7 @@ internal static class WebEndpoints
 
         var index = Path.Combine(root, "index.html");
         foreach (var page in Pages)
-            app.MapGet(page, (HttpResponse response) => Page(response, index)).ExcludeFromDescription();
+            app.MapMethods(page, [HttpMethods.Get, HttpMethods.Head], (HttpResponse response) => Page(response, index)).ExcludeFromDescription();
         return app;
     }
 
