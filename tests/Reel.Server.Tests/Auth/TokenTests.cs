@@ -71,6 +71,37 @@ public sealed class TokenTests
     }
 
     [Fact]
+    public async Task A_new_signing_key_signs_from_the_next_start_while_tokens_of_the_old_one_stay_valid()
+    {
+        var dataDir = TempDirs.Create("reel-rotation");
+        string oldToken;
+        await using (var before = await ReelServer.StartAsync(dataDir, new Dictionary<string, string> { ["Roles"] = "api" }))
+        {
+            oldToken = (await before.SessionAsync(ReelServer.AdminEmail)).AccessToken;
+            using var rsa = RSA.Create(2048);
+            var rotated = Path.Combine(dataDir, "keys", "signing-key-2.pem");
+            await File.WriteAllTextAsync(rotated, rsa.ExportPkcs8PrivateKeyPem());
+            File.SetLastWriteTimeUtc(rotated, DateTime.UtcNow.AddMinutes(1));
+        }
+        try
+        {
+            await using var after = await ReelServer.StartAsync(dataDir, new Dictionary<string, string> { ["Roles"] = "api" });
+            var jwks = await after.AnonymousClient().GetFromJsonAsync<JsonElement>("/.well-known/jwks.json", Json);
+            var kids = jwks.GetProperty("keys").EnumerateArray().Select(k => k.GetProperty("kid").GetString()).ToList();
+            Assert.Equal(2, kids.Count);
+            var newToken = (await after.SessionAsync(ReelServer.AdminEmail)).AccessToken;
+            Assert.NotEqual(new JsonWebToken(oldToken).Kid, new JsonWebToken(newToken).Kid);
+            Assert.Equal(kids[^1], new JsonWebToken(newToken).Kid);
+            Assert.Equal(HttpStatusCode.OK, await MeAsync(after, oldToken));
+            Assert.Equal(HttpStatusCode.OK, await MeAsync(after, newToken));
+        }
+        finally
+        {
+            TempDirs.Delete(dataDir);
+        }
+    }
+
+    [Fact]
     public async Task A_refresh_token_presented_again_after_its_family_moved_on_revokes_the_whole_sign_in()
     {
         await using var server = await ReelServer.StartAsync();
