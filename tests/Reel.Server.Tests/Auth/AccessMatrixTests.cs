@@ -112,50 +112,50 @@ public sealed class AccessMatrixTests
         switch (action)
         {
             case "listed":
-            {
-                var list = await client.GetFromJsonAsync<JsonElement>("/api/videos?limit=200", Json);
-                return list.GetProperty("items").EnumerateArray().Any(v => v.GetProperty("id").GetString() == video) ? 200 : 404;
-            }
-            case "thumbnail":
-            {
-                // Through the link the API hands this caller; a caller who may not see the video gets no link at all.
-                using var response = await client.GetAsync($"/api/videos/{video}");
-                if (!response.IsSuccessStatusCode) return (int)response.StatusCode;
-                var url = (await response.Content.ReadFromJsonAsync<JsonElement>(Json)).GetProperty("thumbnailUrl").GetString()!;
-                using var file = await client.GetAsync(url);
-                return (int)file.StatusCode;
-            }
-            case "upload":
-            {
-                await using var stream = File.OpenRead(clip!);
-                using var content = new StreamContent(stream) { Headers = { ContentType = new("video/mp4") } };
-                using var response = await client.PostAsync("/api/videos", content);
-                return (int)response.StatusCode;
-            }
-            default:
-            {
-                using var response = await (action switch
                 {
-                    "get" => client.GetAsync($"/api/videos/{video}"),
-                    "playback" => client.PostAsync($"/api/videos/{video}/playback", null),
-                    "rename" => client.PatchAsJsonAsync($"/api/videos/{video}", new { title = "renamed" }),
-                    "delete-denied" => client.DeleteAsync($"/api/videos/{video}"),
-                    "revoke" => client.PostAsync($"/api/videos/{video}/revoke-links", null),
-                    "progress" => client.PutAsJsonAsync($"/api/videos/{video}/progress", new { positionSeconds = 2.0 }),
-                    "list-mine" => client.GetAsync("/api/videos?mine=true"),
-                    "list-all" => client.GetAsync("/api/videos?all=true"),
-                    "admin-users" => client.GetAsync("/api/admin/users"),
-                    "admin-keys" => client.GetAsync("/api/admin/api-keys"),
-                    _ => throw new ArgumentOutOfRangeException(nameof(action), action, null),
-                });
-                if ((int)response.StatusCode >= 400)
-                {
-                    // Every refusal is problem+json with a code.
-                    Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-                    Assert.Contains("\"code\"", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+                    var list = await client.GetFromJsonAsync<JsonElement>("/api/videos?limit=200", Json);
+                    return list.GetProperty("items").EnumerateArray().Any(v => v.GetProperty("id").GetString() == video) ? 200 : 404;
                 }
-                return (int)response.StatusCode;
-            }
+            case "thumbnail":
+                {
+                    // Through the link the API hands this caller; a caller who may not see the video gets no link at all.
+                    using var response = await client.GetAsync($"/api/videos/{video}");
+                    if (!response.IsSuccessStatusCode) return (int)response.StatusCode;
+                    var url = (await response.Content.ReadFromJsonAsync<JsonElement>(Json)).GetProperty("thumbnailUrl").GetString()!;
+                    using var file = await client.GetAsync(url);
+                    return (int)file.StatusCode;
+                }
+            case "upload":
+                {
+                    await using var stream = File.OpenRead(clip!);
+                    using var content = new StreamContent(stream) { Headers = { ContentType = new("video/mp4") } };
+                    using var response = await client.PostAsync("/api/videos", content);
+                    return (int)response.StatusCode;
+                }
+            default:
+                {
+                    using var response = await (action switch
+                    {
+                        "get" => client.GetAsync($"/api/videos/{video}"),
+                        "playback" => client.PostAsync($"/api/videos/{video}/playback", null),
+                        "rename" => client.PatchAsJsonAsync($"/api/videos/{video}", new { title = "renamed" }),
+                        "delete-denied" => client.DeleteAsync($"/api/videos/{video}"),
+                        "revoke" => client.PostAsync($"/api/videos/{video}/revoke-links", null),
+                        "progress" => client.PutAsJsonAsync($"/api/videos/{video}/progress", new { positionSeconds = 2.0 }),
+                        "list-mine" => client.GetAsync("/api/videos?mine=true"),
+                        "list-all" => client.GetAsync("/api/videos?all=true"),
+                        "admin-users" => client.GetAsync("/api/admin/users"),
+                        "admin-keys" => client.GetAsync("/api/admin/api-keys"),
+                        _ => throw new ArgumentOutOfRangeException(nameof(action), action, null),
+                    });
+                    if ((int)response.StatusCode >= 400)
+                    {
+                        // Every refusal is problem+json with a code.
+                        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+                        Assert.Contains("\"code\"", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+                    }
+                    return (int)response.StatusCode;
+                }
         }
     }
 

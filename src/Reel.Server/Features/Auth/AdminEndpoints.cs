@@ -31,13 +31,8 @@ internal static class AdminEndpoints
     private static async Task<Results<Ok<UserPage>, ProblemHttpResult>> ListUsersAsync(
         AccountStore accounts, CancellationToken cancellationToken, int limit = 50, string? cursor = null)
     {
-        if (limit is < 1 or > 200) return Problems.BadRequest("invalid_limit", "limit is between 1 and 200.");
-        (long, string)? after = null;
-        if (cursor is not null)
-        {
-            if (Cursor.Decode(cursor) is not { } c) return Problems.BadRequest("invalid_cursor", "The cursor is not one this server gave out.");
-            after = c;
-        }
+        var (ok, after, problem) = Cursor.Page(limit, cursor);
+        if (!ok) return problem!;
         var rows = await accounts.ListUsersAsync(limit + 1, after, cancellationToken);
         var page = rows.Take(limit).ToList();
         return TypedResults.Ok(new UserPage(page.Select(UserDto.From).ToList(), rows.Count > limit ? Cursor.Encode(page[^1].CreatedAt, page[^1].Id) : null));
@@ -71,7 +66,7 @@ internal static class AdminEndpoints
     {
         var name = (body.Name ?? "").Trim();
         if (name.Length is 0 or > 100) return Problems.BadRequest("invalid_name", "A key's name has 1 to 100 characters.");
-        var id = Ids.NewVideoId();
+        var id = Ids.New();
         var key = Secrets.New(ApiKeyAuthentication.Prefix);
         await accounts.InsertApiKeyAsync(id, name, Secrets.Hash(key), caller.UserId, cancellationToken);
         return TypedResults.Created($"/api/admin/api-keys/{id}", new ApiKeyDto(id, name, key, clock.GetUtcNow().UtcDateTime));

@@ -50,7 +50,7 @@ internal static class AuthEndpoints
 
         var user = new UserRecord
         {
-            Id = Ids.NewVideoId(),
+            Id = Ids.New(),
             Email = email,
             DisplayName = displayName,
             Roles = options.Value.RegistrationRole,

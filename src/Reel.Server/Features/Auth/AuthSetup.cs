@@ -107,7 +107,7 @@ internal static class AuthSetup
         if (await accounts.FindUserAsync(email: email) is not null) return;
         var user = new UserRecord
         {
-            Id = Ids.NewVideoId(),
+            Id = Ids.New(),
             Email = email,
             DisplayName = email[..Math.Max(1, email.IndexOf('@', StringComparison.Ordinal))],
             Roles = Roles.Admin,

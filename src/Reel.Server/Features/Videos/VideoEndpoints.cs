@@ -151,14 +151,8 @@ internal static class VideoEndpoints
     private static async Task<Results<Ok<VideoPage>, ProblemHttpResult>> ListAsync(
         Caller caller, VideoStore videos, VideoViews views, CancellationToken cancellationToken, int limit = 50, string? cursor = null, bool mine = false, bool all = false)
     {
-        if (limit is < 1 or > 200)
-            return Problems.BadRequest("invalid_limit", "limit is between 1 and 200.");
-        (long, string)? after = null;
-        if (cursor is not null)
-        {
-            if (Cursor.Decode(cursor) is not { } c) return Problems.BadRequest("invalid_cursor", "The cursor is not one this server gave out.");
-            after = c;
-        }
+        var (ok, after, problem) = Cursor.Page(limit, cursor);
+        if (!ok) return problem!;
         if (mine && !caller.SignedIn) return Problems.Create(StatusCodes.Status401Unauthorized, "sign_in_required", "Not signed in", "Sign in to list your videos.");
         if (all && !caller.IsAdmin) return Problems.Create(StatusCodes.Status403Forbidden, "forbidden", "Not allowed", "Only admins list every video.");
 
