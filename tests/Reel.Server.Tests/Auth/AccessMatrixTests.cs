@@ -43,6 +43,11 @@ public sealed class AccessMatrixTests
         ("list-all", [403, 403, 403, 200, 403]),
         ("admin-users", [401, 403, 403, 200, 403]),
         ("admin-keys", [401, 403, 403, 200, 403]),
+        ("admin-create-key", [401, 403, 403, 201, 403]),
+        ("admin-set-roles", [401, 403, 403, 200, 403]),
+        ("admin-delete-missing-user", [401, 403, 403, 404, 403]),
+        ("me", [401, 200, 200, 200, 200]),
+        ("jwks", [200, 200, 200, 200, 200]),
     ];
 
     [Fact]
@@ -91,7 +96,7 @@ public sealed class AccessMatrixTests
         {
             for (var i = 0; i < Actors.Length; i++)
             {
-                var actual = await ActAsync(action, null, clients[Actors[i]], ownerClient, clip);
+                var actual = await ActAsync(action, viewerId, clients[Actors[i]], ownerClient, clip);
                 if (actual != expected[i]) wrong.Add($"{action} as {Actors[i]}: expected {expected[i]}, got {actual}");
             }
         }
@@ -107,19 +112,20 @@ public sealed class AccessMatrixTests
         foreach (var client in clients.Values.Where(c => c != admin && c != ownerClient)) client.Dispose();
     }
 
-    private static async Task<int> ActAsync(string action, string? video, HttpClient client, HttpClient ownerClient, string? clip = null)
+    /// <summary>Does <paramref name="action"/> to <paramref name="target"/> (a video id, or for admin actions a user id); returns the status.</summary>
+    private static async Task<int> ActAsync(string action, string? target, HttpClient client, HttpClient ownerClient, string? clip = null)
     {
         switch (action)
         {
             case "listed":
                 {
                     var list = await client.GetFromJsonAsync<JsonElement>("/api/videos?limit=200", Json);
-                    return list.GetProperty("items").EnumerateArray().Any(v => v.GetProperty("id").GetString() == video) ? 200 : 404;
+                    return list.GetProperty("items").EnumerateArray().Any(v => v.GetProperty("id").GetString() == target) ? 200 : 404;
                 }
             case "thumbnail":
                 {
                     // Through the link the API hands this caller; a caller who may not see the video gets no link at all.
-                    using var response = await client.GetAsync($"/api/videos/{video}");
+                    using var response = await client.GetAsync($"/api/videos/{target}");
                     if (!response.IsSuccessStatusCode) return (int)response.StatusCode;
                     var url = (await response.Content.ReadFromJsonAsync<JsonElement>(Json)).GetProperty("thumbnailUrl").GetString()!;
                     using var file = await client.GetAsync(url);
@@ -136,16 +142,21 @@ public sealed class AccessMatrixTests
                 {
                     using var response = await (action switch
                     {
-                        "get" => client.GetAsync($"/api/videos/{video}"),
-                        "playback" => client.PostAsync($"/api/videos/{video}/playback", null),
-                        "rename" => client.PatchAsJsonAsync($"/api/videos/{video}", new { title = "renamed" }),
-                        "delete-denied" => client.DeleteAsync($"/api/videos/{video}"),
-                        "revoke" => client.PostAsync($"/api/videos/{video}/revoke-links", null),
-                        "progress" => client.PutAsJsonAsync($"/api/videos/{video}/progress", new { positionSeconds = 2.0 }),
+                        "get" => client.GetAsync($"/api/videos/{target}"),
+                        "playback" => client.PostAsync($"/api/videos/{target}/playback", null),
+                        "rename" => client.PatchAsJsonAsync($"/api/videos/{target}", new { title = "renamed" }),
+                        "delete-denied" => client.DeleteAsync($"/api/videos/{target}"),
+                        "revoke" => client.PostAsync($"/api/videos/{target}/revoke-links", null),
+                        "progress" => client.PutAsJsonAsync($"/api/videos/{target}/progress", new { positionSeconds = 2.0 }),
                         "list-mine" => client.GetAsync("/api/videos?mine=true"),
                         "list-all" => client.GetAsync("/api/videos?all=true"),
                         "admin-users" => client.GetAsync("/api/admin/users"),
                         "admin-keys" => client.GetAsync("/api/admin/api-keys"),
+                    "admin-create-key" => client.PostAsJsonAsync("/api/admin/api-keys", new { name = "matrix" }),
+                    "admin-set-roles" => client.PatchAsJsonAsync($"/api/admin/users/{target}", new { roles = new[] { "viewer" } }),
+                    "admin-delete-missing-user" => client.DeleteAsync("/api/admin/users/AAAAAAAAAAAAAAAAAAAAAA"),
+                    "me" => client.GetAsync("/api/auth/me"),
+                    "jwks" => client.GetAsync("/.well-known/jwks.json"),
                         _ => throw new ArgumentOutOfRangeException(nameof(action), action, null),
                     });
                     if ((int)response.StatusCode >= 400)
