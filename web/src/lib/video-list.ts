@@ -4,8 +4,8 @@
 import { ApiError, type Video } from './api';
 import { shouldPoll } from './status';
 
-/** Adds videos the list does not have yet, keeping the server's newest-first order. */
-export function appendNew(list: readonly Video[], page: readonly Video[]): Video[] {
+/** Adds videos (or any items with an id) the list does not have yet, keeping the server's newest-first order. */
+export function appendNew<T extends { id: string }>(list: readonly T[], page: readonly T[]): T[] {
   const known = new Set(list.map((v) => v.id));
   return [...list, ...page.filter((v) => !known.has(v.id))];
 }
