@@ -152,11 +152,11 @@ public sealed class AccessMatrixTests
                         "list-all" => client.GetAsync("/api/videos?all=true"),
                         "admin-users" => client.GetAsync("/api/admin/users"),
                         "admin-keys" => client.GetAsync("/api/admin/api-keys"),
-                    "admin-create-key" => client.PostAsJsonAsync("/api/admin/api-keys", new { name = "matrix" }),
-                    "admin-set-roles" => client.PatchAsJsonAsync($"/api/admin/users/{target}", new { roles = new[] { "viewer" } }),
-                    "admin-delete-missing-user" => client.DeleteAsync("/api/admin/users/AAAAAAAAAAAAAAAAAAAAAA"),
-                    "me" => client.GetAsync("/api/auth/me"),
-                    "jwks" => client.GetAsync("/.well-known/jwks.json"),
+                        "admin-create-key" => client.PostAsJsonAsync("/api/admin/api-keys", new { name = "matrix" }),
+                        "admin-set-roles" => client.PatchAsJsonAsync($"/api/admin/users/{target}", new { roles = new[] { "viewer" } }),
+                        "admin-delete-missing-user" => client.DeleteAsync("/api/admin/users/AAAAAAAAAAAAAAAAAAAAAA"),
+                        "me" => client.GetAsync("/api/auth/me"),
+                        "jwks" => client.GetAsync("/.well-known/jwks.json"),
                         _ => throw new ArgumentOutOfRangeException(nameof(action), action, null),
                     });
                     if ((int)response.StatusCode >= 400)
