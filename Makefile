@@ -29,6 +29,9 @@ $(WEB_BUNDLE): $(WEB_INSTALLED) $(WEB_SOURCES)
 test: test-deps $(WEB_BUNDLE)
 	cd web && npm test
 	$(DOTNET) test Reel.slnx -c $(CONFIG) --nologo --logger "console;verbosity=normal"
+	# The integration suite once more on PostgreSQL (a throwaway cluster the tests start and stop).
+	REEL_TEST_DATABASE=postgres $(DOTNET) test tests/Reel.Server.Tests -c $(CONFIG) --nologo --no-build \
+		--filter "FullyQualifiedName~Reel.Server.Tests.Integration|FullyQualifiedName~Reel.Server.Tests.Auth" --logger "console;verbosity=normal"
 
 bench: deps
 	bash bench/run.sh
@@ -44,7 +47,7 @@ deps:
 	@bash scripts/ensure-deps.sh ffmpeg ffprobe node npm
 
 test-deps:
-	@bash scripts/ensure-deps.sh ffmpeg ffprobe node npm mpv chromium
+	@bash scripts/ensure-deps.sh ffmpeg ffprobe node npm mpv chromium pg_virtualenv
 
 clean:
 	$(DOTNET) clean Reel.slnx -c $(CONFIG) --nologo -v quiet

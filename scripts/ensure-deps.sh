@@ -10,6 +10,7 @@ declare -A package_of=(
   [node]=nodejs
   [npm]=npm
   [chromium]=chromium
+  [pg_virtualenv]=postgresql
 )
 
 # The web UI's build tools (Vite 6, Svelte 5) need Node 18 or newer: Debian 12 ships 18.19.

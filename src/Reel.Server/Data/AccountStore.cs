@@ -134,7 +134,8 @@ internal sealed class AccountStore(Database database, TimeProvider clock)
         if (videoIds.Count == 0) return new Dictionary<string, double>();
         await using var connection = await database.OpenAsync(cancellationToken);
         var rows = await connection.QueryAsync<(string VideoId, double PositionSeconds)>(
-            "SELECT video_id, position_seconds FROM watch_progress WHERE user_id = @userId AND video_id IN @videoIds", new { userId, videoIds });
+            $"SELECT video_id, position_seconds FROM watch_progress WHERE user_id = @userId AND video_id {database.InList("videoIds")}",
+            new { userId, videoIds = videoIds.ToArray() });
         return rows.ToDictionary(r => r.VideoId, r => r.PositionSeconds, StringComparer.Ordinal);
     }
 

@@ -2,19 +2,32 @@ using System.Data.Common;
 using Dapper;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
+using Npgsql;
 using Reel.Server.Infrastructure;
 
 namespace Reel.Server.Data;
 
-/// <summary>Opens connections and applies the schema. SQLite now; the dialect seam is where PostgreSQL will plug in.</summary>
-internal sealed class Database
+/// <summary>
+/// Opens connections and applies the schema, on SQLite (one machine) or PostgreSQL (a cluster). The SQL elsewhere is
+/// written to run on both; the few places that differ ask <see cref="IsPostgres"/>.
+/// </summary>
+internal sealed class Database : IAsyncDisposable
 {
-    private readonly string _connectionString;
+    // Any fixed number: every node that migrates takes this PostgreSQL advisory lock first.
+    private const long MigrationLock = 7_262_835_401_337;
+    private readonly string _connectionString = "";
+    private readonly NpgsqlDataSource? _postgres;
     private readonly TimeProvider _clock;
 
     public Database(IOptions<DatabaseOptions> options, NodeSettings node, TimeProvider clock)
     {
         _clock = clock;
+        if (options.Value.Provider == "postgres")
+        {
+            _postgres = NpgsqlDataSource.Create(options.Value.ConnectionString
+                ?? throw new InvalidOperationException("Database:ConnectionString is required for PostgreSQL."));
+            return;
+        }
         SQLitePCL.Batteries_V2.Init();
         var builder = new SqliteConnectionStringBuilder(options.Value.ConnectionString ?? $"Data Source={Path.Combine(node.DataDir, "reel.db")}")
         {
@@ -24,8 +37,17 @@ internal sealed class Database
         _connectionString = builder.ToString();
     }
 
+    public bool IsPostgres => _postgres is not null;
+
+    /// <summary>What a claim adds to its row lookup so concurrent workers skip rows another one is taking.</summary>
+    public string SkipLocked => IsPostgres ? " FOR UPDATE SKIP LOCKED" : "";
+
+    /// <summary>"Is one of the list <paramref name="parameter"/>": Npgsql takes an array as it is, SQLite needs Dapper to expand it.</summary>
+    public string InList(string parameter) => IsPostgres ? $"= ANY(@{parameter})" : $"IN @{parameter}";
+
     public async Task<DbConnection> OpenAsync(CancellationToken cancellationToken)
     {
+        if (_postgres is not null) return await _postgres.OpenConnectionAsync(cancellationToken);
         var connection = new SqliteConnection(_connectionString);
         await connection.OpenAsync(cancellationToken);
         // busy_timeout is per connection: writers queue instead of failing. synchronous=FULL: a commit survives power loss.
@@ -40,15 +62,16 @@ internal sealed class Database
         return await connection.ExecuteAsync(new CommandDefinition(sql, parameters, cancellationToken: cancellationToken));
     }
 
-    /// <summary>Applies pending migrations in order, each in its own transaction, recording the schema version.</summary>
+    /// <summary>Applies pending migrations of this dialect in order, each in its own transaction, recording the schema version.</summary>
     public async Task MigrateAsync(CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken);
-        await connection.ExecuteAsync("PRAGMA journal_mode = WAL;");
-        await connection.ExecuteAsync("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL PRIMARY KEY, applied_at INTEGER NOT NULL)");
+        if (IsPostgres) await connection.ExecuteAsync("SELECT pg_advisory_lock(@MigrationLock)", new { MigrationLock });
+        else await connection.ExecuteAsync("PRAGMA journal_mode = WAL;");
+        await connection.ExecuteAsync("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL PRIMARY KEY, applied_at BIGINT NOT NULL)");
 
         var assembly = typeof(Database).Assembly;
-        const string prefix = "Reel.Server.Data.Migrations.sqlite.";
+        var prefix = $"Reel.Server.Data.Migrations.{(IsPostgres ? "postgres" : "sqlite")}.";
         var scripts = assembly.GetManifestResourceNames()
             .Where(n => n.StartsWith(prefix, StringComparison.Ordinal))
             .Select(n => (Name: n, Version: int.Parse(n[prefix.Length..].Split('_')[0], System.Globalization.CultureInfo.InvariantCulture)))
@@ -56,8 +79,9 @@ internal sealed class Database
 
         foreach (var (name, version) in scripts)
         {
-            // BEGIN IMMEDIATE takes the write lock first, so two processes starting on one file apply each script once.
-            await using var transaction = await connection.BeginTransactionAsync(System.Data.IsolationLevel.Serializable, cancellationToken);
+            // SQLite: BEGIN IMMEDIATE takes the write lock first, so two processes on one file apply each script once.
+            // PostgreSQL: the advisory lock above does that for every node.
+            await using var transaction = await connection.BeginTransactionAsync(IsPostgres ? System.Data.IsolationLevel.ReadCommitted : System.Data.IsolationLevel.Serializable, cancellationToken);
             var applied = await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM schema_version WHERE version = @version", new { version }, transaction);
             if (applied > 0) continue;
             await using var stream = assembly.GetManifestResourceStream(name)!;
@@ -67,5 +91,11 @@ internal sealed class Database
                 new { version, now = _clock.GetUtcNow().ToUnixTimeMilliseconds() }, transaction);
             await transaction.CommitAsync(cancellationToken);
         }
+        if (IsPostgres) await connection.ExecuteAsync("SELECT pg_advisory_unlock(@MigrationLock)", new { MigrationLock });
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_postgres is not null) await _postgres.DisposeAsync();
     }
 }

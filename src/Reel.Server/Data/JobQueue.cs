@@ -35,7 +35,7 @@ internal sealed class JobQueue(Database database, TimeProvider clock)
             WHERE id = (
                 SELECT id FROM jobs
                 WHERE kind = @kind AND ((state = 'queued' AND run_after <= @now) OR (state = 'running' AND lease_until < @now))
-                ORDER BY run_after, id LIMIT 1)
+                ORDER BY run_after, id LIMIT 1{database.SkipLocked})
             RETURNING {Columns}
             """,
             new { kind, owner, now, until = now + (long)lease.TotalMilliseconds });
@@ -78,7 +78,7 @@ internal sealed class JobQueue(Database database, TimeProvider clock)
     /// <summary>Gives a job back without counting the attempt: the worker is shutting down, not failing.</summary>
     public Task ReleaseAsync(long jobId, string owner, CancellationToken cancellationToken) =>
         database.ExecuteAsync(
-            "UPDATE jobs SET state = 'queued', lease_owner = NULL, lease_until = NULL, attempts = MAX(attempts - 1, 0), updated_at = @now WHERE id = @jobId AND lease_owner = @owner AND state = 'running'",
+            "UPDATE jobs SET state = 'queued', lease_owner = NULL, lease_until = NULL, attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END, updated_at = @now WHERE id = @jobId AND lease_owner = @owner AND state = 'running'",
             new { jobId, owner, now = Now }, cancellationToken);
 
     /// <summary>At start: whatever this node held before it died is free again at once, without waiting for the lease.</summary>

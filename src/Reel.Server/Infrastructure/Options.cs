@@ -110,7 +110,7 @@ internal sealed class DatabaseOptions
 {
     public const string Section = "Database";
 
-    [RegularExpression("^(sqlite)$", ErrorMessage = "Database:Provider must be 'sqlite'.")]
+    [RegularExpression("^(sqlite|postgres)$", ErrorMessage = "Database:Provider must be 'sqlite' or 'postgres'.")]
     public string Provider { get; set; } = "sqlite";
 
     /// <summary>Defaults to reel.db in the data directory.</summary>

@@ -55,7 +55,13 @@ internal sealed class ReelServer : IAsyncDisposable
         start.ArgumentList.Add("http://127.0.0.1:0");
         start.ArgumentList.Add("--DataDir");
         start.ArgumentList.Add(dataDir);
-        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+        var all = new Dictionary<string, string>(settings ?? new Dictionary<string, string>());
+        if (Postgres.Selected && !all.ContainsKey("Database:Provider"))
+        {
+            all["Database:Provider"] = "postgres";
+            all["Database:ConnectionString"] = await Postgres.DatabaseForAsync(dataDir);
+        }
+        foreach (var (key, value) in all)
         {
             start.ArgumentList.Add($"--{key}");
             start.ArgumentList.Add(value);
@@ -218,7 +224,11 @@ internal sealed class ReelServer : IAsyncDisposable
             await _process.WaitForExitAsync();
         }
         _process.Dispose();
-        if (_ownsDataDir) TempDirs.Delete(DataDir);
+        if (_ownsDataDir)
+        {
+            TempDirs.Delete(DataDir);
+            await Postgres.DropDatabaseForAsync(DataDir);
+        }
         File.Delete(LogPath);
     }
 
