@@ -72,16 +72,32 @@ internal sealed class ReelServer : IAsyncDisposable
         var server = new ReelServer(process, dataDir, owns);
         var log = new StreamWriter(server.LogPath, append: true) { AutoFlush = true };
         var listening = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var closed = false;
+        // Output events can still arrive after Exited has closed the log: drop them rather than crash the test host.
+        void Log(string line)
+        {
+            lock (log)
+            {
+                if (!closed) log.WriteLine(line);
+            }
+        }
         process.OutputDataReceived += (_, e) =>
         {
             if (e.Data is null) return;
-            lock (log) log.WriteLine(e.Data);
+            Log(e.Data);
             const string marker = "Now listening on: http://127.0.0.1:";
             var at = e.Data.IndexOf(marker, StringComparison.Ordinal);
             if (at >= 0 && int.TryParse(e.Data.AsSpan(at + marker.Length).Trim(), out var bound)) listening.TrySetResult(bound);
         };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (log) log.WriteLine(e.Data); };
-        process.Exited += (_, _) => { lock (log) log.Dispose(); };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) Log(e.Data); };
+        process.Exited += (_, _) =>
+        {
+            lock (log)
+            {
+                closed = true;
+                log.Dispose();
+            }
+        };
         process.EnableRaisingEvents = true;
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
