@@ -59,12 +59,15 @@ internal static class Postgres
         await RunAsync("runuser", "-u", "postgres", "--", Path.Combine(bin, "pg_ctl"), "-D", Path.Combine(dir, "data"), "-l", Path.Combine(dir, "log"), "-w",
             "-o", $"-c listen_addresses=127.0.0.1 -p {port} -k {dir} -c fsync=off -c max_connections=300", "start");
         var cluster = new Cluster(port);
-        // The run's processes are stopped by the run: the cluster goes when the test host exits.
+        // The run's processes are stopped by the run: a watcher stops the cluster once this test host is gone,
+        // however it ends (a crash skips ProcessExit handlers).
+        var stop = $"runuser -u postgres -- {Path.Combine(bin, "pg_ctl")} -D {Path.Combine(dir, "data")} -m immediate stop >/dev/null 2>&1; rm -rf {dir}";
+        using var watcher = Process.Start(new ProcessStartInfo("setsid",
+            ["bash", "-c", $"while kill -0 {Environment.ProcessId} 2>/dev/null; do sleep 1; done; {stop}"]) { UseShellExecute = false })!;
         AppDomain.CurrentDomain.ProcessExit += (_, _) =>
         {
-            using var stop = Process.Start("runuser", ["-u", "postgres", "--", Path.Combine(bin, "pg_ctl"), "-D", Path.Combine(dir, "data"), "-m", "immediate", "stop"]);
-            stop.WaitForExit(15_000);
-            TempDirs.Delete(dir);
+            using var now = Process.Start("bash", ["-c", stop]);
+            now.WaitForExit(15_000);
         };
         return cluster;
     }
