@@ -390,7 +390,10 @@ namespace Reel.Bench
             peakRssKb = Math.Max(peakRssKb, atEnd.RssKb);
 
             var id = upload.Video.GetProperty("id").GetString();
-            using (var delete = await server.Client.DeleteAsync(new Uri($"api/videos/{id}", UriKind.Relative)))
+            // An anonymous upload is managed with the token its 201 carries.
+            using var deleteRequest = new HttpRequestMessage(HttpMethod.Delete, new Uri($"api/videos/{id}", UriKind.Relative));
+            deleteRequest.Headers.Add("Reel-Manage-Token", upload.Video.GetProperty("manageToken").GetString());
+            using (var delete = await server.Client.SendAsync(deleteRequest))
             {
                 if (delete.StatusCode != HttpStatusCode.NoContent)
                     throw new BenchException($"DELETE answered {(int)delete.StatusCode}");
