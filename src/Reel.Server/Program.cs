@@ -24,9 +24,9 @@ AddValidatedOptions<DatabaseOptions>(DatabaseOptions.Section);
 AddValidatedOptions<ProcessingOptions>(ProcessingOptions.Section);
 AddValidatedOptions<WebOptions>(WebOptions.Section);
 AddValidatedOptions<AuthOptions>(AuthOptions.Section);
-AddValidatedOptions<CorsOptions>(CorsOptions.Section);
 builder.Services.AddReelAuth();
 builder.Services.AddSingleton<VideoViews>();
+// Read here, not injected: the policy is part of the pipeline built below.
 var corsOrigins = builder.Configuration.GetSection(CorsOptions.Section).Get<CorsOptions>()?.AllowedOrigins ?? [];
 if (corsOrigins.Length > 0)
 {
@@ -64,8 +64,8 @@ var app = builder.Build();
 
 await app.Services.GetRequiredService<Database>().MigrateAsync(CancellationToken.None);
 await app.EnsureConfiguredAdminAsync();
-// No playback link is honoured before the revoked ones are known.
-await app.Services.GetRequiredService<LinkRevocations>().RefreshAsync(CancellationToken.None);
+// A stream node honours no playback link before it knows the revoked ones.
+if (node.Has("stream")) await app.Services.GetRequiredService<LinkRevocations>().RefreshAsync(CancellationToken.None);
 if (node.Has("worker")) app.Services.GetRequiredService<StartupRecovery>().RemoveScratchFiles();
 
 app.UseExceptionHandler(new ExceptionHandlerOptions { StatusCodeSelector = e => e is BadHttpRequestException b ? b.StatusCode : 500 });

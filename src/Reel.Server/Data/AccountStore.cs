@@ -58,6 +58,16 @@ internal sealed class AccountStore(Database database, TimeProvider clock)
             $"SELECT {UserColumns} FROM users WHERE id = @id OR email = @email", new { id, email });
     }
 
+    /// <summary>Display names of the given users, in one query; deleted users are missing.</summary>
+    public async Task<IReadOnlyDictionary<string, string>> DisplayNamesAsync(IReadOnlyCollection<string> userIds, CancellationToken cancellationToken)
+    {
+        if (userIds.Count == 0) return new Dictionary<string, string>();
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var rows = await connection.QueryAsync<(string Id, string DisplayName)>(
+            $"SELECT id, display_name FROM users WHERE id {database.InList("userIds")}", new { userIds = userIds.ToArray() });
+        return rows.ToDictionary(r => r.Id, r => r.DisplayName, StringComparer.Ordinal);
+    }
+
     public async Task<IReadOnlyList<UserRecord>> ListUsersAsync(int limit, (long CreatedAt, string Id)? after, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);

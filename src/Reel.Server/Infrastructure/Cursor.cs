@@ -8,15 +8,15 @@ namespace Reel.Server.Infrastructure;
 /// <summary>Paging cursors: the (created_at, id) of the last item of a page, opaque to clients.</summary>
 internal static class Cursor
 {
-    /// <summary>Checks a list request's paging parameters: where to continue, or the problem with them.</summary>
-    public static (bool Ok, (long CreatedAt, string Id)? After, ProblemHttpResult? Problem) Page(int limit, string? cursor)
+    /// <summary>Checks a list request's paging parameters: where to continue (null: from the top), or the problem with them.</summary>
+    public static ((long CreatedAt, string Id)? After, ProblemHttpResult? Problem) Page(int limit, string? cursor)
     {
         if (limit is < 1 or > 200)
-            return (false, null, Problems.BadRequest("invalid_limit", "limit is between 1 and 200."));
-        if (cursor is null) return (true, null, null);
+            return (null, Problems.BadRequest("invalid_limit", "limit is between 1 and 200."));
+        if (cursor is null) return (null, null);
         return Decode(cursor) is { } after
-            ? (true, after, null)
-            : (false, null, Problems.BadRequest("invalid_cursor", "The cursor is not one this server gave out."));
+            ? (after, null)
+            : (null, Problems.BadRequest("invalid_cursor", "The cursor is not one this server gave out."));
     }
 
     public static string Encode(long createdAt, string id) =>

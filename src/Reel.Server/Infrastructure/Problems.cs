@@ -15,6 +15,14 @@ internal static class Problems
     public static ProblemHttpResult NotFound(string what = "video") =>
         Create(StatusCodes.Status404NotFound, "not_found", "Not found", $"No such {what}.");
 
+    /// <summary>401 for a request that needs a signed-in caller (or, for uploads, a key) and came without one.</summary>
+    public static ProblemHttpResult SignInRequired(string detail) =>
+        Create(StatusCodes.Status401Unauthorized, "sign_in_required", "Not signed in", detail);
+
+    /// <summary>403 for a caller who may see the thing but not do this to it.</summary>
+    public static ProblemHttpResult Forbidden(string detail) =>
+        Create(StatusCodes.Status403Forbidden, "forbidden", "Not allowed", detail);
+
     public static ProblemHttpResult BadRequest(string code, string detail) =>
         Create(StatusCodes.Status400BadRequest, code, "Bad request", detail);
 

@@ -31,8 +31,8 @@ internal static class AdminEndpoints
     private static async Task<Results<Ok<UserPage>, ProblemHttpResult>> ListUsersAsync(
         AccountStore accounts, CancellationToken cancellationToken, int limit = 50, string? cursor = null)
     {
-        var (ok, after, problem) = Cursor.Page(limit, cursor);
-        if (!ok) return problem!;
+        var (after, problem) = Cursor.Page(limit, cursor);
+        if (problem is not null) return problem;
         var rows = await accounts.ListUsersAsync(limit + 1, after, cancellationToken);
         var page = rows.Take(limit).ToList();
         return TypedResults.Ok(new UserPage(page.Select(UserDto.From).ToList(), rows.Count > limit ? Cursor.Encode(page[^1].CreatedAt, page[^1].Id) : null));

@@ -14,8 +14,6 @@ internal sealed record RefreshRequest(string? RefreshToken);
 
 internal static class AuthEndpoints
 {
-    private const int MinPasswordLength = 10;
-
     public static IEndpointRouteBuilder MapAuth(this IEndpointRouteBuilder app)
     {
         var auth = app.MapGroup("/api/auth").WithTags("Accounts");
@@ -34,30 +32,19 @@ internal static class AuthEndpoints
 
     private static async Task<Results<Created<SessionDto>, ProblemHttpResult>> RegisterAsync(
         RegisterRequest body, HttpContext context, AccountStore accounts, Sessions sessions, LoginLimiter limiter,
-        IOptions<AuthOptions> options, TimeProvider clock, CancellationToken cancellationToken)
+        IOptions<AuthOptions> options, CancellationToken cancellationToken)
     {
         if (!options.Value.AllowRegistration)
             return Problems.Create(StatusCodes.Status403Forbidden, "registration_closed", "Registration is closed", "Ask an administrator for an account.");
-        var email = NormalizeEmail(body.Email);
+        var email = Sessions.NormalizeEmail(body.Email);
         if (email is null) return Problems.BadRequest("invalid_email", "Give a valid email address.");
-        if (body.Password is not { Length: >= MinPasswordLength and <= 1024 })
-            return Problems.BadRequest("weak_password", $"A password has at least {MinPasswordLength} characters.");
+        if (body.Password is not { Length: >= Sessions.MinPasswordLength and <= 1024 })
+            return Problems.BadRequest("weak_password", $"A password has at least {Sessions.MinPasswordLength} characters.");
         if (TooMany(limiter.Attempt(Address(context), email), context) is { } wait) return wait;
 
         var displayName = string.Join(' ', (body.DisplayName ?? "").Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
-        if (displayName.Length == 0) displayName = email[..email.IndexOf('@', StringComparison.Ordinal)];
         if (displayName.Length > 80) return Problems.BadRequest("invalid_display_name", "A display name has at most 80 characters.");
-
-        var user = new UserRecord
-        {
-            Id = Ids.New(),
-            Email = email,
-            DisplayName = displayName,
-            Roles = options.Value.RegistrationRole,
-            CreatedAt = clock.GetUtcNow().ToUnixTimeMilliseconds(),
-        };
-        user.PasswordHash = Sessions.HashPassword(user, body.Password);
-        if (!await accounts.InsertUserAsync(user, Roles.Admin, cancellationToken))
+        if (await sessions.CreateUserAsync(email, displayName, body.Password, options.Value.RegistrationRole, cancellationToken) is not { } user)
             return Problems.Create(StatusCodes.Status409Conflict, "email_taken", "Email taken", "An account with this email exists; sign in instead.");
         var session = await sessions.StartAsync(user, null, cancellationToken);
         return TypedResults.Created("/api/auth/me", Deliver(session, body.Session, context, sessions));
@@ -66,7 +53,7 @@ internal static class AuthEndpoints
     private static async Task<Results<Ok<SessionDto>, ProblemHttpResult>> LoginAsync(
         LoginRequest body, HttpContext context, AccountStore accounts, Sessions sessions, LoginLimiter limiter, CancellationToken cancellationToken)
     {
-        var email = NormalizeEmail(body.Email) ?? (body.Email ?? "").Trim();
+        var email = Sessions.NormalizeEmail(body.Email) ?? (body.Email ?? "").Trim();
         if (TooMany(limiter.Attempt(Address(context), email), context) is { } wait) return wait;
         var user = await accounts.FindUserAsync(email: email, cancellationToken: cancellationToken);
         var (ok, rehashed) = Sessions.VerifyPassword(user, body.Password ?? "");
@@ -111,7 +98,7 @@ internal static class AuthEndpoints
     private static async Task<Results<Ok<UserDto>, ProblemHttpResult>> MeAsync(Caller caller, AccountStore accounts, CancellationToken cancellationToken) =>
         caller.UserId is { } id && await accounts.FindUserAsync(id: id, cancellationToken: cancellationToken) is { } user
             ? TypedResults.Ok(UserDto.From(user))
-            : Problems.Create(StatusCodes.Status401Unauthorized, "sign_in_required", "Not signed in", "Sign in first.");
+            : Problems.SignInRequired("Sign in first.");
 
     /// <summary>For the web UI (<c>session: "cookie"</c>) the refresh token goes into an HttpOnly cookie, never into script's reach.</summary>
     private static SessionDto Deliver(SessionDto session, string? mode, HttpContext context, Sessions sessions)
@@ -140,14 +127,4 @@ internal static class AuthEndpoints
     }
 
     private static string Address(HttpContext context) => context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
-
-    private static string? NormalizeEmail(string? email)
-    {
-        var trimmed = (email ?? "").Trim();
-        var at = trimmed.IndexOf('@', StringComparison.Ordinal);
-        return trimmed.Length is > 2 and <= 254 && at > 0 && at == trimmed.LastIndexOf('@') && at < trimmed.Length - 1
-               && !trimmed.Any(char.IsWhiteSpace) && !trimmed.Any(char.IsControl)
-            ? trimmed.ToLowerInvariant()
-            : null;
-    }
 }

@@ -73,10 +73,11 @@ internal static class AuthSetup
         app.UseAuthentication();
         app.Use(async (context, next) =>
         {
+            // The sign-in endpoints are where a client with a stale token goes to get a new one.
             var path = context.Request.Path;
+            var signingIn = path.StartsWithSegments("/api/auth") && !path.StartsWithSegments("/api/auth/me");
             if (BearerToken(context.Request) is not null && context.User.Identity?.IsAuthenticated != true
-                && path.StartsWithSegments("/api") && !path.StartsWithSegments("/api/auth/login") && !path.StartsWithSegments("/api/auth/register")
-                && !path.StartsWithSegments("/api/auth/refresh") && !path.StartsWithSegments("/api/auth/logout"))
+                && path.StartsWithSegments("/api") && !signingIn)
             {
                 context.Response.Headers.WWWAuthenticate = "Bearer error=\"invalid_token\"";
                 await Problems.Create(StatusCodes.Status401Unauthorized, "invalid_token", "Invalid credentials",
@@ -100,21 +101,10 @@ internal static class AuthSetup
     {
         var options = app.Services.GetRequiredService<IOptions<AuthOptions>>().Value;
         if (options.AdminEmail is null && options.AdminPassword is null) return;
-        if (options.AdminEmail is null || options.AdminPassword is not { Length: >= 10 })
-            throw new InvalidOperationException("Auth:AdminEmail and Auth:AdminPassword (at least 10 characters) go together.");
-        var accounts = app.Services.GetRequiredService<AccountStore>();
-        var email = options.AdminEmail.Trim().ToLowerInvariant();
-        if (await accounts.FindUserAsync(email: email) is not null) return;
-        var user = new UserRecord
-        {
-            Id = Ids.New(),
-            Email = email,
-            DisplayName = email[..Math.Max(1, email.IndexOf('@', StringComparison.Ordinal))],
-            Roles = Roles.Admin,
-            CreatedAt = app.Services.GetRequiredService<TimeProvider>().GetUtcNow().ToUnixTimeMilliseconds(),
-        };
-        user.PasswordHash = Sessions.HashPassword(user, options.AdminPassword);
-        await accounts.InsertUserAsync(user, Roles.Admin, CancellationToken.None);
+        if (Sessions.NormalizeEmail(options.AdminEmail) is not { } email || options.AdminPassword is not { Length: >= Sessions.MinPasswordLength })
+            throw new InvalidOperationException($"Auth:AdminEmail (an email address) and Auth:AdminPassword (at least {Sessions.MinPasswordLength} characters) go together.");
+        if (await app.Services.GetRequiredService<AccountStore>().FindUserAsync(email: email) is not null) return;
+        await app.Services.GetRequiredService<Sessions>().CreateUserAsync(email, "", options.AdminPassword, Roles.Admin, CancellationToken.None);
     }
 }
 

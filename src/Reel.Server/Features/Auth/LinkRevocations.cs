@@ -44,10 +44,11 @@ internal sealed class LinkRevocations(VideoStore videos) : IDisposable
 /// <summary>Keeps <see cref="LinkRevocations"/> current on a stream node.</summary>
 internal sealed class LinkRevocationPoller(LinkRevocations revocations, IOptions<AuthOptions> options, ILogger<LinkRevocationPoller> logger) : BackgroundService
 {
+    // The first read happens at start-up, before the node serves anything; this keeps it current afterwards.
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var interval = TimeSpan.FromSeconds(options.Value.RevocationPollSeconds);
-        while (!stoppingToken.IsCancellationRequested)
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(options.Value.RevocationPollSeconds));
+        while (await timer.WaitForNextTickAsync(stoppingToken))
         {
             try
             {
@@ -57,7 +58,6 @@ internal sealed class LinkRevocationPoller(LinkRevocations revocations, IOptions
             {
                 logger.LogWarning(e, "Could not read revoked playback links; trying again");
             }
-            await Task.Delay(interval, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
         }
     }
 }

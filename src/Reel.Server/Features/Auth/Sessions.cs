@@ -19,6 +19,7 @@ internal sealed record SessionDto(string AccessToken, string? RefreshToken, int 
 internal sealed class Sessions(AccountStore accounts, SigningKeys keys, IOptions<AuthOptions> options, TimeProvider clock)
 {
     public const string RefreshCookie = "reel_refresh";
+    public const int MinPasswordLength = 10;
     private static readonly PasswordHasher<UserRecord> Hasher = new();
 
     // Compared against when the account does not exist, so a wrong email takes as long as a wrong password.
@@ -26,7 +27,32 @@ internal sealed class Sessions(AccountStore accounts, SigningKeys keys, IOptions
 
     private AuthOptions Options => options.Value;
 
-    public static string HashPassword(UserRecord user, string password) => Hasher.HashPassword(user, password);
+    /// <summary>Makes an account (the very first one becomes admin); null when the email is taken.</summary>
+    public async Task<UserRecord?> CreateUserAsync(string email, string displayName, string password, string roles, CancellationToken cancellationToken)
+    {
+        var user = new UserRecord
+        {
+            Id = Ids.New(),
+            Email = email,
+            DisplayName = displayName.Length > 0 ? displayName : email[..email.IndexOf('@', StringComparison.Ordinal)],
+            Roles = roles,
+            CreatedAt = clock.GetUtcNow().ToUnixTimeMilliseconds(),
+        };
+        user.PasswordHash = Hasher.HashPassword(user, password);
+        return await accounts.InsertUserAsync(user, Roles.Admin, cancellationToken) ? user : null;
+    }
+
+    /// <summary>The address in the one form it is stored and compared in; null when it is not an email address.</summary>
+    public static string? NormalizeEmail(string? email)
+    {
+        var trimmed = (email ?? "").Trim();
+        var at = trimmed.IndexOf('@', StringComparison.Ordinal);
+        return trimmed.Length is > 2 and <= 254 && at > 0 && at == trimmed.LastIndexOf('@') && at < trimmed.Length - 1
+               && !trimmed.Any(char.IsWhiteSpace) && !trimmed.Any(char.IsControl)
+            ? trimmed.ToLowerInvariant()
+            : null;
+    }
+
 
     /// <summary>Checks a password; returns whether it matched and, when the stored hash is outdated, a new one.</summary>
     public static (bool Ok, string? Rehashed) VerifyPassword(UserRecord? user, string password)
@@ -76,25 +102,29 @@ internal sealed class Sessions(AccountStore accounts, SigningKeys keys, IOptions
         var record = await accounts.FindRefreshTokenAsync(hash, cancellationToken);
         if (record is null || record.RevokedAt is not null || record.ExpiresAt <= clock.GetUtcNow().ToUnixTimeMilliseconds())
             return (null, "invalid_refresh_token");
-        if (record.UsedAt is not null || !await accounts.SpendRefreshTokenAsync(hash, cancellationToken))
+        var spentNow = record.UsedAt is null && await accounts.SpendRefreshTokenAsync(hash, cancellationToken);
+        if (!spentNow && !await IsReloadAsync(record, hash, cancellationToken))
         {
-            // A browser that reloads while a refresh is in flight never receives the successor and presents the old
-            // token again; so does a second tab. Moments after its use, and while its successor is still unused,
-            // that is no theft: hand out another token of the family. Anything else revokes the family.
-            var spent = await accounts.FindRefreshTokenAsync(hash, cancellationToken);
-            var grace = TimeSpan.FromSeconds(Options.RefreshReuseGraceSeconds).TotalMilliseconds;
-            if (spent?.UsedAt is { } usedAt && clock.GetUtcNow().ToUnixTimeMilliseconds() - usedAt <= grace
-                && !await accounts.FamilyUsedSinceAsync(record.Family, usedAt, cancellationToken)
-                && await accounts.FindUserAsync(id: record.UserId, cancellationToken: cancellationToken) is { } again)
-            {
-                return (await StartAsync(again, record.Family, cancellationToken), null);
-            }
             await accounts.RevokeFamilyAsync(record.Family, cancellationToken);
             return (null, "refresh_token_reused");
         }
         if (await accounts.FindUserAsync(id: record.UserId, cancellationToken: cancellationToken) is not { } user)
             return (null, "invalid_refresh_token");
         return (await StartAsync(user, record.Family, cancellationToken), null);
+    }
+
+    /// <summary>
+    /// A browser that reloads while a refresh is in flight never receives the successor and presents the spent token
+    /// again; so does a second tab. Moments after its use, and while no later token of the family has been used, that
+    /// is no theft.
+    /// </summary>
+    private async Task<bool> IsReloadAsync(RefreshTokenRecord record, string hash, CancellationToken cancellationToken)
+    {
+        // Read again only when a concurrent request spent it between our read and our update.
+        var usedAt = record.UsedAt ?? (await accounts.FindRefreshTokenAsync(hash, cancellationToken))?.UsedAt;
+        return usedAt is { } at
+            && clock.GetUtcNow().ToUnixTimeMilliseconds() - at <= TimeSpan.FromSeconds(Options.RefreshReuseGraceSeconds).TotalMilliseconds
+            && !await accounts.FamilyUsedSinceAsync(record.Family, at, cancellationToken);
     }
 
     public async Task LogoutAsync(string refreshToken, CancellationToken cancellationToken)

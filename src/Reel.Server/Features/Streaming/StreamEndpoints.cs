@@ -40,7 +40,6 @@ internal static partial class StreamEndpoints
         response.Headers.ETag = etag.ToString();
         response.Headers.LastModified = file.LastModified.ToString("R", CultureInfo.InvariantCulture);
         response.Headers.AcceptRanges = "bytes";
-        response.Headers.XContentTypeOptions = "nosniff";
 
         if (request.Headers.IfNoneMatch.Count > 0
             && EntityTagHeaderValue.TryParseList(request.Headers.IfNoneMatch, out var candidates)

@@ -45,17 +45,11 @@ internal sealed class VideoViews(StreamTokens tokens, AccountStore accounts, IOp
         var progress = caller.UserId is { } userId
             ? await accounts.ProgressAsync(userId, videos.Select(v => v.Id).ToList(), cancellationToken)
             : new Dictionary<string, double>();
-        var owners = new Dictionary<string, OwnerDto?>(StringComparer.Ordinal);
-        foreach (var ownerId in videos.Select(v => v.OwnerId).OfType<string>().Distinct(StringComparer.Ordinal))
-        {
-            owners[ownerId] = await accounts.FindUserAsync(id: ownerId, cancellationToken: cancellationToken) is { } user
-                ? new OwnerDto(user.Id, user.DisplayName)
-                : null;
-        }
+        var owners = await accounts.DisplayNamesAsync(videos.Select(v => v.OwnerId).OfType<string>().Distinct(StringComparer.Ordinal).ToList(), cancellationToken);
         return videos.Select(v => Render(
             v, caller,
             progress.TryGetValue(v.Id, out var at) ? Math.Max(0, at - options.Value.ResumeBackoffSeconds) : null,
-            v.OwnerId is { } o ? owners.GetValueOrDefault(o) : null)).ToList();
+            v.OwnerId is { } o && owners.TryGetValue(o, out var name) ? new OwnerDto(o, name) : null)).ToList();
     }
 
     public async Task<VideoDto> RenderAsync(VideoRecord video, Caller caller, CancellationToken cancellationToken) =>

@@ -143,18 +143,18 @@ internal static class VideoEndpoints
         UploadPolicy.Anonymous => null,
         _ when caller.IsUploader => null,
         UploadPolicy.ApiKey when caller.ApiKeyId is not null => null,
-        _ when caller.SignedIn => Problems.Create(StatusCodes.Status403Forbidden, "forbidden", "Not allowed", "Uploading needs the uploader role; ask an administrator."),
-        UploadPolicy.ApiKey => Problems.Create(StatusCodes.Status401Unauthorized, "sign_in_required", "Upload key required", "Send an upload key as 'Authorization: Bearer …', or sign in as an uploader."),
-        _ => Problems.Create(StatusCodes.Status401Unauthorized, "sign_in_required", "Sign in to upload", "Sign in with an account that may upload."),
+        _ when caller.SignedIn => Problems.Forbidden("Uploading needs the uploader role; ask an administrator."),
+        UploadPolicy.ApiKey => Problems.SignInRequired("Send an upload key as 'Authorization: Bearer …', or sign in as an uploader."),
+        _ => Problems.SignInRequired("Sign in with an account that may upload."),
     };
 
     private static async Task<Results<Ok<VideoPage>, ProblemHttpResult>> ListAsync(
         Caller caller, VideoStore videos, VideoViews views, CancellationToken cancellationToken, int limit = 50, string? cursor = null, bool mine = false, bool all = false)
     {
-        var (ok, after, problem) = Cursor.Page(limit, cursor);
-        if (!ok) return problem!;
-        if (mine && !caller.SignedIn) return Problems.Create(StatusCodes.Status401Unauthorized, "sign_in_required", "Not signed in", "Sign in to list your videos.");
-        if (all && !caller.IsAdmin) return Problems.Create(StatusCodes.Status403Forbidden, "forbidden", "Not allowed", "Only admins list every video.");
+        var (after, problem) = Cursor.Page(limit, cursor);
+        if (problem is not null) return problem;
+        if (mine && !caller.SignedIn) return Problems.SignInRequired("Sign in to list your videos.");
+        if (all && !caller.IsAdmin) return Problems.Forbidden("Only admins list every video.");
 
         var scope = all ? VideoScope.All : mine ? VideoScope.OwnedBy : VideoScope.Listed;
         var rows = await videos.ListAsync(scope, caller.UserId, limit + 1, after, cancellationToken);
@@ -184,10 +184,12 @@ internal static class VideoEndpoints
         if (body.Visibility is not null && !Visibilities.Contains(body.Visibility))
             return Problems.BadRequest("invalid_visibility", "visibility is public, unlisted or private.");
 
-        if (!await videos.UpdateDetailsAsync(id, title, body.Visibility, cancellationToken))
+        if (!await videos.UpdateDetailsAsync(id, title, body.Visibility, cancellationToken)
+            || await videos.GetAsync(id, cancellationToken) is not { } video)
             return Problems.NotFound();
-        if (body.Visibility == "private" && found.Visibility != "private") await revocations.RefreshAsync(cancellationToken);
-        return await videos.GetAsync(id, cancellationToken) is { } video ? TypedResults.Ok(await views.RenderAsync(video, caller, cancellationToken)) : Problems.NotFound();
+        // The store decides when a change revokes the links (making a video private); this node honours it at once.
+        if (video.LinksGeneration != found.LinksGeneration) await revocations.RefreshAsync(cancellationToken);
+        return TypedResults.Ok(await views.RenderAsync(video, caller, cancellationToken));
     }
     private static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(
         string id, Caller caller, VideoStore videos, IMediaStorage storage, RunningJobs running, ILogger<VideoStore> logger, CancellationToken cancellationToken)
@@ -233,10 +235,7 @@ internal static class VideoEndpoints
         string id, ProgressRequest body, Caller caller, VideoStore videos, AccountStore accounts, CancellationToken cancellationToken)
     {
         if (caller.UserId is not { } userId)
-        {
-            return Problems.Create(StatusCodes.Status401Unauthorized, "sign_in_required", "Not signed in",
-                "Positions are kept for signed-in viewers; the web player keeps them in the browser otherwise.");
-        }
+            return Problems.SignInRequired("Positions are kept for signed-in viewers; the web player keeps them in the browser otherwise.");
         if (await VisibleAsync(id, caller, videos, cancellationToken) is not { } video) return Problems.NotFound();
         if (body.PositionSeconds is not { } position || !double.IsFinite(position) || position < 0 || position > video.DurationSeconds + 1)
         {
@@ -259,8 +258,7 @@ internal static class VideoEndpoints
         if (await VisibleAsync(id, caller, videos, cancellationToken) is not { } video) return (null, Problems.NotFound());
         return caller.CanManage(video)
             ? (video, null)
-            : (null, Problems.Create(StatusCodes.Status403Forbidden, "forbidden", "Not allowed",
-                "Only the video's owner, an admin or the holder of its manage token may change it."));
+            : (null, Problems.Forbidden("Only the video's owner, an admin or the holder of its manage token may change it."));
     }
 
     private static string CleanTitle(string title)
