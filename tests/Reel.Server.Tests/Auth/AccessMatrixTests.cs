@@ -76,7 +76,7 @@ public sealed class AccessMatrixTests
         var videos = new Dictionary<string, string>();
         foreach (var visibility in new[] { "public", "unlisted", "private" })
         {
-            var video = await UploadAsync(ownerClient, clip);
+            var video = (await ReelServer.UploadAsAsync(ownerClient, clip)).Id;
             (await ownerClient.PatchAsJsonAsync($"/api/videos/{video}", new { visibility })).EnsureSuccessStatusCode();
             await server.WaitUntilReadyAsync(video);
             videos[visibility] = video;
@@ -105,7 +105,7 @@ public sealed class AccessMatrixTests
         // The allowed deletes, last: by the owner and by an admin.
         foreach (var client in new[] { ownerClient, admin })
         {
-            var video = await UploadAsync(ownerClient, clip);
+            var video = (await ReelServer.UploadAsAsync(ownerClient, clip)).Id;
             using var deleted = await client.DeleteAsync($"/api/videos/{video}");
             Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
         }
@@ -133,9 +133,7 @@ public sealed class AccessMatrixTests
                 }
             case "upload":
                 {
-                    await using var stream = File.OpenRead(clip!);
-                    using var content = new StreamContent(stream) { Headers = { ContentType = new("video/mp4") } };
-                    using var response = await client.PostAsync("/api/videos", content);
+                    using var response = await ReelServer.PostVideoAsync(client, clip!);
                     return (int)response.StatusCode;
                 }
             default:
@@ -168,14 +166,5 @@ public sealed class AccessMatrixTests
                     return (int)response.StatusCode;
                 }
         }
-    }
-
-    private static async Task<string> UploadAsync(HttpClient client, string path)
-    {
-        await using var stream = File.OpenRead(path);
-        using var content = new StreamContent(stream) { Headers = { ContentType = new("video/mp4") } };
-        using var response = await client.PostAsync("/api/videos", content);
-        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
-        return (await response.Content.ReadFromJsonAsync<JsonElement>(Json)).GetProperty("id").GetString()!;
     }
 }

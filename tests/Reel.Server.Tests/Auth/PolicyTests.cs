@@ -16,8 +16,8 @@ public sealed class PolicyTests
         await using var server = await ReelServer.StartAsync(signIn: false);
         using var uploader = server.AnonymousClient();
         var clip = await Clips.PathAsync(Clips.Silent);
-        var a = await UploadAsync(uploader, clip);
-        var b = await UploadAsync(uploader, clip);
+        var a = await ReelServer.UploadAsAsync(uploader, clip);
+        var b = await ReelServer.UploadAsAsync(uploader, clip);
         Assert.Equal("unlisted", a.Visibility);
         Assert.StartsWith("mt_", a.ManageToken, StringComparison.Ordinal);
         Assert.True(a.CanManage);
@@ -58,7 +58,7 @@ public sealed class PolicyTests
             Assert.Equal(HttpStatusCode.Unauthorized, await UploadStatusAsync(wrong, clip));
         using (var withConfigured = server.ClientWith(configured))
         {
-            var video = await UploadAsync(withConfigured, clip);
+            var video = await ReelServer.UploadAsAsync(withConfigured, clip);
             Assert.NotNull(video.ManageToken);
             // A key uploads; it is not an account and manages nothing by itself.
             Assert.Equal(HttpStatusCode.Unauthorized, (await withConfigured.GetAsync("/api/auth/me")).StatusCode);
@@ -138,20 +138,9 @@ public sealed class PolicyTests
         Assert.False(refused.Headers.Contains("Access-Control-Allow-Origin"));
     }
 
-    private static async Task<VideoJson> UploadAsync(HttpClient client, string path)
-    {
-        await using var stream = File.OpenRead(path);
-        using var content = new StreamContent(stream) { Headers = { ContentType = new MediaTypeHeaderValue("video/mp4") } };
-        using var response = await client.PostAsync("/api/videos", content);
-        Assert.True(response.StatusCode == HttpStatusCode.Created, await response.Content.ReadAsStringAsync());
-        return (await response.Content.ReadFromJsonAsync<VideoJson>(Json))!;
-    }
-
     private static async Task<HttpStatusCode> UploadStatusAsync(HttpClient client, string path)
     {
-        await using var stream = File.OpenRead(path);
-        using var content = new StreamContent(stream) { Headers = { ContentType = new MediaTypeHeaderValue("video/mp4") } };
-        using var response = await client.PostAsync("/api/videos", content);
+        using var response = await ReelServer.PostVideoAsync(client, path);
         return response.StatusCode;
     }
 

@@ -63,7 +63,8 @@ internal static class Postgres
         // however it ends (a crash skips ProcessExit handlers).
         var stop = $"runuser -u postgres -- {Path.Combine(bin, "pg_ctl")} -D {Path.Combine(dir, "data")} -m immediate stop >/dev/null 2>&1; rm -rf {dir}";
         using var watcher = Process.Start(new ProcessStartInfo("setsid",
-            ["bash", "-c", $"while kill -0 {Environment.ProcessId} 2>/dev/null; do sleep 1; done; {stop}"]) { UseShellExecute = false })!;
+            ["bash", "-c", $"while kill -0 {Environment.ProcessId} 2>/dev/null; do sleep 1; done; {stop}"])
+        { UseShellExecute = false })!;
         AppDomain.CurrentDomain.ProcessExit += (_, _) =>
         {
             using var now = Process.Start("bash", ["-c", stop]);

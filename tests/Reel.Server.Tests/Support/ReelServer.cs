@@ -178,16 +178,25 @@ internal sealed class ReelServer : IAsyncDisposable
         return client;
     }
 
-    public async Task<VideoJson> UploadAsync(string path, string contentType = "video/mp4", string? title = null)
+    public Task<VideoJson> UploadAsync(string path, string contentType = "video/mp4", string? title = null) =>
+        UploadAsAsync(Client, path, contentType, title);
+
+    /// <summary>Uploads as whoever <paramref name="client"/> is, and expects a 201.</summary>
+    public static async Task<VideoJson> UploadAsAsync(HttpClient client, string path, string contentType = "video/mp4", string? title = null)
+    {
+        using var response = await PostVideoAsync(client, path, contentType, title);
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.Created, $"Upload of {Path.GetFileName(path)} answered {(int)response.StatusCode}: {body}");
+        return JsonSerializer.Deserialize<VideoJson>(body, Json)!;
+    }
+
+    /// <summary>POST /api/videos with the file as the raw body, whatever the answer.</summary>
+    public static async Task<HttpResponseMessage> PostVideoAsync(HttpClient client, string path, string contentType = "video/mp4", string? title = null)
     {
         await using var file = File.OpenRead(path);
         using var content = new StreamContent(file);
         content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue(contentType);
-        var url = title is null ? "/api/videos" : $"/api/videos?title={Uri.EscapeDataString(title)}";
-        using var response = await Client.PostAsync(url, content);
-        var body = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == HttpStatusCode.Created, $"Upload of {Path.GetFileName(path)} answered {(int)response.StatusCode}: {body}");
-        return JsonSerializer.Deserialize<VideoJson>(body, Json)!;
+        return await client.PostAsync(title is null ? "/api/videos" : $"/api/videos?title={Uri.EscapeDataString(title)}", content);
     }
 
     public async Task<VideoJson> GetVideoAsync(string id)
