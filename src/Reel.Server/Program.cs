@@ -38,7 +38,8 @@ if (corsOrigins.Length > 0)
 builder.Services.AddSingleton<Database>();
 builder.Services.AddSingleton<VideoStore>();
 builder.Services.AddSingleton<JobQueue>();
-builder.Services.AddSingleton<IMediaStorage, LocalStorage>();
+if (builder.Configuration["Storage:Provider"] == "s3") builder.Services.AddSingleton<IMediaStorage, S3Storage>();
+else builder.Services.AddSingleton<IMediaStorage, LocalStorage>();
 builder.Services.AddSingleton<MediaTools>();
 builder.Services.AddSingleton<UploadReceiver>();
 builder.Services.AddSingleton<WorkSignal>();
@@ -47,6 +48,7 @@ builder.Services.AddSingleton<VideoProcessor>();
 builder.Services.AddSingleton<StartupRecovery>();
 if (node.Has("worker")) builder.Services.AddHostedService<WorkerService>();
 if (node.Has("stream")) builder.Services.AddHostedService<LinkRevocationPoller>();
+if (builder.Configuration["Database:Provider"] == "postgres") builder.Services.AddHostedService<ClusterNotifications>();
 
 builder.Services.AddOpenApi();
 builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = c =>
@@ -55,6 +57,11 @@ builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = c =>
     c.ProblemDetails.Extensions.TryAdd("code", Problems.CodeFor(status));
     if (status == StatusCodes.Status415UnsupportedMediaType)
         c.ProblemDetails.Detail ??= "Send multipart/form-data with a 'file' part, or the video itself with Content-Type video/* or application/octet-stream.";
+    if (status == StatusCodes.Status503ServiceUnavailable)
+    {
+        c.ProblemDetails.Detail ??= "Object storage is unreachable just now; nothing was changed. Try again shortly.";
+        c.HttpContext.Response.Headers.RetryAfter = Problems.StorageRetryAfterSeconds;
+    }
     c.ProblemDetails.Extensions.Remove("traceId");
 });
 builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(20));
@@ -64,11 +71,20 @@ var app = builder.Build();
 
 await app.Services.GetRequiredService<Database>().MigrateAsync(CancellationToken.None);
 await app.EnsureConfiguredAdminAsync();
+await app.Services.GetRequiredService<IMediaStorage>().InitializeAsync(CancellationToken.None);
 // A stream node honours no playback link before it knows the revoked ones.
 if (node.Has("stream")) await app.Services.GetRequiredService<LinkRevocations>().RefreshAsync(CancellationToken.None);
-if (node.Has("worker")) app.Services.GetRequiredService<StartupRecovery>().RemoveScratchFiles();
+app.Services.GetRequiredService<StartupRecovery>().RemoveScratchFiles();
 
-app.UseExceptionHandler(new ExceptionHandlerOptions { StatusCodeSelector = e => e is BadHttpRequestException b ? b.StatusCode : 500 });
+app.UseExceptionHandler(new ExceptionHandlerOptions
+{
+    StatusCodeSelector = e => e switch
+    {
+        BadHttpRequestException b => b.StatusCode,
+        StorageUnavailableException => StatusCodes.Status503ServiceUnavailable,
+        _ => StatusCodes.Status500InternalServerError,
+    },
+});
 app.UseStatusCodePages();
 app.UseSecurityHeaders();
 if (corsOrigins.Length > 0) app.UseCors();
@@ -86,6 +102,13 @@ if (node.Has("api"))
 if (node.Has("stream")) app.MapStreaming();
 
 app.Logger.LogInformation("Reel node {NodeId} with roles {Roles}, data in {DataDir}", node.NodeId, string.Join(',', node.Roles), node.DataDir);
+// A node with some of the roles is one of several: what one signs, another checks. Keys made in this node's own data
+// folder work only for nodes sharing that folder.
+if (node.Roles.Count < NodeSettings.AllRoles.Length
+    && (string.IsNullOrWhiteSpace(app.Configuration["Auth:StreamKey"]) || string.IsNullOrWhiteSpace(app.Configuration["Auth:SigningKeysDir"])))
+{
+    app.Logger.LogWarning("This node keeps its keys in {DataDir}/keys. Nodes on other data folders must share them: set Auth:StreamKey and Auth:SigningKeysDir on every node.", node.DataDir);
+}
 await app.RunAsync();
 
 void AddValidatedOptions<T>(string section) where T : class =>

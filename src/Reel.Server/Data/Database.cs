@@ -55,6 +55,12 @@ internal sealed class Database : IAsyncDisposable
         return connection;
     }
 
+    /// <summary>A PostgreSQL connection of its own for LISTEN, held for as long as the caller listens.</summary>
+    public async Task<NpgsqlConnection> OpenListenerAsync(CancellationToken cancellationToken) =>
+        _postgres is null
+            ? throw new InvalidOperationException("Notifications need PostgreSQL.")
+            : await _postgres.OpenConnectionAsync(cancellationToken);
+
     /// <summary>Runs one statement on its own connection; returns the number of rows it changed.</summary>
     public async Task<int> ExecuteAsync(string sql, object parameters, CancellationToken cancellationToken)
     {

@@ -64,11 +64,18 @@ internal sealed class JobQueue(Database database, TimeProvider clock)
         await transaction.CommitAsync(cancellationToken);
     }
 
-    /// <summary>Puts the job back in the queue to run again after a delay.</summary>
-    public Task RetryAsync(long jobId, string error, TimeSpan delay, CancellationToken cancellationToken) =>
+    /// <summary>
+    /// Puts the job back in the queue to run again after a delay. A refunded attempt does not count towards the limit:
+    /// the job was sound and something it depends on (object storage) was away.
+    /// </summary>
+    public Task RetryAsync(long jobId, string error, TimeSpan delay, bool refundAttempt, CancellationToken cancellationToken) =>
         database.ExecuteAsync(
-            "UPDATE jobs SET state = 'queued', lease_owner = NULL, lease_until = NULL, last_error = @error, run_after = @runAfter, updated_at = @now WHERE id = @jobId",
-            new { jobId, error, runAfter = Now + (long)delay.TotalMilliseconds, now = Now }, cancellationToken);
+            """
+            UPDATE jobs SET state = 'queued', lease_owner = NULL, lease_until = NULL, last_error = @error, run_after = @runAfter, updated_at = @now,
+                attempts = CASE WHEN @refundAttempt AND attempts > 0 THEN attempts - 1 ELSE attempts END
+            WHERE id = @jobId
+            """,
+            new { jobId, error, runAfter = Now + (long)delay.TotalMilliseconds, now = Now, refundAttempt }, cancellationToken);
 
     public Task FailAsync(long jobId, string error, CancellationToken cancellationToken) =>
         database.ExecuteAsync(

@@ -95,15 +95,84 @@ internal sealed class CorsOptions
     public string[] AllowedOrigins { get; set; } = [];
 }
 
-internal sealed class StorageOptions
+internal sealed class StorageOptions : IValidatableObject
 {
     public const string Section = "Storage";
 
-    [RegularExpression("^(local)$", ErrorMessage = "Storage:Provider must be 'local'.")]
+    [RegularExpression("^(local|s3)$", ErrorMessage = "Storage:Provider must be 'local' or 's3'.")]
     public string Provider { get; set; } = "local";
 
     /// <summary>Keep the uploaded file after processing succeeds.</summary>
     public bool KeepOriginals { get; set; }
+
+    /// <summary>
+    /// How stream nodes hand out media files: <c>proxy</c> sends the bytes themselves; <c>redirect</c> (S3 only) answers
+    /// segments and files with a short-lived presigned URL. Playlists are always sent by the node (ADR 8).
+    /// </summary>
+    [RegularExpression("^(proxy|redirect)$", ErrorMessage = "Storage:Delivery must be 'proxy' or 'redirect'.")]
+    public string Delivery { get; set; } = "proxy";
+
+    public S3Options S3 { get; set; } = new();
+
+    public bool IsS3 => Provider == "s3";
+
+    public bool Redirects => Delivery == "redirect";
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (Redirects && !IsS3)
+            yield return new ValidationResult("Storage:Delivery 'redirect' needs Storage:Provider 's3'; local files are always proxied.");
+        if (!IsS3) yield break;
+        foreach (var (name, value) in new[] { ("ServiceUrl", S3.ServiceUrl), ("Bucket", S3.Bucket), ("AccessKey", S3.AccessKey), ("SecretKey", S3.SecretKey) })
+        {
+            if (string.IsNullOrWhiteSpace(value)) yield return new ValidationResult($"Storage:S3:{name} is required when Storage:Provider is 's3'.");
+        }
+        foreach (var (name, value) in new[] { ("ServiceUrl", S3.ServiceUrl), ("PublicServiceUrl", S3.PublicServiceUrl) })
+        {
+            if (!string.IsNullOrWhiteSpace(value) && !(Uri.TryCreate(value, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"))
+                yield return new ValidationResult($"Storage:S3:{name} must be an absolute http(s) URL.");
+        }
+        // Nested options are not validated by their attributes alone.
+        foreach (var result in ValidateMembers(S3)) yield return result;
+    }
+
+    private static List<ValidationResult> ValidateMembers(object options)
+    {
+        var results = new List<ValidationResult>();
+        Validator.TryValidateObject(options, new ValidationContext(options), results, validateAllProperties: true);
+        return results;
+    }
+}
+
+internal sealed class S3Options
+{
+    /// <summary>The endpoint, e.g. http://127.0.0.1:9000; addressed path-style, which every S3-compatible server accepts.</summary>
+    public string? ServiceUrl { get; set; }
+
+    /// <summary>
+    /// The endpoint as clients reach it, when that differs from <see cref="ServiceUrl"/> (redirect delivery presigns
+    /// URLs for this host). Its bucket must allow cross-origin GETs from the web UI's origin.
+    /// </summary>
+    public string? PublicServiceUrl { get; set; }
+
+    /// <summary>The origin redirected media comes from, for the web UI's Content-Security-Policy.</summary>
+    public string? MediaOrigin => (PublicServiceUrl ?? ServiceUrl) is { } url && Uri.TryCreate(url, UriKind.Absolute, out var uri) ? uri.GetLeftPart(UriPartial.Authority) : null;
+
+    public string? Bucket { get; set; }
+
+    public string? AccessKey { get; set; }
+
+    public string? SecretKey { get; set; }
+
+    public string Region { get; set; } = "us-east-1";
+
+    /// <summary>Part size of multipart uploads; S3 needs at least 5 MiB for every part but the last.</summary>
+    [Range(5, 512, ErrorMessage = "Storage:S3:PartSizeMiB must be between 5 and 512.")]
+    public int PartSizeMiB { get; set; } = 8;
+
+    /// <summary>How long a presigned URL of redirect delivery stays valid; players fetch at once, so it is short.</summary>
+    [Range(1, 24 * 60, ErrorMessage = "Storage:S3:PresignMinutes must be between 1 and 1440.")]
+    public double PresignMinutes { get; set; } = 10;
 }
 
 internal sealed class DatabaseOptions

@@ -26,6 +26,15 @@ internal static class Problems
     public static ProblemHttpResult BadRequest(string code, string detail) =>
         Create(StatusCodes.Status400BadRequest, code, "Bad request", detail);
 
+    /// <summary>503 while object storage cannot be reached: nothing was changed, and the same request can be sent again.</summary>
+    public static ProblemHttpResult StorageUnavailable(HttpContext context, string detail)
+    {
+        context.Response.Headers.RetryAfter = StorageRetryAfterSeconds;
+        return Create(StatusCodes.Status503ServiceUnavailable, "storage_unavailable", "Storage unavailable", detail);
+    }
+
+    public const string StorageRetryAfterSeconds = "10";
+
     /// <summary>Default codes for answers the framework produces itself (unknown routes, wrong methods, crashes).</summary>
     public static string CodeFor(int status) => status switch
     {
@@ -37,6 +46,7 @@ internal static class Problems
         413 => "file_too_large",
         415 => "unsupported_content_type",
         429 => "too_many_attempts",
+        503 => "storage_unavailable",
         _ when status >= 500 => "internal_error",
         _ => "error",
     };

@@ -14,8 +14,11 @@ internal sealed class StartupRecovery(
     IMediaStorage storage,
     WorkSignal signal,
     NodeSettings node,
+    TimeProvider clock,
     ILogger<StartupRecovery> logger)
 {
+    private static readonly TimeSpan FreshUploadAge = TimeSpan.FromHours(1);
+
     /// <summary>Runs before the server accepts requests: nothing in these folders can belong to a live request yet.</summary>
     public void RemoveScratchFiles()
     {
@@ -88,6 +91,9 @@ internal sealed class StartupRecovery(
         var known = await videos.AllIdsAsync(cancellationToken);
         foreach (var orphan in (await storage.ListVideoIdsAsync(cancellationToken)).Except(known))
         {
+            // An upload is stored a moment before its row is written, possibly on another node: a fresh one is not an orphan.
+            if (await storage.StatAsync(StorageKeys.OriginalFile(orphan), cancellationToken) is { } upload && clock.GetUtcNow() - upload.LastModified < FreshUploadAge)
+                continue;
             logger.LogInformation("Removing files of deleted video {VideoId}", orphan);
             await storage.DeletePrefixAsync(StorageKeys.Video(orphan), cancellationToken);
             await storage.DeletePrefixAsync(StorageKeys.Original(orphan), cancellationToken);

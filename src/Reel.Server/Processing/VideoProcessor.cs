@@ -94,13 +94,13 @@ internal sealed class VideoProcessor(
         var plan = LadderPlanner.Plan(job.Probe);
 
         var renditions = VideoStore.Renditions(job.Video).Where(r => r.FastStart).ToList();
-        foreach (var rung in plan.Renditions)
-        {
-            await storage.DeletePrefixAsync(StorageKeys.VideoFolder(id, rung.Name), cancellationToken);
-            renditions.Add(new RenditionState(rung.Name, rung.Width, rung.Height, rung.MaxrateKbps, rung.BandwidthBps, rung.Codecs, plan.FrameRate.Value, FastStart: false, Available: false, Ready: false));
-        }
-        await storage.DeletePrefixAsync(StorageKeys.VideoFolder(id, "storyboard"), cancellationToken);
+        renditions.AddRange(plan.Renditions.Select(rung =>
+            new RenditionState(rung.Name, rung.Width, rung.Height, rung.MaxrateKbps, rung.BandwidthBps, rung.Codecs, plan.FrameRate.Value, FastStart: false, Available: false, Ready: false)));
+        // A rerun (after a crash or an outage) first points the master away from what it is about to remove.
         await PublishRenditionsAsync(id, renditions, cancellationToken);
+        foreach (var rung in plan.Renditions)
+            await storage.DeletePrefixAsync(StorageKeys.VideoFolder(id, rung.Name), cancellationToken);
+        await storage.DeletePrefixAsync(StorageKeys.VideoFolder(id, "storyboard"), cancellationToken);
 
         // Poster and (for a compatible source) the download copy are cheap: made beside the ladder, not before it.
         using var stopExtras = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -256,7 +256,7 @@ internal sealed class VideoProcessor(
         var target = Path.Combine(job.WorkDir, $"{renditionName}.joined.mp4");
         if (File.Exists(target)) return target;
         string text;
-        await using (var playlistStream = await storage.OpenReadAsync(StorageKeys.VideoFile(job.Video.Id, $"{renditionName}/index.m3u8"), 0, cancellationToken))
+        await using (var playlistStream = await storage.OpenWholeAsync(StorageKeys.VideoFile(job.Video.Id, $"{renditionName}/index.m3u8"), cancellationToken))
         using (var reader = new StreamReader(playlistStream))
             text = await reader.ReadToEndAsync(cancellationToken);
         var playlist = HlsPlaylists.ParseMedia(text);
@@ -265,7 +265,7 @@ internal sealed class VideoProcessor(
         {
             foreach (var name in (playlist.InitUri is { } init ? [init] : Array.Empty<string>()).Concat(playlist.Segments.Select(s => s.Uri)))
             {
-                await using var part = await storage.OpenReadAsync(StorageKeys.VideoFile(job.Video.Id, $"{renditionName}/{name}"), 0, cancellationToken);
+                await using var part = await storage.OpenWholeAsync(StorageKeys.VideoFile(job.Video.Id, $"{renditionName}/{name}"), cancellationToken);
                 await part.CopyToAsync(output, cancellationToken);
             }
         }

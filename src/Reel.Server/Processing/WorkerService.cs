@@ -24,6 +24,11 @@ internal sealed class WorkerService(
     ILogger<WorkerService> logger) : BackgroundService
 {
     private static readonly TimeSpan IdlePoll = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan StorageRetry = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan MaintenanceInterval = TimeSpan.FromHours(1);
+
+    // Longer than any upload can take: what is older was abandoned.
+    private static readonly TimeSpan AbandonedUploadAge = TimeSpan.FromHours(24);
 
     private ProcessingOptions Options => options.Value;
 
@@ -31,13 +36,56 @@ internal sealed class WorkerService(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        await recovery.RecoverJobsAsync(stoppingToken);
-        var loops = new List<Task>();
+        await RecoverAsync(stoppingToken);
+        var loops = new List<Task> { MaintainAsync(stoppingToken) };
         loops.AddRange(Enumerable.Range(0, Options.PrepareConcurrency).Select(_ => LoopAsync(JobKind.Prepare, stoppingToken)));
         loops.AddRange(Enumerable.Range(0, Options.Concurrency).Select(_ => LoopAsync(JobKind.Encode, stoppingToken)));
         loops.Add(LoopAsync(JobKind.Repair, stoppingToken));
         loops.Add(LoopAsync(JobKind.Cleanup, stoppingToken));
         await Task.WhenAll(loops);
+    }
+
+    /// <summary>Recovery needs the database and the storage; if either is away at start, the node waits for them.</summary>
+    private async Task RecoverAsync(CancellationToken stoppingToken)
+    {
+        while (true)
+        {
+            try
+            {
+                await recovery.RecoverJobsAsync(stoppingToken);
+                return;
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                logger.LogError(e, "Start-up recovery failed; retrying");
+                await Task.Delay(StorageRetry, stoppingToken);
+            }
+        }
+    }
+
+    private async Task MaintainAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(MaintenanceInterval, clock);
+        try
+        {
+            do
+            {
+                try
+                {
+                    var aborted = await storage.AbortStaleUploadsAsync(AbandonedUploadAge, stoppingToken);
+                    if (aborted > 0) logger.LogInformation("Discarded {Count} uploads abandoned unfinished in storage", aborted);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    logger.LogWarning(e, "Could not look for abandoned uploads; trying again later");
+                }
+            }
+            while (await timer.WaitForNextTickAsync(stoppingToken));
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Shutting down.
+        }
     }
 
     private async Task LoopAsync(string kind, CancellationToken stoppingToken)
@@ -97,6 +145,12 @@ internal sealed class WorkerService(
             logger.LogInformation("The video was deleted while its job ran; removing what the job wrote");
             await RemoveLeftoversAsync(job.VideoId);
         }
+        catch (StorageUnavailableException e)
+        {
+            // Not the job's fault: it runs again from the start once storage answers, without using up an attempt.
+            logger.LogWarning(e, "Object storage unavailable; the job runs again in {Seconds} s", StorageRetry.TotalSeconds);
+            await queue.RetryAsync(job.Id, "object storage was unavailable.", StorageRetry, refundAttempt: true, CancellationToken.None);
+        }
         catch (Exception e)
         {
             await FailAttemptAsync(job, e);
@@ -146,7 +200,7 @@ internal sealed class WorkerService(
             return;
         }
         var delay = TimeSpan.FromSeconds(5 * Math.Pow(4, job.Attempts - 1));
-        await queue.RetryAsync(job.Id, reason, delay, CancellationToken.None);
+        await queue.RetryAsync(job.Id, reason, delay, refundAttempt: false, CancellationToken.None);
     }
 
     private async Task GiveUpAsync(JobRecord job, string reason, CancellationToken cancellationToken)

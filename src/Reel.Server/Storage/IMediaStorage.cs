@@ -1,3 +1,5 @@
+using System.Text.RegularExpressions;
+
 namespace Reel.Server.Storage;
 
 /// <summary>
@@ -7,6 +9,9 @@ namespace Reel.Server.Storage;
 /// </summary>
 internal interface IMediaStorage
 {
+    /// <summary>Prepares the storage at start (makes the bucket or folder when missing).</summary>
+    Task InitializeAsync(CancellationToken cancellationToken);
+
     /// <summary>Places a finished local file under the key, consuming the local file.</summary>
     Task PutFileAsync(string key, string localPath, CancellationToken cancellationToken);
 
@@ -16,8 +21,17 @@ internal interface IMediaStorage
     /// <summary>Size and time of a stored file, or null when there is none.</summary>
     Task<StoredFile?> StatAsync(string key, CancellationToken cancellationToken);
 
-    /// <summary>Opens a stored file for reading from <paramref name="offset"/>.</summary>
-    Task<Stream> OpenReadAsync(string key, long offset, CancellationToken cancellationToken);
+    /// <summary>Opens <paramref name="length"/> bytes of a stored file from <paramref name="offset"/> for reading.</summary>
+    Task<Stream> OpenReadAsync(string key, long offset, long length, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Starts storing a file that arrives in pieces (an upload). The bytes also go to a local copy, which the caller
+    /// keeps until <see cref="IStorageUpload.CompleteAsync"/>; disposing an upload that was not completed discards it.
+    /// </summary>
+    Task<IStorageUpload> BeginUploadAsync(string key, CancellationToken cancellationToken);
+
+    /// <summary>A short-lived URL a client can fetch the file from directly, or null when the storage has none.</summary>
+    string? ReadUrl(string key, string contentType, string cacheControl);
 
     /// <summary>A local path ffmpeg can read the stored file from; on local disk, the file itself.</summary>
     Task<string> GetLocalPathAsync(string key, string scratchDir, CancellationToken cancellationToken);
@@ -28,14 +42,50 @@ internal interface IMediaStorage
     /// <summary>Ids of the videos that have files under <c>videos/</c> or <c>originals/</c>.</summary>
     Task<IReadOnlySet<string>> ListVideoIdsAsync(CancellationToken cancellationToken);
 
+    /// <summary>Discards uploads begun longer ago than <paramref name="olderThan"/> and never finished; returns how many.</summary>
+    Task<int> AbortStaleUploadsAsync(TimeSpan olderThan, CancellationToken cancellationToken);
+
     /// <summary>Throws unless a file can be written and removed.</summary>
     Task CheckWritableAsync(CancellationToken cancellationToken);
 }
 
 internal sealed record StoredFile(long Length, DateTimeOffset LastModified);
 
-internal static class StorageKeys
+internal static class MediaStorageExtensions
 {
+    /// <summary>Opens a whole stored file; a missing one is an error here, as the caller knows it was written.</summary>
+    public static async Task<Stream> OpenWholeAsync(this IMediaStorage storage, string key, CancellationToken cancellationToken)
+    {
+        var file = await storage.StatAsync(key, cancellationToken) ?? throw new FileNotFoundException($"{key} is not stored.");
+        return file.Length == 0 ? Stream.Null : await storage.OpenReadAsync(key, 0, file.Length, cancellationToken);
+    }
+}
+
+/// <summary>A file being stored while it arrives.</summary>
+internal interface IStorageUpload : IAsyncDisposable
+{
+    /// <summary>Whether the bytes are kept only in the local copy until completion, so that copy must be made durable.</summary>
+    bool KeepsLocalCopy { get; }
+
+    /// <summary>Takes the next bytes of the file; they are also written to the local copy by the caller.</summary>
+    ValueTask WriteAsync(ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken);
+
+    /// <summary>Makes the file visible under its key; <paramref name="localCopy"/> holds every byte written.</summary>
+    Task CompleteAsync(string localCopy, CancellationToken cancellationToken);
+}
+
+/// <summary>The storage could not be reached or refused a request; the operation can be tried again later.</summary>
+internal sealed class StorageUnavailableException(string message, Exception inner) : Exception(message, inner);
+
+internal static partial class StorageKeys
+{
+    /// <summary>The one gate every storage passes keys through: only our own shapes, so nothing can name another place.</summary>
+    public static string Checked(string key) =>
+        KeyPattern().IsMatch(key) ? key : throw new ArgumentException($"Not a storage key: {key}", nameof(key));
+
+    public static string CheckedPrefix(string prefix) =>
+        PrefixPattern().IsMatch(prefix) ? prefix : throw new ArgumentException($"Not a deletable prefix: {prefix}", nameof(prefix));
+
     public static string Video(string id) => $"videos/{id}/";
 
     public static string VideoFile(string id, string name) => $"videos/{id}/{name}";
@@ -44,5 +94,12 @@ internal static class StorageKeys
 
     public static string Original(string id) => $"originals/{id}/";
 
-    public static string OriginalFile(string id, string extension) => $"originals/{id}/source.{extension}";
+    /// <summary>The upload as received. Its name says nothing of its format: ffmpeg judges the content, not a name.</summary>
+    public static string OriginalFile(string id) => $"originals/{id}/source.bin";
+
+    [GeneratedRegex("^(videos|originals)/[A-Za-z0-9_-]{22}(/[A-Za-z0-9_-]{1,64}){0,2}/[A-Za-z0-9_-]{1,100}\\.[a-z0-9]{1,5}\\z")]
+    private static partial Regex KeyPattern();
+
+    [GeneratedRegex("^(videos|originals)/[A-Za-z0-9_-]{22}/([A-Za-z0-9_-]{1,64}/)?\\z")]
+    private static partial Regex PrefixPattern();
 }

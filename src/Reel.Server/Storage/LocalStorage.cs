@@ -1,15 +1,20 @@
 using System.Text;
-using System.Text.RegularExpressions;
 using Reel.Server.Infrastructure;
 
 namespace Reel.Server.Storage;
 
 /// <summary>Files on local disk under the data directory. Writes go to a temp name in the target folder and are renamed into place.</summary>
-internal sealed partial class LocalStorage(NodeSettings node) : IMediaStorage
+internal sealed class LocalStorage(NodeSettings node) : IMediaStorage
 {
     private static readonly UTF8Encoding Utf8NoBom = new(encoderShouldEmitUTF8Identifier: false);
 
     private readonly string _root = Path.GetFullPath(node.MediaDir) + Path.DirectorySeparatorChar;
+
+    public Task InitializeAsync(CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(_root);
+        return Task.CompletedTask;
+    }
 
     public async Task PutFileAsync(string key, string localPath, CancellationToken cancellationToken)
     {
@@ -36,20 +41,24 @@ internal sealed partial class LocalStorage(NodeSettings node) : IMediaStorage
         return Task.FromResult(info.Exists ? new StoredFile(info.Length, info.LastWriteTimeUtc) : null);
     }
 
-    public Task<Stream> OpenReadAsync(string key, long offset, CancellationToken cancellationToken)
+    public Task<Stream> OpenReadAsync(string key, long offset, long length, CancellationToken cancellationToken)
     {
         var stream = new FileStream(Resolve(key), FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 64 * 1024, FileOptions.Asynchronous | FileOptions.SequentialScan);
         stream.Seek(offset, SeekOrigin.Begin);
         return Task.FromResult<Stream>(stream);
     }
 
+    public Task<IStorageUpload> BeginUploadAsync(string key, CancellationToken cancellationToken) =>
+        Task.FromResult<IStorageUpload>(new LocalUpload(this, key));
+
+    public string? ReadUrl(string key, string contentType, string cacheControl) => null;
+
     public Task<string> GetLocalPathAsync(string key, string scratchDir, CancellationToken cancellationToken) =>
         Task.FromResult(Resolve(key));
 
     public async Task DeletePrefixAsync(string prefix, CancellationToken cancellationToken)
     {
-        if (!PrefixPattern().IsMatch(prefix)) throw new ArgumentException($"Not a deletable prefix: {prefix}", nameof(prefix));
-        var dir = Path.GetFullPath(Path.Combine(_root, prefix));
+        var dir = Path.GetFullPath(Path.Combine(_root, StorageKeys.CheckedPrefix(prefix)));
         if (!dir.StartsWith(_root, StringComparison.Ordinal)) throw new ArgumentException("Prefix escapes the storage root.", nameof(prefix));
         // A job that is being stopped may still place a file while the folder is removed ("directory not empty"):
         // removing again takes the newcomer too.
@@ -78,6 +87,9 @@ internal sealed partial class LocalStorage(NodeSettings node) : IMediaStorage
         return Task.FromResult<IReadOnlySet<string>>(ids);
     }
 
+    // An unfinished upload here is a file in the node's temp folder, which is emptied at start.
+    public Task<int> AbortStaleUploadsAsync(TimeSpan olderThan, CancellationToken cancellationToken) => Task.FromResult(0);
+
     public async Task CheckWritableAsync(CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(_root);
@@ -89,17 +101,22 @@ internal sealed partial class LocalStorage(NodeSettings node) : IMediaStorage
     /// <summary>The one gate from keys to paths: a key must have our shape and resolve inside the root.</summary>
     private string Resolve(string key)
     {
-        if (!KeyPattern().IsMatch(key)) throw new ArgumentException($"Not a storage key: {key}", nameof(key));
-        var path = Path.GetFullPath(Path.Combine(_root, key));
+        var path = Path.GetFullPath(Path.Combine(_root, StorageKeys.Checked(key)));
         return path.StartsWith(_root, StringComparison.Ordinal) ? path : throw new ArgumentException("Key escapes the storage root.", nameof(key));
     }
 
     private static string TempNameBeside(string target) =>
         Path.Combine(Path.GetDirectoryName(target)!, $".{Path.GetFileName(target)}.{Guid.NewGuid():N}.tmp");
 
-    [GeneratedRegex("^(videos|originals)/[A-Za-z0-9_-]{22}(/[A-Za-z0-9_-]{1,64}){0,2}/[A-Za-z0-9_-]{1,100}\\.[a-z0-9]{1,5}\\z")]
-    private static partial Regex KeyPattern();
+    /// <summary>On local disk the local copy is the file: completing moves it into place.</summary>
+    private sealed class LocalUpload(LocalStorage storage, string key) : IStorageUpload
+    {
+        public bool KeepsLocalCopy => true;
 
-    [GeneratedRegex("^(videos|originals)/[A-Za-z0-9_-]{22}/([A-Za-z0-9_-]{1,64}/)?\\z")]
-    private static partial Regex PrefixPattern();
+        public ValueTask WriteAsync(ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+
+        public Task CompleteAsync(string localCopy, CancellationToken cancellationToken) => storage.PutFileAsync(key, localCopy, cancellationToken);
+
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    }
 }

@@ -50,6 +50,24 @@ public sealed class BadUploadTests
         await AssertOnlyTheGoodVideoIsLeftAsync(server, good.Id);
     }
 
+    [Fact]
+    public async Task An_upload_refused_after_several_storage_parts_were_sent_leaves_no_part_behind()
+    {
+        // Past two 8 MiB parts: on S3 those were already sent as parts of a multipart upload, which must be aborted.
+        const int limit = 20 * 1024 * 1024;
+        await using var server = await ReelServer.StartAsync(settings: new Dictionary<string, string> { ["Upload:MaxBytes"] = limit.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+        var good = await server.UploadAsync(await Clips.PathAsync(Clips.Silent));
+
+        using var content = new StreamContent(new MemoryStream(new byte[limit + (4 * 1024 * 1024)]));
+        content.Headers.ContentType = new MediaTypeHeaderValue("video/mp4");
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/videos") { Content = content };
+        request.Headers.TransferEncodingChunked = true;
+        using var response = await server.Client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        await AssertOnlyTheGoodVideoIsLeftAsync(server, good.Id);
+    }
+
     [Theory]
     [InlineData("Processing:MaxWidth", "320")]
     [InlineData("Processing:MaxPixels", "100000")]
@@ -118,9 +136,10 @@ public sealed class BadUploadTests
         var list = JsonDocument.Parse(await server.Client.GetStringAsync("/api/videos"));
         Assert.Equal(new[] { goodId }, list.RootElement.GetProperty("items").EnumerateArray().Select(v => v.GetProperty("id").GetString()!).ToArray());
         Assert.Empty(Directory.GetFileSystemEntries(Path.Combine(server.DataDir, "tmp")));
-        var originals = Path.Combine(server.DataDir, "media", "originals");
-        var stored = Directory.Exists(originals) ? Directory.GetDirectories(originals).Select(Path.GetFileName).ToArray() : [];
-        Assert.All(stored, id => Assert.Equal(goodId, id));
+        var stored = await StoredFiles.KeysAsync(server.DataDir, "originals/");
+        Assert.All(stored, key => Assert.StartsWith($"originals/{goodId}/", key, StringComparison.Ordinal));
+        if (ObjectStore.Selected)
+            Assert.Empty(await (await ObjectStore.SharedAsync()).UnfinishedUploadsAsync(ObjectStore.BucketFor(server.DataDir)));
         using var response = await server.Client.GetAsync($"/api/videos/{goodId}");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }

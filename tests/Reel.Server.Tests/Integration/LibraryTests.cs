@@ -91,8 +91,8 @@ public sealed class LibraryTests
 
         // A job that was still running must not write anything back after the delete.
         await Task.Delay(2000);
-        Assert.False(Directory.Exists(Path.Combine(server.DataDir, "media", "videos", video.Id)));
-        Assert.False(Directory.Exists(Path.Combine(server.DataDir, "media", "originals", video.Id)));
+        Assert.Empty(await StoredFiles.KeysAsync(server.DataDir, $"videos/{video.Id}/"));
+        Assert.Empty(await StoredFiles.KeysAsync(server.DataDir, $"originals/{video.Id}/"));
         Assert.Empty(Directory.GetFileSystemEntries(Path.Combine(server.DataDir, "work")));
     }
 

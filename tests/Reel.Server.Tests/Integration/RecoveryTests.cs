@@ -23,14 +23,14 @@ public sealed class RecoveryTests : IDisposable
             await first.WaitForAsync(id, v => v.Progress >= 0.15, TimeSpan.FromSeconds(60));
             await first.CrashAsync();
         }
-        var orphans = EncodersWorkingIn(_dataDir);
+        var orphans = ReelServer.EncodersWorkingIn(_dataDir);
         Assert.NotEmpty(orphans);
 
         await using var second = await ReelServer.StartAsync(_dataDir);
-        Assert.Empty(EncodersWorkingIn(_dataDir).Intersect(orphans));
+        Assert.Empty(ReelServer.EncodersWorkingIn(_dataDir).Intersect(orphans));
         var ready = await second.WaitUntilReadyAsync(id, seconds: 150);
         Assert.Equal(2, ready.Renditions.Count);
-        await AssertCompleteAsync(second, ready);
+        await Hls.AssertCompleteAsync(second.Client, ready, 40);
     }
 
     [Fact]
@@ -43,11 +43,11 @@ public sealed class RecoveryTests : IDisposable
             await first.WaitForAsync(id, v => v.Progress >= 0.1, TimeSpan.FromSeconds(60));
             await first.StopGracefullyAsync(TimeSpan.FromSeconds(25));
         }
-        Assert.Empty(EncodersWorkingIn(_dataDir));
+        Assert.Empty(ReelServer.EncodersWorkingIn(_dataDir));
 
         await using var second = await ReelServer.StartAsync(_dataDir);
         var ready = await second.WaitUntilReadyAsync(id, seconds: 150);
-        await AssertCompleteAsync(second, ready);
+        await Hls.AssertCompleteAsync(second.Client, ready, 40);
     }
 
     [Fact]
@@ -82,9 +82,8 @@ public sealed class RecoveryTests : IDisposable
             ready = await first.WaitUntilReadyAsync(id);
             await first.StopGracefullyAsync(TimeSpan.FromSeconds(25));
         }
-        var folder = Path.Combine(_dataDir, "media", "videos", ready.Id);
         foreach (var name in new[] { "thumbnail.jpg", "storyboard.vtt", "download.mp4", "master.m3u8" })
-            File.Delete(Path.Combine(folder, name));
+            await StoredFiles.DeleteAsync(_dataDir, $"videos/{ready.Id}/{name}");
 
         await using var second = await ReelServer.StartAsync(_dataDir);
         foreach (var url in new[] { ready.ThumbnailUrl!, ready.StoryboardUrl!, ready.DownloadUrl!, ready.StreamUrl! })
@@ -101,48 +100,5 @@ public sealed class RecoveryTests : IDisposable
         var download = await Hls.ProbeBytesAsync(await Hls.GetBytesAsync(second.Client, ready.DownloadUrl!));
         Assert.Equal("h264", download.Video!.Codec);
         Assert.Equal("ready", (await second.GetVideoAsync(ready.Id)).Status);
-    }
-
-    private static async Task AssertCompleteAsync(ReelServer server, VideoJson ready)
-    {
-        Assert.Equal("ready", ready.Status);
-        var master = Hls.ParseMaster(await Hls.GetTextAsync(server.Client, ready.StreamUrl!));
-        Assert.Equal(ready.Renditions.Count, master.Count);
-        foreach (var variant in master)
-        {
-            var url = Hls.Resolve(ready.StreamUrl!, variant.Uri);
-            var playlist = HlsPlaylists.ParseMedia(await Hls.GetTextAsync(server.Client, url));
-            Assert.True(playlist.Ended);
-            Assert.InRange(playlist.DurationSeconds, 39.5, 40.5);
-            var init = await Hls.GetBytesAsync(server.Client, Hls.Resolve(url, playlist.InitUri!));
-            foreach (var segment in playlist.Segments)
-            {
-                using var response = await server.Client.SendAsync(new HttpRequestMessage(HttpMethod.Head, Hls.Resolve(url, segment.Uri)));
-                Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-            }
-            var last = await Hls.ProbeBytesAsync(init, await Hls.GetBytesAsync(server.Client, Hls.Resolve(url, playlist.Segments[^1].Uri)));
-            Assert.Equal((variant.Width, variant.Height), (last.Video!.Width, last.Video.Height));
-        }
-    }
-
-    /// <summary>ffmpeg processes whose command line points into this data directory's work folder.</summary>
-    private static List<int> EncodersWorkingIn(string dataDir)
-    {
-        var marker = Path.Combine(dataDir, "work") + "/";
-        var found = new List<int>();
-        foreach (var dir in Directory.EnumerateDirectories("/proc"))
-        {
-            if (!int.TryParse(Path.GetFileName(dir), out var pid)) continue;
-            try
-            {
-                var commandLine = File.ReadAllText(Path.Combine(dir, "cmdline"));
-                if (commandLine.StartsWith("ffmpeg", StringComparison.Ordinal) && commandLine.Contains(marker, StringComparison.Ordinal)) found.Add(pid);
-            }
-            catch (IOException)
-            {
-                // Gone already.
-            }
-        }
-        return found;
     }
 }

@@ -89,7 +89,7 @@ public sealed class UploadToPlaybackTests
         Assert.InRange(download.DurationSeconds, 3.8, 4.3);
         Assert.Equal((clip.DisplayWidth >= clip.DisplayHeight), download.Video.DisplayWidth >= download.Video.DisplayHeight);
 
-        Assert.False(Directory.Exists(Path.Combine(server.DataDir, "media", "originals", uploaded.Id)), "the upload is removed once the video is ready");
+        Assert.True((await StoredFiles.KeysAsync(server.DataDir, $"originals/{uploaded.Id}/")).Count == 0, "the upload is removed once the video is ready");
     }
 
     [Fact]
@@ -110,12 +110,12 @@ public sealed class UploadToPlaybackTests
             await Hls.GetBytesAsync(server.Client, $"{files}/source/{remux.InitUri}"),
             await Hls.GetBytesAsync(server.Client, $"{files}/source/{remux.Segments[0].Uri}"));
         Assert.Equal("h264", remuxed.Video!.Codec);
-        var sourceFolder = Path.Combine(server.DataDir, "media", "videos", video.Id, "source");
+        var sourceFolder = $"videos/{video.Id}/source/";
 
         var ready = await server.WaitUntilReadyAsync(video.Id);
         Assert.DoesNotContain(Hls.ParseMaster(await Hls.GetTextAsync(server.Client, ready.StreamUrl!)), v => v.Uri == "source/index.m3u8");
-        for (var i = 0; i < 100 && Directory.Exists(sourceFolder); i++) await Task.Delay(100);
-        Assert.False(Directory.Exists(sourceFolder), "the remuxed rendition is removed once its retention ends");
+        for (var i = 0; i < 100 && (await StoredFiles.KeysAsync(server.DataDir, sourceFolder)).Count > 0; i++) await Task.Delay(100);
+        Assert.True((await StoredFiles.KeysAsync(server.DataDir, sourceFolder)).Count == 0, "the remuxed rendition is removed once its retention ends");
         Assert.Equal("ready", (await server.GetVideoAsync(video.Id)).Status);
         Assert.NotEmpty(await Hls.GetBytesAsync(server.Client, ready.DownloadUrl!));
     }

@@ -25,6 +25,32 @@ internal static class Hls
     public static string Resolve(string baseUrl, string relative) =>
         new Uri(new Uri("http://x" + baseUrl), relative).AbsolutePath;
 
+    /// <summary>
+    /// A ready video is whole: the master lists every rendition; each media playlist is ended, as long as the video,
+    /// and every segment it names is there; the last segment of each decodes at the rendition's size.
+    /// </summary>
+    public static async Task AssertCompleteAsync(HttpClient client, VideoJson ready, double durationSeconds)
+    {
+        Assert.Equal("ready", ready.Status);
+        var master = ParseMaster(await GetTextAsync(client, ready.StreamUrl!));
+        Assert.Equal(ready.Renditions.Count, master.Count);
+        foreach (var variant in master)
+        {
+            var url = Resolve(ready.StreamUrl!, variant.Uri);
+            var playlist = HlsPlaylists.ParseMedia(await GetTextAsync(client, url));
+            Assert.True(playlist.Ended);
+            Assert.InRange(playlist.DurationSeconds, durationSeconds - 0.5, durationSeconds + 0.5);
+            var init = await GetBytesAsync(client, Resolve(url, playlist.InitUri!));
+            foreach (var segment in playlist.Segments)
+            {
+                using var response = await client.SendAsync(new HttpRequestMessage(HttpMethod.Head, Resolve(url, segment.Uri)));
+                Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+            }
+            var last = await ProbeBytesAsync(init, await GetBytesAsync(client, Resolve(url, playlist.Segments[^1].Uri)));
+            Assert.Equal((variant.Width, variant.Height), (last.Video!.Width, last.Video.Height));
+        }
+    }
+
     public static async Task<string> GetTextAsync(HttpClient client, string url)
     {
         using var response = await client.GetAsync(url);

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using Npgsql;
@@ -59,17 +58,8 @@ internal static class Postgres
         await RunAsync("runuser", "-u", "postgres", "--", Path.Combine(bin, "pg_ctl"), "-D", Path.Combine(dir, "data"), "-l", Path.Combine(dir, "log"), "-w",
             "-o", $"-c listen_addresses=127.0.0.1 -p {port} -k {dir} -c fsync=off -c max_connections=300", "start");
         var cluster = new Cluster(port);
-        // The run's processes are stopped by the run: a watcher stops the cluster once this test host is gone,
-        // however it ends (a crash skips ProcessExit handlers).
-        var stop = $"runuser -u postgres -- {Path.Combine(bin, "pg_ctl")} -D {Path.Combine(dir, "data")} -m immediate stop >/dev/null 2>&1; rm -rf {dir}";
-        using var watcher = Process.Start(new ProcessStartInfo("setsid",
-            ["bash", "-c", $"while kill -0 {Environment.ProcessId} 2>/dev/null; do sleep 1; done; {stop}"])
-        { UseShellExecute = false })!;
-        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
-        {
-            using var now = Process.Start("bash", ["-c", stop]);
-            now.WaitForExit(15_000);
-        };
+        // The run's processes are stopped by the run.
+        HostExit.Run($"runuser -u postgres -- {Path.Combine(bin, "pg_ctl")} -D {Path.Combine(dir, "data")} -m immediate stop >/dev/null 2>&1; rm -rf {dir}");
         return cluster;
     }
 

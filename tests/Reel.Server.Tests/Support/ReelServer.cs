@@ -61,6 +61,11 @@ internal sealed class ReelServer : IAsyncDisposable
             all["Database:Provider"] = "postgres";
             all["Database:ConnectionString"] = await Postgres.DatabaseForAsync(dataDir);
         }
+        if (ObjectStore.Selected && !all.ContainsKey("Storage:Provider"))
+        {
+            foreach (var (key, value) in (await ObjectStore.SharedAsync()).SettingsFor(ObjectStore.BucketFor(dataDir)))
+                all[key] = value;
+        }
         foreach (var (key, value) in all)
         {
             start.ArgumentList.Add($"--{key}");
@@ -105,8 +110,9 @@ internal sealed class ReelServer : IAsyncDisposable
         var deadline = Stopwatch.StartNew();
         if (await Task.WhenAny(listening.Task, process.WaitForExitAsync(), Task.Delay(TimeSpan.FromSeconds(30))) != listening.Task)
         {
+            var tail = server.LogTail();
             await server.DisposeAsync();
-            throw new InvalidOperationException($"The server did not start listening.\n{server.LogTail()}");
+            throw new InvalidOperationException($"The server did not start listening.\n{tail}");
         }
         server.Port = await listening.Task;
         server.Client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{server.Port}"), Timeout = TimeSpan.FromMinutes(2) };
@@ -147,6 +153,27 @@ internal sealed class ReelServer : IAsyncDisposable
             await kill.WaitForExitAsync();
         using var cts = new CancellationTokenSource(timeout);
         await _process.WaitForExitAsync(cts.Token);
+    }
+
+    /// <summary>ffmpeg processes whose command line points into this data directory's work folder.</summary>
+    public static List<int> EncodersWorkingIn(string dataDir)
+    {
+        var marker = Path.Combine(dataDir, "work") + "/";
+        var found = new List<int>();
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out var pid)) continue;
+            try
+            {
+                var commandLine = File.ReadAllText(Path.Combine(dir, "cmdline"));
+                if (commandLine.StartsWith("ffmpeg", StringComparison.Ordinal) && commandLine.Contains(marker, StringComparison.Ordinal)) found.Add(pid);
+            }
+            catch (IOException)
+            {
+                // Gone already.
+            }
+        }
+        return found;
     }
 
     public const string AdminEmail = "admin@reel.test";
@@ -253,6 +280,7 @@ internal sealed class ReelServer : IAsyncDisposable
         {
             TempDirs.Delete(DataDir);
             await Postgres.DropDatabaseForAsync(DataDir);
+            if (ObjectStore.Selected) await (await ObjectStore.SharedAsync()).DeleteBucketAsync(ObjectStore.BucketFor(DataDir));
         }
         File.Delete(LogPath);
     }

@@ -23,8 +23,9 @@ internal sealed class SigningKeys
         {
             var path = Path.Combine(dir, "signing-key-1.pem");
             using var fresh = RSA.Create(2048);
-            KeyFiles.WriteSecret(path, fresh.ExportPkcs8PrivateKeyPem());
-            logger.LogInformation("Made a new token signing key in {Path}", path);
+            // Nodes of a cluster starting together on an empty shared folder: the first key written is everyone's.
+            if (KeyFiles.WriteSecret(path, fresh.ExportPkcs8PrivateKeyPem()))
+                logger.LogInformation("Made a new token signing key in {Path}", path);
             files.Add(new FileInfo(path));
         }
 
@@ -68,10 +69,13 @@ internal sealed class SigningKeys
 
 internal static class KeyFiles
 {
-    /// <summary>Writes a secret readable by its owner only, atomically, so a crash never leaves half a key.</summary>
-    public static void WriteSecret(string path, string content)
+    /// <summary>
+    /// Writes a secret readable by its owner only, atomically, so a crash never leaves half a key. False when another
+    /// process wrote the file first; its content is then the one that counts.
+    /// </summary>
+    public static bool WriteSecret(string path, string content)
     {
-        var temp = path + ".tmp";
+        var temp = $"{path}.{Guid.NewGuid():N}.tmp";
         var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
         if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
         using (var stream = new FileStream(temp, options))
@@ -81,6 +85,15 @@ internal static class KeyFiles
             writer.Flush();
             stream.Flush(flushToDisk: true);
         }
-        File.Move(temp, path, overwrite: false);
+        try
+        {
+            File.Move(temp, path, overwrite: false);
+            return true;
+        }
+        catch (IOException) when (File.Exists(path))
+        {
+            File.Delete(temp);
+            return false;
+        }
     }
 }

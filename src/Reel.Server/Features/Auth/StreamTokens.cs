@@ -74,14 +74,8 @@ internal sealed class StreamTokens
         if (!File.Exists(path))
         {
             Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-            try
-            {
-                KeyFiles.WriteSecret(path, Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)));
-            }
-            catch (IOException) when (File.Exists(path))
-            {
-                // Another process on the same data folder made it first: use theirs.
-            }
+            // Another process on the same data folder may make it first: then theirs is used.
+            KeyFiles.WriteSecret(path, Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)));
         }
         return ParseKey(File.ReadAllText(path).Trim(), path);
     }

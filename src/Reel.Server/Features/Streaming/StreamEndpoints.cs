@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Globalization;
 using System.Text.RegularExpressions;
+using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
 using Reel.Server.Features.Auth;
 using Reel.Server.Features.Videos;
@@ -23,20 +24,31 @@ internal static partial class StreamEndpoints
     }
 
     private static async Task<IResult> ServeAsync(
-        string token, string? path, HttpContext context, StreamTokens tokens, LinkRevocations revocations, IMediaStorage storage, CancellationToken cancellationToken)
+        string token, string? path, HttpContext context, StreamTokens tokens, LinkRevocations revocations, IMediaStorage storage,
+        IOptions<StorageOptions> storageOptions, CancellationToken cancellationToken)
     {
         // A token that is forged, expired or revoked is simply not found: the stream role knows no more than that.
         if (tokens.Read(token) is not var (id, generation) || !revocations.IsCurrent(id, generation) || path is null || !FilePath().IsMatch(path))
             return Problems.NotFound("file");
         var key = StorageKeys.VideoFile(id, path);
+        var extension = Path.GetExtension(path);
+        var response = context.Response;
+        var request = context.Request;
+        var cacheControl = extension == ".m3u8" ? "no-cache" : Immutable;
+
+        // Playlists are always sent from here: players resolve their relative segment URIs against the playlist's
+        // final URL, which must stay ours so every segment request passes the token check too.
+        if (storageOptions.Value.Redirects && extension != ".m3u8" && storage.ReadUrl(key, MediaTypes.For(key), cacheControl) is { } url)
+        {
+            response.Headers.CacheControl = "private, no-store";
+            return Results.Redirect(url);
+        }
+
         if (await storage.StatAsync(key, cancellationToken) is not { } file)
             return Problems.NotFound("file");
 
-        var response = context.Response;
-        var request = context.Request;
         var etag = new EntityTagHeaderValue($"\"{file.Length:x}-{file.LastModified.UtcTicks:x}\"");
-        var extension = Path.GetExtension(path);
-        response.Headers.CacheControl = extension == ".m3u8" ? "no-cache" : Immutable;
+        response.Headers.CacheControl = cacheControl;
         response.Headers.ETag = etag.ToString();
         response.Headers.LastModified = file.LastModified.ToString("R", CultureInfo.InvariantCulture);
         response.Headers.AcceptRanges = "bytes";
@@ -60,7 +72,7 @@ internal static partial class StreamEndpoints
                 $"The file has {file.Length} bytes; the Range header asks for something else.");
         }
 
-        response.ContentType = ContentType(extension);
+        response.ContentType = MediaTypes.For(key);
         if (range.Kind == RangeKind.Partial)
         {
             response.StatusCode = StatusCodes.Status206PartialContent;
@@ -71,7 +83,7 @@ internal static partial class StreamEndpoints
         if (HttpMethods.IsHead(request.Method) || length == 0)
             return Results.Empty;
 
-        await using var stream = await storage.OpenReadAsync(key, range.Start, cancellationToken);
+        await using var stream = await storage.OpenReadAsync(key, range.Start, length, cancellationToken);
         await CopyAsync(stream, response.Body, length, cancellationToken);
         return Results.Empty;
     }
@@ -94,16 +106,6 @@ internal static partial class StreamEndpoints
             ArrayPool<byte>.Shared.Return(buffer);
         }
     }
-
-    private static string ContentType(string extension) => extension switch
-    {
-        ".m3u8" => "application/vnd.apple.mpegurl",
-        ".m4s" => "video/iso.segment",
-        ".mp4" => "video/mp4",
-        ".jpg" => "image/jpeg",
-        ".vtt" => "text/vtt; charset=utf-8",
-        _ => "application/octet-stream",
-    };
 
     // What our outputs are named: at most one folder (a rendition) deep, one of a few extensions.
     [GeneratedRegex("^([A-Za-z0-9_-]{1,64}/)?[A-Za-z0-9_-]{1,100}\\.(m3u8|m4s|mp4|jpg|vtt)\\z")]

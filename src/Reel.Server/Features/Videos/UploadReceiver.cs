@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
 using Reel.Server.Infrastructure;
+using Reel.Server.Storage;
 
 namespace Reel.Server.Features.Videos;
 
@@ -29,7 +30,7 @@ internal sealed class UploadReceiver(IOptions<UploadOptions> options)
 
     private long MaxBytes => options.Value.MaxBytes;
 
-    public async Task<ReceivedUpload> ReceiveAsync(HttpRequest request, string targetPath, CancellationToken cancellationToken)
+    public async Task<ReceivedUpload> ReceiveAsync(HttpRequest request, string targetPath, IStorageUpload stored, CancellationToken cancellationToken)
     {
         if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var contentType) || contentType.MediaType.Value is not { } mediaType)
             throw new UploadRejectedException(StatusCodes.Status415UnsupportedMediaType, "unsupported_content_type", "Send multipart/form-data with a 'file' part, or the video itself with Content-Type video/* or application/octet-stream.");
@@ -48,8 +49,8 @@ internal sealed class UploadReceiver(IOptions<UploadOptions> options)
         try
         {
             return multipart
-                ? await ReceiveMultipartAsync(request, HeaderUtilities.RemoveQuotes(contentType.Boundary).Value, targetPath, cancellationToken)
-                : new ReceivedUpload(await CopyLimitedAsync(request.Body, targetPath, cancellationToken), null, null);
+                ? await ReceiveMultipartAsync(request, HeaderUtilities.RemoveQuotes(contentType.Boundary).Value, targetPath, stored, cancellationToken)
+                : new ReceivedUpload(await CopyLimitedAsync(request.Body, targetPath, stored, cancellationToken), null, null);
         }
         catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
@@ -61,7 +62,7 @@ internal sealed class UploadReceiver(IOptions<UploadOptions> options)
         }
     }
 
-    private async Task<ReceivedUpload> ReceiveMultipartAsync(HttpRequest request, string? boundary, string targetPath, CancellationToken cancellationToken)
+    private async Task<ReceivedUpload> ReceiveMultipartAsync(HttpRequest request, string? boundary, string targetPath, IStorageUpload stored, CancellationToken cancellationToken)
     {
         if (string.IsNullOrEmpty(boundary))
             throw new UploadRejectedException(StatusCodes.Status400BadRequest, "invalid_multipart", "The multipart Content-Type has no boundary.");
@@ -81,7 +82,7 @@ internal sealed class UploadReceiver(IOptions<UploadOptions> options)
                     if (bytes is not null)
                         throw new UploadRejectedException(StatusCodes.Status400BadRequest, "invalid_multipart", "Send one file per request.");
                     fileName = HeaderUtilities.RemoveQuotes(disposition.FileNameStar.HasValue ? disposition.FileNameStar : disposition.FileName).Value;
-                    bytes = await CopyLimitedAsync(section.Body, targetPath, cancellationToken);
+                    bytes = await CopyLimitedAsync(section.Body, targetPath, stored, cancellationToken);
                 }
                 else if (name == "title")
                 {
@@ -103,7 +104,7 @@ internal sealed class UploadReceiver(IOptions<UploadOptions> options)
             : throw new UploadRejectedException(StatusCodes.Status400BadRequest, "missing_file", "The multipart body has no part named 'file'.");
     }
 
-    private async Task<long> CopyLimitedAsync(Stream source, string targetPath, CancellationToken cancellationToken)
+    private async Task<long> CopyLimitedAsync(Stream source, string targetPath, IStorageUpload stored, CancellationToken cancellationToken)
     {
         var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
         try
@@ -116,9 +117,11 @@ internal sealed class UploadReceiver(IOptions<UploadOptions> options)
                 total += read;
                 if (total > MaxBytes) throw TooLarge();
                 await target.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
+                await stored.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
             }
-            // The 201 promises the bytes are kept: they must be on disk, not in the page cache, before we answer.
-            target.Flush(flushToDisk: true);
+            // The 201 promises the bytes are kept: when the local copy is what is kept, it must be on disk, not in the
+            // page cache, before we answer.
+            if (stored.KeepsLocalCopy) target.Flush(flushToDisk: true);
             return total;
         }
         finally

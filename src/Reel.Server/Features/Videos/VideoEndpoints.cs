@@ -65,10 +65,14 @@ internal static class VideoEndpoints
         if (UploadRefusal(caller, services.Options.Value.Policy) is { } refused) return refused;
         var id = Ids.NewVideoId();
         var temp = Path.Combine(services.Node.TempDir, id + ".upload");
+        var sourceKey = StorageKeys.OriginalFile(id);
         using var scope = services.Logger.BeginScope("VideoId:{VideoId}", id);
+        // The bytes go to storage as they arrive (S3 in parts) and to a local copy that ffprobe judges; an upload that
+        // is refused or breaks off is discarded when this is disposed without being completed.
+        await using var stored = await services.Storage.BeginUploadAsync(sourceKey, cancellationToken);
         try
         {
-            var received = await services.Receiver.ReceiveAsync(request, temp, cancellationToken);
+            var received = await services.Receiver.ReceiveAsync(request, temp, stored, cancellationToken);
             if (received.Bytes == 0)
                 return Problems.BadRequest("empty_upload", "The upload is empty.");
 
@@ -88,7 +92,6 @@ internal static class VideoEndpoints
             }
 
             var probe = outcome.Probe!;
-            var sourceKey = StorageKeys.OriginalFile(id, ContainerExtension(probe.FormatName));
             var now = services.Clock.GetUtcNow().ToUnixTimeMilliseconds();
             var video = new VideoRecord
             {
@@ -111,7 +114,7 @@ internal static class VideoEndpoints
             // Only a browser-compatible source has a quick remux to make first; anything else goes straight to the ladder.
             var firstJob = SourceCheck.IsBrowserCompatible(probe.Video) ? JobKind.Prepare : JobKind.Encode;
             // The bytes are all here and valid: finish storing them even if the client hangs up now.
-            await services.Storage.PutFileAsync(sourceKey, temp, CancellationToken.None);
+            await stored.CompleteAsync(temp, CancellationToken.None);
             try
             {
                 await services.Videos.InsertWithJobAsync(video, firstJob, CancellationToken.None);
@@ -131,6 +134,12 @@ internal static class VideoEndpoints
         {
             services.Logger.LogInformation("Upload rejected: {Code} {Message}", e.Code, e.Message);
             return Problems.Create(e.Status, e.Code, e.Status == 413 ? "File too large" : "Upload rejected", e.Message);
+        }
+        catch (StorageUnavailableException e)
+        {
+            services.Logger.LogWarning(e, "Upload failed: object storage unavailable");
+            return Problems.StorageUnavailable(request.HttpContext,
+                "The upload could not be stored because the server's object storage is unreachable; nothing was kept. Send it again in a minute.");
         }
         finally
         {
@@ -271,9 +280,4 @@ internal static class VideoEndpoints
 
     private static string Truncate(string title) =>
         title.Length <= MaxTitleLength ? title : title[..MaxTitleLength].TrimEnd();
-
-    private static string ContainerExtension(string formatName) =>
-        formatName.StartsWith("matroska", StringComparison.Ordinal) ? "mkv"
-        : formatName == "avi" ? "avi"
-        : "mp4";
 }

@@ -17,9 +17,13 @@ internal static class WebEndpoints
     private static readonly string[] Pages = ["/", "/watch/{id}", "/signin", "/register", "/my", "/admin"];
 
     // Only the app's own scripts run; media may come from blob: (hls.js feeds the element through MediaSource).
-    private const string ContentSecurityPolicy =
-        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; media-src 'self' blob:; "
-        + "connect-src 'self'; worker-src 'self' blob:; font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
+    // With redirect delivery, media, posters and segments come from the object store's public origin as well.
+    private static string ContentSecurityPolicy(string? mediaOrigin)
+    {
+        var media = mediaOrigin is null ? "" : " " + mediaOrigin;
+        return $"default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:{media}; media-src 'self' blob:{media}; "
+            + $"connect-src 'self'{media}; worker-src 'self' blob:; font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
+    }
 
     /// <summary>Headers every answer carries; a playback token in a path must never travel on in a Referer.</summary>
     public static WebApplication UseSecurityHeaders(this WebApplication app)
@@ -49,12 +53,14 @@ internal static class WebEndpoints
         }
 
         var index = Path.Combine(root, "index.html");
+        var storage = app.Services.GetRequiredService<IOptions<StorageOptions>>().Value;
+        var policy = ContentSecurityPolicy(storage.Redirects ? storage.S3.MediaOrigin : null);
         foreach (var page in Pages)
-            app.MapMethods(page, [HttpMethods.Get, HttpMethods.Head], (HttpResponse response) => Page(response, index)).ExcludeFromDescription();
+            app.MapMethods(page, [HttpMethods.Get, HttpMethods.Head], (HttpResponse response) => Page(response, index, policy)).ExcludeFromDescription();
         return app;
     }
 
-    private static Results<PhysicalFileHttpResult, ProblemHttpResult> Page(HttpResponse response, string index)
+    private static Results<PhysicalFileHttpResult, ProblemHttpResult> Page(HttpResponse response, string index, string contentSecurityPolicy)
     {
         if (!File.Exists(index))
         {
@@ -63,7 +69,7 @@ internal static class WebEndpoints
         }
         // The page names the current bundle, so it must be revalidated; the bundle itself is immutable.
         response.Headers.CacheControl = "no-cache";
-        response.Headers.ContentSecurityPolicy = ContentSecurityPolicy;
+        response.Headers.ContentSecurityPolicy = contentSecurityPolicy;
         return TypedResults.PhysicalFile(index, "text/html; charset=utf-8", lastModified: File.GetLastWriteTimeUtc(index));
     }
 }

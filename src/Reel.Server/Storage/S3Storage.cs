@@ -1,0 +1,413 @@
+using System.Buffers;
+using System.Net;
+using Amazon.Runtime;
+using Amazon.S3;
+using Amazon.S3.Model;
+using Microsoft.Extensions.Options;
+using Reel.Server.Infrastructure;
+
+namespace Reel.Server.Storage;
+
+/// <summary>
+/// Files in an S3-compatible bucket (AWS, Swift's s3api, MinIO, Ceph…), addressed path-style. Every PUT and every
+/// completed multipart upload replaces an object whole, so readers never see half a file. Large files go up in
+/// parts read from disk or from the request as it arrives, never held whole in memory. See ADR 8.
+/// </summary>
+internal sealed class S3Storage : IMediaStorage, IDisposable
+{
+    private const int DeleteParallelism = 8;
+    private const int AbortAttempts = 120;
+    private static readonly TimeSpan AbortRetryDelay = TimeSpan.FromSeconds(5);
+    private readonly AmazonS3Client _client;
+
+    // Presigning is a local computation, but the URL names the host clients will ask: the public one when it differs.
+    private readonly AmazonS3Client _presigner;
+    private readonly string _bucket;
+    private readonly int _partSize;
+    private readonly TimeSpan _presignFor;
+    private readonly Amazon.S3.Protocol _protocol;
+    private readonly TimeProvider _clock;
+    private readonly ILogger<S3Storage> _logger;
+
+    public S3Storage(IOptions<StorageOptions> options, TimeProvider clock, ILogger<S3Storage> logger)
+    {
+        var s3 = options.Value.S3;
+        _client = Connect(s3, s3.ServiceUrl!);
+        var publicUrl = new Uri(s3.PublicServiceUrl ?? s3.ServiceUrl!);
+        _presigner = s3.PublicServiceUrl is null ? _client : Connect(s3, s3.PublicServiceUrl);
+        _bucket = s3.Bucket!;
+        _partSize = s3.PartSizeMiB * 1024 * 1024;
+        _presignFor = TimeSpan.FromMinutes(s3.PresignMinutes);
+        _protocol = publicUrl.Scheme == Uri.UriSchemeHttps ? Amazon.S3.Protocol.HTTPS : Amazon.S3.Protocol.HTTP;
+        _clock = clock;
+        _logger = logger;
+    }
+
+    private static AmazonS3Client Connect(S3Options s3, string serviceUrl) =>
+        new(new BasicAWSCredentials(s3.AccessKey, s3.SecretKey), new AmazonS3Config
+        {
+            ServiceURL = serviceUrl,
+            ForcePathStyle = true,
+            AuthenticationRegion = s3.Region,
+            // Checksums only where S3 requires them: several S3-compatible servers reject the newer CRC headers.
+            RequestChecksumCalculation = RequestChecksumCalculation.WHEN_REQUIRED,
+            ResponseChecksumValidation = ResponseChecksumValidation.WHEN_REQUIRED,
+            Timeout = TimeSpan.FromSeconds(60),
+            MaxErrorRetry = 3,
+        });
+
+    /// <summary>Makes the bucket when it does not exist yet, so a fresh deployment needs no manual step.</summary>
+    public Task InitializeAsync(CancellationToken cancellationToken) => Guard("open the bucket", async () =>
+    {
+        try
+        {
+            await _client.GetBucketLocationAsync(new GetBucketLocationRequest { BucketName = _bucket }, cancellationToken);
+        }
+        catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotFound)
+        {
+            await _client.PutBucketAsync(new PutBucketRequest { BucketName = _bucket, UseClientRegion = true }, cancellationToken);
+            _logger.LogInformation("Created bucket {Bucket}", _bucket);
+        }
+    });
+
+    public async Task PutFileAsync(string key, string localPath, CancellationToken cancellationToken)
+    {
+        StorageKeys.Checked(key);
+        if (new FileInfo(localPath).Length <= _partSize)
+        {
+            await Guard($"store {key}", () => _client.PutObjectAsync(new PutObjectRequest
+            {
+                BucketName = _bucket,
+                Key = key,
+                FilePath = localPath,
+                ContentType = MediaTypes.For(key),
+                UseChunkEncoding = false,
+            }, cancellationToken));
+        }
+        else
+        {
+            await using var upload = new MultipartUpload(this, key);
+            await using (var file = new FileStream(localPath, FileMode.Open, FileAccess.Read, FileShare.Read, 0, FileOptions.Asynchronous | FileOptions.SequentialScan))
+            {
+                var buffer = ArrayPool<byte>.Shared.Rent(1024 * 1024);
+                try
+                {
+                    int read;
+                    while ((read = await file.ReadAsync(buffer, cancellationToken)) > 0)
+                        await upload.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
+                }
+                finally
+                {
+                    ArrayPool<byte>.Shared.Return(buffer);
+                }
+            }
+            await upload.CompleteAsync(localPath, cancellationToken);
+        }
+        File.Delete(localPath);
+    }
+
+    public Task PutTextAsync(string key, string content, CancellationToken cancellationToken) =>
+        Guard($"store {key}", () => _client.PutObjectAsync(new PutObjectRequest
+        {
+            BucketName = _bucket,
+            Key = StorageKeys.Checked(key),
+            ContentBody = content,
+            ContentType = MediaTypes.For(key),
+            UseChunkEncoding = false,
+        }, cancellationToken));
+
+    public Task<StoredFile?> StatAsync(string key, CancellationToken cancellationToken) => Guard($"look up {key}", async () =>
+    {
+        try
+        {
+            var head = await _client.GetObjectMetadataAsync(_bucket, StorageKeys.Checked(key), cancellationToken);
+            return new StoredFile(head.ContentLength, new DateTimeOffset(DateTime.SpecifyKind(head.LastModified ?? default, DateTimeKind.Utc)));
+        }
+        catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+    });
+
+    public Task<Stream> OpenReadAsync(string key, long offset, long length, CancellationToken cancellationToken) => Guard($"read {key}", async () =>
+    {
+        var response = await _client.GetObjectAsync(new GetObjectRequest
+        {
+            BucketName = _bucket,
+            Key = StorageKeys.Checked(key),
+            ByteRange = new ByteRange(offset, offset + length - 1),
+        }, cancellationToken);
+        return response.ResponseStream;
+    });
+
+    public Task<IStorageUpload> BeginUploadAsync(string key, CancellationToken cancellationToken) =>
+        Task.FromResult<IStorageUpload>(new MultipartUpload(this, StorageKeys.Checked(key)));
+
+    public string? ReadUrl(string key, string contentType, string cacheControl)
+    {
+        var request = new GetPreSignedUrlRequest
+        {
+            BucketName = _bucket,
+            Key = StorageKeys.Checked(key),
+            Verb = HttpVerb.GET,
+            Protocol = _protocol,
+            Expires = _clock.GetUtcNow().Add(_presignFor).UtcDateTime,
+        };
+        request.ResponseHeaderOverrides.ContentType = contentType;
+        request.ResponseHeaderOverrides.CacheControl = cacheControl;
+        return _presigner.GetPreSignedURL(request);
+    }
+
+    /// <summary>Downloads the file once into the job's scratch folder: ffmpeg then reads a local file and needs no network (ADR 8).</summary>
+    public async Task<string> GetLocalPathAsync(string key, string scratchDir, CancellationToken cancellationToken)
+    {
+        var target = Path.Combine(scratchDir, Path.GetFileName(StorageKeys.Checked(key)));
+        if (File.Exists(target)) return target;
+        var staging = target + ".part";
+        await Guard($"download {key}", async () =>
+        {
+            using var response = await _client.GetObjectAsync(_bucket, key, cancellationToken);
+            await using var output = new FileStream(staging, FileMode.Create, FileAccess.Write, FileShare.None, 0, FileOptions.Asynchronous);
+            await response.ResponseStream.CopyToAsync(output, 1024 * 1024, cancellationToken);
+        });
+        File.Move(staging, target);
+        return target;
+    }
+
+    public async Task DeletePrefixAsync(string prefix, CancellationToken cancellationToken)
+    {
+        StorageKeys.CheckedPrefix(prefix);
+        // One by one: batch DeleteObjects needs a checksum header that not every S3-compatible server accepts. A second
+        // listing catches a file a stopping job placed while the first pass ran.
+        for (var pass = 0; pass < 2; pass++)
+        {
+            var keys = await ListKeysAsync(prefix, cancellationToken);
+            if (keys.Count == 0) return;
+            await Parallel.ForEachAsync(keys, new ParallelOptions { MaxDegreeOfParallelism = DeleteParallelism, CancellationToken = cancellationToken },
+                (key, token) => new ValueTask(Guard($"delete {key}", () => _client.DeleteObjectAsync(_bucket, key, token))));
+        }
+    }
+
+    public async Task<IReadOnlySet<string>> ListVideoIdsAsync(CancellationToken cancellationToken)
+    {
+        var ids = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var area in new[] { "videos/", "originals/" })
+        {
+            var request = new ListObjectsV2Request { BucketName = _bucket, Prefix = area, Delimiter = "/" };
+            ListObjectsV2Response page;
+            do
+            {
+                page = await Guard("list videos", () => _client.ListObjectsV2Async(request, cancellationToken));
+                ids.UnionWith((page.CommonPrefixes ?? []).Select(p => p[area.Length..].TrimEnd('/')).Where(Ids.IsVideoId));
+                request.ContinuationToken = page.NextContinuationToken;
+            }
+            while (page.IsTruncated == true);
+        }
+        return ids;
+    }
+
+    public Task CheckWritableAsync(CancellationToken cancellationToken) => Guard("write a test object", async () =>
+    {
+        var key = $"readyz/{Guid.NewGuid():N}";
+        await _client.PutObjectAsync(new PutObjectRequest { BucketName = _bucket, Key = key, ContentBody = "ok", UseChunkEncoding = false }, cancellationToken);
+        await _client.DeleteObjectAsync(_bucket, key, cancellationToken);
+    });
+
+    /// <summary>
+    /// Aborts multipart uploads that were started long ago and never finished: an upload whose abort itself failed
+    /// (the store was down) would otherwise keep its parts for ever.
+    /// </summary>
+    public async Task<int> AbortStaleUploadsAsync(TimeSpan olderThan, CancellationToken cancellationToken)
+    {
+        var cutoff = _clock.GetUtcNow() - olderThan;
+        var listing = await Guard("list unfinished uploads", () =>
+            _client.ListMultipartUploadsAsync(new ListMultipartUploadsRequest { BucketName = _bucket, Prefix = "originals/" }, cancellationToken));
+        var stale = (listing.MultipartUploads ?? []).Where(u => u.Initiated is { } at && new DateTimeOffset(DateTime.SpecifyKind(at, DateTimeKind.Utc)) < cutoff).ToList();
+        foreach (var upload in stale)
+            await Guard("abort an unfinished upload", () => _client.AbortMultipartUploadAsync(_bucket, upload.Key, upload.UploadId, cancellationToken));
+        return stale.Count;
+    }
+
+    public void Dispose()
+    {
+        _client.Dispose();
+        if (_presigner != _client) _presigner.Dispose();
+    }
+
+    /// <summary>
+    /// Aborts an unfinished multipart upload so its parts are not kept. When the store is away, trying again in the
+    /// background for a while: the upload that failed is usually the one that met the outage.
+    /// </summary>
+    private async Task AbortAsync(string key, string uploadId)
+    {
+        if (await TryAbortAsync(key, uploadId)) return;
+        _ = Task.Run(async () =>
+        {
+            for (var attempt = 1; attempt <= AbortAttempts; attempt++)
+            {
+                await Task.Delay(AbortRetryDelay, _clock);
+                if (await TryAbortAsync(key, uploadId)) return;
+            }
+            _logger.LogWarning("Gave up aborting the unfinished upload of {Key}; the hourly sweep removes it after a day", key);
+        });
+    }
+
+    private async Task<bool> TryAbortAsync(string key, string uploadId)
+    {
+        try
+        {
+            await _client.AbortMultipartUploadAsync(_bucket, key, uploadId, CancellationToken.None);
+            return true;
+        }
+        catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotFound)
+        {
+            return true; // Already gone.
+        }
+        catch (Exception e) when (e is AmazonServiceException or AmazonClientException or HttpRequestException or IOException)
+        {
+            _logger.LogWarning("Could not abort the unfinished upload of {Key} yet: {Error}", key, e.Message);
+            return false;
+        }
+    }
+
+    private async Task<List<string>> ListKeysAsync(string prefix, CancellationToken cancellationToken)
+    {
+        var keys = new List<string>();
+        var request = new ListObjectsV2Request { BucketName = _bucket, Prefix = prefix };
+        ListObjectsV2Response page;
+        do
+        {
+            page = await Guard($"list {prefix}", () => _client.ListObjectsV2Async(request, cancellationToken));
+            keys.AddRange((page.S3Objects ?? []).Select(o => o.Key));
+            request.ContinuationToken = page.NextContinuationToken;
+        }
+        while (page.IsTruncated == true);
+        return keys;
+    }
+
+    /// <summary>Turns the SDK's failures (after its own retries) into one exception the callers understand.</summary>
+    private static async Task<T> Guard<T>(string what, Func<Task<T>> action)
+    {
+        try
+        {
+            return await action();
+        }
+        catch (Exception e) when (e is AmazonServiceException or AmazonClientException or HttpRequestException or IOException && e is not OperationCanceledException)
+        {
+            throw new StorageUnavailableException($"Object storage could not {what}: {e.Message}", e);
+        }
+    }
+
+    private static async Task Guard(string what, Func<Task> action) =>
+        await Guard(what, async () =>
+        {
+            await action();
+            return true;
+        });
+
+    /// <summary>
+    /// A file sent in parts as it arrives: one part fills while the previous one is sent, so memory stays at two parts.
+    /// A file smaller than one part is sent with a single PUT from the local copy at completion instead.
+    /// </summary>
+    private sealed class MultipartUpload(S3Storage storage, string key) : IStorageUpload
+    {
+        private readonly List<PartETag> _parts = [];
+        private byte[] _filling = ArrayPool<byte>.Shared.Rent(storage._partSize);
+        private byte[]? _sending;
+        private Task _inFlight = Task.CompletedTask;
+        private int _filled;
+        private int _partsStarted;
+        private string? _uploadId;
+        private bool _completed;
+
+        public bool KeepsLocalCopy => false;
+
+        public async ValueTask WriteAsync(ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken)
+        {
+            while (bytes.Length > 0)
+            {
+                var take = Math.Min(bytes.Length, storage._partSize - _filled);
+                bytes[..take].CopyTo(_filling.AsMemory(_filled));
+                _filled += take;
+                bytes = bytes[take..];
+                if (_filled == storage._partSize) await SendFilledPartAsync(cancellationToken);
+            }
+        }
+
+        public async Task CompleteAsync(string localCopy, CancellationToken cancellationToken)
+        {
+            if (_uploadId is null)
+            {
+                await Guard($"store {key}", () => storage._client.PutObjectAsync(new PutObjectRequest
+                {
+                    BucketName = storage._bucket,
+                    Key = key,
+                    FilePath = localCopy,
+                    ContentType = MediaTypes.For(key),
+                    UseChunkEncoding = false,
+                }, cancellationToken));
+            }
+            else
+            {
+                if (_filled > 0) await SendFilledPartAsync(cancellationToken);
+                await _inFlight;
+                await Guard($"finish storing {key}", () => storage._client.CompleteMultipartUploadAsync(new CompleteMultipartUploadRequest
+                {
+                    BucketName = storage._bucket,
+                    Key = key,
+                    UploadId = _uploadId,
+                    PartETags = _parts.OrderBy(p => p.PartNumber).ToList(),
+                }, cancellationToken));
+            }
+            _completed = true;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            try
+            {
+                await _inFlight;
+            }
+            catch (Exception)
+            {
+                // The part's failure was reported to the writer; what matters now is removing the parts.
+            }
+            if (!_completed && _uploadId is not null) await storage.AbortAsync(key, _uploadId);
+            ArrayPool<byte>.Shared.Return(_filling);
+            if (_sending is not null) ArrayPool<byte>.Shared.Return(_sending);
+        }
+
+        private async Task SendFilledPartAsync(CancellationToken cancellationToken)
+        {
+            await _inFlight;
+            _uploadId ??= (await Guard($"start storing {key}", () => storage._client.InitiateMultipartUploadAsync(new InitiateMultipartUploadRequest
+            {
+                BucketName = storage._bucket,
+                Key = key,
+                ContentType = MediaTypes.For(key),
+            }, cancellationToken))).UploadId;
+
+            var part = _filling;
+            var length = _filled;
+            var number = ++_partsStarted;
+            _filling = _sending ?? ArrayPool<byte>.Shared.Rent(storage._partSize);
+            _sending = part;
+            _filled = 0;
+            _inFlight = Guard($"store part {number} of {key}", async () =>
+            {
+                using var body = new MemoryStream(part, 0, length, writable: false);
+                var response = await storage._client.UploadPartAsync(new UploadPartRequest
+                {
+                    BucketName = storage._bucket,
+                    Key = key,
+                    UploadId = _uploadId,
+                    PartNumber = number,
+                    InputStream = body,
+                    PartSize = length,
+                    UseChunkEncoding = false,
+                }, cancellationToken);
+                lock (_parts) _parts.Add(new PartETag(number, response.ETag));
+            });
+        }
+    }
+}
