@@ -29,11 +29,12 @@ $(WEB_BUNDLE): $(WEB_INSTALLED) $(WEB_SOURCES)
 test: test-deps $(WEB_BUNDLE)
 	cd web && npm test
 	$(DOTNET) test Reel.slnx -c $(CONFIG) --nologo --logger "console;verbosity=normal"
-	# The integration suite once more on PostgreSQL (a throwaway cluster the tests start and stop).
-	REEL_TEST_DATABASE=postgres $(DOTNET) test tests/Reel.Server.Tests -c $(CONFIG) --nologo --no-build \
+	# The integration suite once more on PostgreSQL and S3 (a throwaway cluster and a Swift server the tests start and stop).
+	REEL_TEST_DATABASE=postgres REEL_TEST_STORAGE=s3 $(DOTNET) test tests/Reel.Server.Tests -c $(CONFIG) --nologo --no-build \
 		--filter "FullyQualifiedName~Reel.Server.Tests.Integration|FullyQualifiedName~Reel.Server.Tests.Auth" --logger "console;verbosity=normal"
 
 bench: deps
+	@bash scripts/ensure-deps.sh wrk nginx $(S3_SERVER)
 	bash bench/run.sh
 
 lint: deps $(WEB_INSTALLED)
@@ -46,8 +47,10 @@ format:
 deps:
 	@bash scripts/ensure-deps.sh ffmpeg ffprobe node npm
 
+S3_SERVER := swift-ring-builder swift-proxy-server swift-object-server swift-container-server swift-account-server memcached curl
+
 test-deps:
-	@bash scripts/ensure-deps.sh ffmpeg ffprobe node npm mpv chromium pg_virtualenv
+	@bash scripts/ensure-deps.sh ffmpeg ffprobe node npm mpv chromium pg_virtualenv $(S3_SERVER)
 
 clean:
 	$(DOTNET) clean Reel.slnx -c $(CONFIG) --nologo -v quiet

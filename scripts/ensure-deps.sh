@@ -11,6 +11,16 @@ declare -A package_of=(
   [npm]=npm
   [chromium]=chromium
   [pg_virtualenv]=postgresql
+  # OpenStack Swift with s3api: the S3 server of the tests and the benchmark.
+  [swift-ring-builder]=swift
+  [swift-proxy-server]=swift-proxy
+  [swift-object-server]=swift-object
+  [swift-container-server]=swift-container
+  [swift-account-server]=swift-account
+  [memcached]=memcached
+  [curl]=curl
+  [wrk]=wrk
+  [nginx]=nginx
 )
 
 # The web UI's build tools (Vite 6, Svelte 5) need Node 18 or newer: Debian 12 ships 18.19.

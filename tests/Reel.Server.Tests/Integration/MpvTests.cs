@@ -13,39 +13,18 @@ public sealed class MpvTests
         video = await server.WaitForAsync(video.Id, v => v.Playable, TimeSpan.FromSeconds(30));
 
         var streamUrl = $"http://127.0.0.1:{server.Port}{video.StreamUrl}";
-        var (code, output) = await MpvAsync("--length=2", streamUrl);
+        var (code, output) = await Mpv.RunAsync("--length=2", streamUrl);
         Assert.True(code == 0, $"mpv could not play {streamUrl}:\n{output}");
 
         var ready = await server.WaitUntilReadyAsync(video.Id, seconds: 120);
         var fileLength = (await Hls.GetBytesAsync(server.Client, ready.DownloadUrl!)).LongLength;
         await using var proxy = new CountingProxy(server.Port);
-        (code, output) = await MpvAsync("--start=30", "--length=2", $"http://127.0.0.1:{proxy.Port}{ready.DownloadUrl}");
+        (code, output) = await Mpv.RunAsync("--start=30", "--length=2", $"http://127.0.0.1:{proxy.Port}{ready.DownloadUrl}");
         Assert.True(code == 0, $"mpv could not seek the download:\n{output}");
         Assert.Contains("AV: 00:00:3", output, StringComparison.Ordinal);
         Assert.InRange(proxy.BytesFromServer, 1, fileLength * 6 / 10);
 
-        (code, output) = await MpvAsync("--length=2", $"http://127.0.0.1:{server.Port}{ready.StreamUrl}");
+        (code, output) = await Mpv.RunAsync("--length=2", $"http://127.0.0.1:{server.Port}{ready.StreamUrl}");
         Assert.True(code == 0, $"mpv could not play the finished stream:\n{output}");
-    }
-
-    private static async Task<(int Code, string Output)> MpvAsync(params string[] args)
-    {
-        var start = new System.Diagnostics.ProcessStartInfo("mpv") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in (string[])["--no-config", "--vo=null", "--ao=null", .. args])
-            start.ArgumentList.Add(a);
-        using var process = System.Diagnostics.Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw;
-        }
-        return (process.ExitCode, await stdout + await stderr);
     }
 }
