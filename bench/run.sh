@@ -158,3 +158,6 @@ dotnet bench/Reel.Bench/bin/Release/net10.0/Reel.Bench.dll \
 BENCH_PID=$!
 wait "$BENCH_PID"
 BENCH_PID=""
+
+# Segment delivery: Reel beside nginx (local disk) and beside Swift (S3), wrk in the same run.
+bash "$ROOT/bench/delivery.sh" | tee -a "$OUT/results.md"

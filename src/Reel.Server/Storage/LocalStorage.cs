@@ -43,7 +43,8 @@ internal sealed class LocalStorage(NodeSettings node) : IMediaStorage
 
     public Task<Stream> OpenReadAsync(string key, long offset, long length, CancellationToken cancellationToken)
     {
-        var stream = new FileStream(Resolve(key), FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 64 * 1024, FileOptions.Asynchronous | FileOptions.SequentialScan);
+        // No buffer of its own: callers read in large pieces straight into their destination.
+        var stream = new FileStream(Resolve(key), FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 0, FileOptions.SequentialScan);
         stream.Seek(offset, SeekOrigin.Begin);
         return Task.FromResult<Stream>(stream);
     }

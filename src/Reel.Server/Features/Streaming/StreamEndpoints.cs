@@ -1,4 +1,4 @@
-using System.Buffers;
+using System.IO.Pipelines;
 using System.Globalization;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Options;
@@ -14,6 +14,7 @@ namespace Reel.Server.Features.Streaming;
 internal static partial class StreamEndpoints
 {
     private const string Immutable = "public, max-age=31536000, immutable";
+    private const int CopyChunk = 256 * 1024;
 
     public static IEndpointRouteBuilder MapStreaming(this IEndpointRouteBuilder app)
     {
@@ -84,26 +85,25 @@ internal static partial class StreamEndpoints
             return Results.Empty;
 
         await using var stream = await storage.OpenReadAsync(key, range.Start, length, cancellationToken);
-        await CopyAsync(stream, response.Body, length, cancellationToken);
+        await CopyAsync(stream, response.BodyWriter, length, cancellationToken);
         return Results.Empty;
     }
 
-    private static async Task CopyAsync(Stream source, Stream target, long count, CancellationToken cancellationToken)
+    /// <summary>
+    /// Reads the file straight into the response's own buffers, in large pieces: one copy fewer than going through a
+    /// buffer of our own, which is most of the cost of sending a segment.
+    /// </summary>
+    private static async Task CopyAsync(Stream source, PipeWriter target, long count, CancellationToken cancellationToken)
     {
-        var buffer = ArrayPool<byte>.Shared.Rent(64 * 1024);
-        try
+        while (count > 0)
         {
-            while (count > 0)
-            {
-                var read = await source.ReadAsync(buffer.AsMemory(0, (int)Math.Min(buffer.Length, count)), cancellationToken);
-                if (read == 0) throw new IOException("The stored file is shorter than its recorded length.");
-                await target.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
-                count -= read;
-            }
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
+            var memory = target.GetMemory(CopyChunk);
+            var read = await source.ReadAsync(memory[..(int)Math.Min(memory.Length, count)], cancellationToken);
+            if (read == 0) throw new IOException("The stored file is shorter than its recorded length.");
+            target.Advance(read);
+            count -= read;
+            var flushed = await target.FlushAsync(cancellationToken);
+            if (flushed.IsCanceled || flushed.IsCompleted) return;
         }
     }
 
