@@ -41,15 +41,15 @@ mkdir -p "$WORK"
 free_port() { $PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 json() { $PY -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
 
-# Starts a Reel server with the given extra settings; prints its port.
+# Starts a Reel server with the given extra settings and sets REEL_PORT. Not called in a subshell: the trap must
+# know every process this script started.
 start_reel() {
   local name=$1; shift
-  local port
-  port=$(free_port)
-  dotnet "$SERVER" --urls "http://127.0.0.1:$port" --DataDir "$WORK/$name" "$@" >"$WORK/$name.log" 2>&1 &
+  REEL_PORT=$(free_port)
+  dotnet "$SERVER" --urls "http://127.0.0.1:$REEL_PORT" --DataDir "$WORK/$name" "$@" >"$WORK/$name.log" 2>&1 &
   PIDS+=($!)
   for _ in $(seq 600); do
-    if curl -fs "http://127.0.0.1:$port/readyz" >/dev/null 2>&1; then echo "$port"; return; fi
+    if curl -fs "http://127.0.0.1:$REEL_PORT/readyz" >/dev/null 2>&1; then return; fi
     sleep 0.1
   done
   die "Reel ($name) did not become ready; see $WORK/$name.log"
@@ -104,11 +104,17 @@ ffmpeg -nostdin -hide_banner -loglevel error -y -f lavfi -i "testsrc2=size=1920x
   -c:a aac -movflags +faststart "$CLIP"
 
 echo "delivery: Reel on local disk ..." >&2
-local_port=$(start_reel local)
+start_reel local
+local_port=$REEL_PORT
 read -r local_url local_key < <(segment_of "$local_port")
 segment_bytes=$(stat -c %s "$WORK/local/media/$local_key")
 
+# Reel behind nginx with accel delivery: a stream node on the same data folder checks each request and names the
+# file in X-Accel-Redirect; nginx sends it.
+start_reel accel-node --DataDir "$WORK/local" --Roles stream --Storage:Delivery accel
+accel_port=$REEL_PORT
 nginx_port=$(free_port)
+front_port=$(free_port)
 cat >"$WORK/nginx.conf" <<EOF
 user root;
 worker_processes auto;
@@ -121,20 +127,29 @@ http {
   sendfile on;
   tcp_nopush on;
   server { listen 127.0.0.1:$nginx_port; root $WORK/local/media; }
+  upstream reel { server 127.0.0.1:$accel_port; keepalive 64; }
+  server {
+    listen 127.0.0.1:$front_port;
+    location /s/ { proxy_pass http://reel; proxy_http_version 1.1; proxy_set_header Connection ""; }
+    location /_reel_media/ { internal; alias $WORK/local/media/; }
+  }
 }
 EOF
 nginx -c "$WORK/nginx.conf" -p "$WORK" &
 PIDS+=($!)
 for _ in $(seq 50); do curl -fs -o /dev/null "http://127.0.0.1:$nginx_port/$local_key" && break; sleep 0.1; done
+accel_url="http://127.0.0.1:$front_port${local_url#http://127.0.0.1:$local_port}"
 
 echo "delivery: wrk, ${SECONDS_EACH} s each ..." >&2
 read -r reel_rps reel_mbps reel_p99 < <(measure "$local_url")
 read -r nginx_rps nginx_mbps nginx_p99 < <(measure "http://127.0.0.1:$nginx_port/$local_key")
+read -r accel_rps accel_mbps accel_p99 < <(measure "$accel_url")
 
 echo "delivery: Swift (S3) and Reel on S3 ..." >&2
 s3_url=$(bash "$ROOT/scripts/s3-server.sh" start "$WORK/swift")
-s3_port=$(start_reel s3 --Storage:Provider s3 --Storage:S3:ServiceUrl "$s3_url" --Storage:S3:Bucket bench \
-  --Storage:S3:AccessKey test:tester --Storage:S3:SecretKey testing)
+start_reel s3 --Storage:Provider s3 --Storage:S3:ServiceUrl "$s3_url" --Storage:S3:Bucket bench \
+  --Storage:S3:AccessKey test:tester --Storage:S3:SecretKey testing
+s3_port=$REEL_PORT
 read -r s3_reel_url s3_key < <(segment_of "$s3_port")
 auth=$(curl -fsS -D - -o /dev/null -H 'X-Auth-User: test:tester' -H 'X-Auth-Key: testing' "$s3_url/auth/v1.0")
 token=$(echo "$auth" | tr -d '\r' | awk -F': ' 'tolower($1)=="x-auth-token" {print $2}')
@@ -151,6 +166,7 @@ cat <<EOF
 | Served by | requests/s | MB/s | p99 latency | Reel vs baseline (requests/s) | Target | Result |
 |---|---|---|---|---|---|---|
 | Reel, local disk | $reel_rps | $reel_mbps | $reel_p99 ms | $(ratio "$reel_rps" "$nginx_rps") | ≥ 0.8x nginx | $(verdict "$reel_rps" "$nginx_rps" 0.8) |
+| Reel behind nginx, accel delivery (Reel checks, nginx sends) | $accel_rps | $accel_mbps | $accel_p99 ms | $(ratio "$accel_rps" "$nginx_rps") | ≥ 0.8x nginx | $(verdict "$accel_rps" "$nginx_rps" 0.8) |
 | nginx 1.22 (sendfile), same file — baseline | $nginx_rps | $nginx_mbps | $nginx_p99 ms | — | — | — |
 | Reel, S3 proxy delivery | $s3reel_rps | $s3reel_mbps | $s3reel_p99 ms | $(ratio "$s3reel_rps" "$swift_rps") | — | — |
 | Swift directly (same object, Swift API) — baseline | $swift_rps | $swift_mbps | $swift_p99 ms | — | — | — |

@@ -107,10 +107,15 @@ internal sealed class StorageOptions : IValidatableObject
 
     /// <summary>
     /// How stream nodes hand out media files: <c>proxy</c> sends the bytes themselves; <c>redirect</c> (S3 only) answers
-    /// segments and files with a short-lived presigned URL. Playlists are always sent by the node (ADR 8).
+    /// segments and files with a short-lived presigned URL; <c>accel</c> (local disk behind nginx) names the file in an
+    /// <c>X-Accel-Redirect</c> header for nginx to send. Playlists are always sent by the node (ADR 8).
     /// </summary>
-    [RegularExpression("^(proxy|redirect)$", ErrorMessage = "Storage:Delivery must be 'proxy' or 'redirect'.")]
+    [RegularExpression("^(proxy|redirect|accel)$", ErrorMessage = "Storage:Delivery must be 'proxy', 'redirect' or 'accel'.")]
     public string Delivery { get; set; } = "proxy";
+
+    /// <summary>The nginx <c>internal</c> location that maps to the media folder, for accel delivery.</summary>
+    [RegularExpression("^/[A-Za-z0-9_/-]*/$", ErrorMessage = "Storage:AccelPrefix must be a path that starts and ends with '/'.")]
+    public string AccelPrefix { get; set; } = "/_reel_media/";
 
     public S3Options S3 { get; set; } = new();
 
@@ -118,10 +123,14 @@ internal sealed class StorageOptions : IValidatableObject
 
     public bool Redirects => Delivery == "redirect";
 
+    public bool Accelerates => Delivery == "accel";
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         if (Redirects && !IsS3)
-            yield return new ValidationResult("Storage:Delivery 'redirect' needs Storage:Provider 's3'; local files are always proxied.");
+            yield return new ValidationResult("Storage:Delivery 'redirect' needs Storage:Provider 's3'.");
+        if (Accelerates && IsS3)
+            yield return new ValidationResult("Storage:Delivery 'accel' needs Storage:Provider 'local': nginx sends the files from the same disk.");
         if (!IsS3) yield break;
         foreach (var (name, value) in new[] { ("ServiceUrl", S3.ServiceUrl), ("Bucket", S3.Bucket), ("AccessKey", S3.AccessKey), ("SecretKey", S3.SecretKey) })
         {

@@ -19,11 +19,16 @@ internal sealed class StartupRecovery(
 {
     private static readonly TimeSpan FreshUploadAge = TimeSpan.FromHours(1);
 
-    /// <summary>Runs before the server accepts requests: nothing in these folders can belong to a live request yet.</summary>
+    /// <summary>
+    /// Runs before the server accepts requests: nothing in these folders can belong to a live request yet. Each role
+    /// clears only its own folder (uploads for api, jobs for worker), so a node sharing the data folder with another
+    /// of different roles leaves the other's work alone.
+    /// </summary>
     public void RemoveScratchFiles()
     {
-        StopOrphanedEncoders();
-        foreach (var dir in new[] { node.TempDir, node.WorkDir })
+        if (node.Has("worker")) StopOrphanedEncoders();
+        var mine = new[] { ("api", node.TempDir), ("worker", node.WorkDir) }.Where(f => node.Has(f.Item1)).Select(f => f.Item2);
+        foreach (var dir in mine)
         {
             if (!Directory.Exists(dir)) continue;
             var count = 0;

@@ -3,6 +3,7 @@ using System.Net;
 using Amazon.Runtime;
 using Amazon.S3;
 using Amazon.S3.Model;
+using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Options;
 using Reel.Server.Infrastructure;
 
@@ -22,6 +23,7 @@ internal sealed class S3Storage : IMediaStorage, IDisposable
 
     // Presigning is a local computation, but the URL names the host clients will ask: the public one when it differs.
     private readonly AmazonS3Client _presigner;
+    private readonly MemoryCache _segments = new(new MemoryCacheOptions { SizeLimit = 100_000 });
     private readonly string _bucket;
     private readonly int _partSize;
     private readonly TimeSpan _presignFor;
@@ -116,18 +118,27 @@ internal sealed class S3Storage : IMediaStorage, IDisposable
             UseChunkEncoding = false,
         }, cancellationToken));
 
-    public Task<StoredFile?> StatAsync(string key, CancellationToken cancellationToken) => Guard($"look up {key}", async () =>
+    public async Task<StoredFile?> StatAsync(string key, CancellationToken cancellationToken)
     {
-        try
+        // A segment's name carries its encode's generation, so what is stored under it never changes: its size and
+        // time are looked up once, which halves the requests to S3 of every segment served.
+        if (key.EndsWith(".m4s", StringComparison.Ordinal) && _segments.TryGetValue(key, out StoredFile? known)) return known;
+        var file = await Guard($"look up {key}", async () =>
         {
-            var head = await _client.GetObjectMetadataAsync(_bucket, StorageKeys.Checked(key), cancellationToken);
-            return new StoredFile(head.ContentLength, new DateTimeOffset(DateTime.SpecifyKind(head.LastModified ?? default, DateTimeKind.Utc)));
-        }
-        catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotFound)
-        {
-            return null;
-        }
-    });
+            try
+            {
+                var head = await _client.GetObjectMetadataAsync(_bucket, StorageKeys.Checked(key), cancellationToken);
+                return new StoredFile(head.ContentLength, new DateTimeOffset(DateTime.SpecifyKind(head.LastModified ?? default, DateTimeKind.Utc)));
+            }
+            catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotFound)
+            {
+                return null;
+            }
+        });
+        if (file is not null && key.EndsWith(".m4s", StringComparison.Ordinal))
+            _segments.Set(key, file, new MemoryCacheEntryOptions { Size = 1, SlidingExpiration = TimeSpan.FromMinutes(10) });
+        return file;
+    }
 
     public Task<Stream> OpenReadAsync(string key, long offset, long length, CancellationToken cancellationToken) => Guard($"read {key}", async () =>
     {
@@ -232,6 +243,7 @@ internal sealed class S3Storage : IMediaStorage, IDisposable
     {
         _client.Dispose();
         if (_presigner != _client) _presigner.Dispose();
+        _segments.Dispose();
     }
 
     /// <summary>

@@ -170,4 +170,26 @@ public sealed class UploadToPlaybackTests
             Assert.Contains("\"not_found\"", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         }
     }
+
+    [Fact]
+    public async Task With_accel_delivery_files_are_named_for_nginx_to_send_and_playlists_are_sent_by_the_node()
+    {
+        await using var server = await ReelServer.StartAsync(settings: new Dictionary<string, string> { ["Storage:Provider"] = "local", ["Storage:Delivery"] = "accel" });
+        var video = await server.WaitUntilReadyAsync((await server.UploadAsync(await Clips.PathAsync(Clips.Silent))).Id);
+
+        using var download = await server.Client.GetAsync(video.DownloadUrl);
+        Assert.Equal(HttpStatusCode.OK, download.StatusCode);
+        Assert.Equal($"/_reel_media/videos/{video.Id}/download.mp4", download.Headers.GetValues("X-Accel-Redirect").Single());
+        Assert.Empty(await download.Content.ReadAsByteArrayAsync());
+        Assert.Equal("video/mp4", download.Content.Headers.ContentType?.MediaType);
+
+        using var master = await server.Client.GetAsync(video.StreamUrl);
+        Assert.False(master.Headers.Contains("X-Accel-Redirect"));
+        Assert.NotEmpty(Hls.ParseMaster(await master.Content.ReadAsStringAsync()));
+
+        // The token is checked first: a file of an unknown token is not named at all.
+        using var forged = await server.Client.GetAsync("/s/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA/download.mp4");
+        Assert.Equal(HttpStatusCode.NotFound, forged.StatusCode);
+        Assert.False(forged.Headers.Contains("X-Accel-Redirect"));
+    }
 }

@@ -74,6 +74,12 @@ internal static partial class StreamEndpoints
         }
 
         response.ContentType = MediaTypes.For(key);
+        if (storageOptions.Value.Accelerates && extension != ".m3u8")
+        {
+            // nginx sends the file itself (sendfile, Range included), keeping the headers set here.
+            response.Headers["X-Accel-Redirect"] = storageOptions.Value.AccelPrefix + key;
+            return Results.Empty;
+        }
         if (range.Kind == RangeKind.Partial)
         {
             response.StatusCode = StatusCodes.Status206PartialContent;
