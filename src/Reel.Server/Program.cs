@@ -1,5 +1,6 @@
 using Dapper;
 using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.HttpOverrides;
 using Reel.Server.Data;
 using Reel.Server.Features.Auth;
 using Reel.Server.Features.Operations;
@@ -28,6 +29,18 @@ builder.Services.AddReelAuth();
 builder.Services.AddSingleton<VideoViews>();
 // Read here, not injected: the policy is part of the pipeline built below.
 var corsOrigins = builder.Configuration.GetSection(CorsOptions.Section).Get<CorsOptions>()?.AllowedOrigins ?? [];
+var trustedProxies = builder.Configuration.GetSection(ProxyOptions.Section).Get<ProxyOptions>()?.TrustedNetworks ?? [];
+if (trustedProxies.Length > 0)
+{
+    // Behind nginx every request comes from nginx: sign-in limits and logs need the client's own address.
+    builder.Services.Configure<ForwardedHeadersOptions>(o =>
+    {
+        o.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
+        o.KnownIPNetworks.Clear();
+        o.KnownProxies.Clear();
+        foreach (var network in trustedProxies) o.KnownIPNetworks.Add(System.Net.IPNetwork.Parse(network));
+    });
+}
 if (corsOrigins.Length > 0)
 {
     // Bearer tokens, not cookies, cross origins: no credentials mode, so any listed origin can call the API.
@@ -76,6 +89,7 @@ await app.Services.GetRequiredService<IMediaStorage>().InitializeAsync(Cancellat
 if (node.Has("stream")) await app.Services.GetRequiredService<LinkRevocations>().RefreshAsync(CancellationToken.None);
 app.Services.GetRequiredService<StartupRecovery>().RemoveScratchFiles();
 
+if (trustedProxies.Length > 0) app.UseForwardedHeaders();
 app.UseExceptionHandler(new ExceptionHandlerOptions
 {
     StatusCodeSelector = e => e switch

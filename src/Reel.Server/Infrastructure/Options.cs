@@ -95,6 +95,15 @@ internal sealed class CorsOptions
     public string[] AllowedOrigins { get; set; } = [];
 }
 
+/// <summary>Reverse proxies (nginx) whose X-Forwarded-For and X-Forwarded-Proto are believed.</summary>
+internal sealed class ProxyOptions
+{
+    public const string Section = "Proxy";
+
+    /// <summary>Networks in CIDR notation (e.g. 10.0.0.0/8); empty means none, so the connection's own address counts.</summary>
+    public string[] TrustedNetworks { get; set; } = [];
+}
+
 internal sealed class StorageOptions : IValidatableObject
 {
     public const string Section = "Storage";

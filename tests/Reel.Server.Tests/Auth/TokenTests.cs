@@ -188,6 +188,30 @@ public sealed class TokenTests
         Assert.Equal([HttpStatusCode.Unauthorized, HttpStatusCode.Unauthorized, HttpStatusCode.Unauthorized, HttpStatusCode.TooManyRequests], statuses);
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Behind_a_trusted_proxy_the_address_limit_counts_the_forwarded_client_and_nobody_else_can_claim_one(bool trusted)
+    {
+        var settings = new Dictionary<string, string> { ["Auth:LoginAttemptsPerIp"] = "2" };
+        if (trusted) settings["Proxy:TrustedNetworks:0"] = "127.0.0.0/8";
+        await using var server = await ReelServer.StartAsync(signIn: false, settings: settings);
+        using var client = server.AnonymousClient();
+        async Task<HttpStatusCode> AttemptFromAsync(string address, int i)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/api/auth/login") { Content = JsonContent.Create(new { email = $"nobody{i}@reel.test", password = "wrong password" }) };
+            request.Headers.Add("X-Forwarded-For", address);
+            using var response = await client.SendAsync(request);
+            return response.StatusCode;
+        }
+
+        Assert.Equal(HttpStatusCode.Unauthorized, await AttemptFromAsync("203.0.113.7", 1));
+        Assert.Equal(HttpStatusCode.Unauthorized, await AttemptFromAsync("203.0.113.7", 2));
+        Assert.Equal(HttpStatusCode.TooManyRequests, await AttemptFromAsync("203.0.113.7", 3));
+        // Another client behind the proxy has its own tries; without a trusted proxy the header means nothing.
+        Assert.Equal(trusted ? HttpStatusCode.Unauthorized : HttpStatusCode.TooManyRequests, await AttemptFromAsync("198.51.100.9", 4));
+    }
+
     private static Task<HttpResponseMessage> LoginAsync(HttpClient client, string email, string password) =>
         client.PostAsJsonAsync("/api/auth/login", new { email, password });
 
