@@ -1,5 +1,5 @@
-using System.IO.Pipelines;
 using System.Globalization;
+using System.IO.Pipelines;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
