@@ -72,23 +72,11 @@ internal sealed class S3Storage : IMediaStorage, IDisposable
         }
     });
 
+    /// <summary>Through the same path as an upload: a file of one part or less becomes a single PUT, a larger one parts.</summary>
     public async Task PutFileAsync(string key, string localPath, CancellationToken cancellationToken)
     {
-        StorageKeys.Checked(key);
-        if (new FileInfo(localPath).Length <= _partSize)
+        await using (var upload = new MultipartUpload(this, StorageKeys.Checked(key)))
         {
-            await Guard($"store {key}", () => _client.PutObjectAsync(new PutObjectRequest
-            {
-                BucketName = _bucket,
-                Key = key,
-                FilePath = localPath,
-                ContentType = MediaTypes.For(key),
-                UseChunkEncoding = false,
-            }, cancellationToken));
-        }
-        else
-        {
-            await using var upload = new MultipartUpload(this, key);
             await using (var file = new FileStream(localPath, FileMode.Open, FileAccess.Read, FileShare.Read, 0, FileOptions.Asynchronous | FileOptions.SequentialScan))
             {
                 var buffer = ArrayPool<byte>.Shared.Rent(1024 * 1024);

@@ -40,7 +40,8 @@ public sealed class ClusterTests : IAsyncLifetime
     public async Task Two_api_nodes_and_two_workers_process_six_videos_and_survive_losing_a_worker_mid_transcode()
     {
         var a = await StartNodeAsync("api-a", "api,stream");
-        var b = await StartNodeAsync("api-b", "api,stream");
+        // Node B polls for revoked links only every 5 minutes: a revocation it honours at once came by NOTIFY.
+        var b = await StartNodeAsync("api-b", "api,stream", extra: new() { ["Auth:RevocationPollSeconds"] = "300" });
         var workers = new[] { await StartNodeAsync("worker-1", "worker"), await StartNodeAsync("worker-2", "worker") };
 
         Clip[] clips = [Clips.Watchable, Clips.Mov, Clips.Mkv, Clips.WebM, Clips.Avi, Clips.Silent];
@@ -81,6 +82,17 @@ public sealed class ClusterTests : IAsyncLifetime
         var (attempts, state) = await EncodeJobAsync(watchableId);
         Assert.Equal(("done", 2), (state, attempts));
 
+        var revoked = await a.GetVideoAsync(ids[1]);
+        using (var before = await b.Client.GetAsync(revoked.ThumbnailUrl))
+            Assert.Equal(HttpStatusCode.OK, before.StatusCode);
+        (await a.Client.PostAsync($"/api/videos/{revoked.Id}/revoke-links", null)).EnsureSuccessStatusCode();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while ((await b.Client.GetAsync(revoked.ThumbnailUrl)).StatusCode == HttpStatusCode.OK)
+        {
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(3), "node B still honours a link revoked on node A after 3 s");
+            await Task.Delay(50);
+        }
+
         foreach (var id in ids)
         {
             using var deleted = await a.Client.DeleteAsync($"/api/videos/{id}");
@@ -101,9 +113,10 @@ public sealed class ClusterTests : IAsyncLifetime
         }
     }
 
-    private async Task<ReelServer> StartNodeAsync(string name, string roles, string? dataDir = null)
+    private async Task<ReelServer> StartNodeAsync(string name, string roles, string? dataDir = null, Dictionary<string, string>? extra = null)
     {
         var settings = _store.SettingsFor(Bucket);
+        foreach (var (key, value) in extra ?? []) settings[key] = value;
         settings["Roles"] = roles;
         settings["NodeId"] = name;
         settings["Database:Provider"] = "postgres";
