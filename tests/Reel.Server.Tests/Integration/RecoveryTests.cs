@@ -19,7 +19,7 @@ public sealed class RecoveryTests : IDisposable
         string id;
         await using (var first = await ReelServer.StartAsync(_dataDir))
         {
-            id = (await first.UploadAsync(await Clips.PathAsync(Clips.Long))).Id;
+            id = (await first.UploadAsync(await Clips.PathAsync(Clips.Watchable))).Id;
             await first.WaitForAsync(id, v => v.Progress >= 0.15, TimeSpan.FromSeconds(60));
             await first.CrashAsync();
         }
@@ -30,7 +30,7 @@ public sealed class RecoveryTests : IDisposable
         Assert.Empty(ReelServer.EncodersWorkingIn(_dataDir).Intersect(orphans));
         var ready = await second.WaitUntilReadyAsync(id, seconds: 150);
         Assert.Equal(2, ready.Renditions.Count);
-        await Hls.AssertCompleteAsync(second.Client, ready, 40);
+        await Hls.AssertCompleteAsync(second.Client, ready, 20);
     }
 
     [Fact]
@@ -39,7 +39,7 @@ public sealed class RecoveryTests : IDisposable
         string id;
         await using (var first = await ReelServer.StartAsync(_dataDir))
         {
-            id = (await first.UploadAsync(await Clips.PathAsync(Clips.Long))).Id;
+            id = (await first.UploadAsync(await Clips.PathAsync(Clips.Watchable))).Id;
             await first.WaitForAsync(id, v => v.Progress >= 0.1, TimeSpan.FromSeconds(60));
             await first.StopGracefullyAsync(TimeSpan.FromSeconds(25));
         }
@@ -47,7 +47,7 @@ public sealed class RecoveryTests : IDisposable
 
         await using var second = await ReelServer.StartAsync(_dataDir);
         var ready = await second.WaitUntilReadyAsync(id, seconds: 150);
-        await Hls.AssertCompleteAsync(second.Client, ready, 40);
+        await Hls.AssertCompleteAsync(second.Client, ready, 20);
     }
 
     [Fact]
@@ -89,13 +89,13 @@ public sealed class RecoveryTests : IDisposable
         foreach (var url in new[] { ready.ThumbnailUrl!, ready.StoryboardUrl!, ready.DownloadUrl!, ready.StreamUrl! })
         {
             var back = false;
-            for (var i = 0; i < 150 && !back; i++)
+            for (var i = 0; i < 300 && !back; i++)
             {
                 using var response = await second.Client.SendAsync(new HttpRequestMessage(HttpMethod.Head, url));
                 back = response.StatusCode == HttpStatusCode.OK;
                 if (!back) await Task.Delay(200);
             }
-            Assert.True(back, $"{url} was not remade. Log: {second.LogPath}");
+            Assert.True(back, $"{url} was not remade.\n{second.LogTail(200)}");
         }
         var download = await Hls.ProbeBytesAsync(await Hls.GetBytesAsync(second.Client, ready.DownloadUrl!));
         Assert.Equal("h264", download.Video!.Codec);
