@@ -74,8 +74,11 @@ internal sealed class AuthOptions
     [Range(0, 60)]
     public double ResumeBackoffSeconds { get; set; } = 5;
 
-    /// <summary>How often a stream node reads revoked links from the database.</summary>
-    [Range(0.1, 60)]
+    /// <summary>
+    /// How often a stream node reads revoked links from the database. On PostgreSQL a revocation also arrives at once
+    /// by NOTIFY, so this is only the safety net there.
+    /// </summary>
+    [Range(0.1, 3600)]
     public double RevocationPollSeconds { get; set; } = 2;
 }
 

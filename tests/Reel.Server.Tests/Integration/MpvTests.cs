@@ -9,7 +9,7 @@ public sealed class MpvTests
     public async Task Mpv_plays_the_stream_while_it_encodes_and_seeks_the_download_without_fetching_it_all()
     {
         await using var server = await ReelServer.StartAsync();
-        var video = await server.UploadAsync(await Clips.PathAsync(Clips.Watchable));
+        var video = await server.UploadAsync(await Clips.PathAsync(Clips.Long));
         video = await server.WaitForAsync(video.Id, v => v.Playable, TimeSpan.FromSeconds(30));
 
         var streamUrl = $"http://127.0.0.1:{server.Port}{video.StreamUrl}";
@@ -19,9 +19,9 @@ public sealed class MpvTests
         var ready = await server.WaitUntilReadyAsync(video.Id, seconds: 120);
         var fileLength = (await Hls.GetBytesAsync(server.Client, ready.DownloadUrl!)).LongLength;
         await using var proxy = new CountingProxy(server.Port);
-        (code, output) = await Mpv.RunAsync("--start=15", "--length=2", $"http://127.0.0.1:{proxy.Port}{ready.DownloadUrl}");
+        (code, output) = await Mpv.RunAsync("--start=30", "--length=2", $"http://127.0.0.1:{proxy.Port}{ready.DownloadUrl}");
         Assert.True(code == 0, $"mpv could not seek the download:\n{output}");
-        Assert.Contains("AV: 00:00:1", output, StringComparison.Ordinal);
+        Assert.Contains("AV: 00:00:3", output, StringComparison.Ordinal);
         Assert.InRange(proxy.BytesFromServer, 1, fileLength * 6 / 10);
 
         (code, output) = await Mpv.RunAsync("--length=2", $"http://127.0.0.1:{server.Port}{ready.StreamUrl}");

@@ -75,7 +75,10 @@ internal static class Clips
     public static readonly Clip OddSize = new("odd-854x481.mp4", "video/mp4", 854, 481, true, ["360p", "480p"],
         [.. Video("854x481", format: "yuv444p"), .. Tone(), "-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv444p", .. Aac]);
 
-    /// <summary>Long enough that a page plays it well before its ladder is done.</summary>
+    /// <summary>
+    /// Long enough that a page plays it well before its ladder is done, and big enough that a seek in its download
+    /// reads clearly less than the whole file (loopback socket buffers hold megabytes).
+    /// </summary>
     public static readonly Clip Long = new("long-720p.mp4", "video/mp4", 1280, 720, true, ["360p", "720p"],
         [.. Video("1280x720", seconds: 40), .. Tone(seconds: 40), .. X264, .. Aac, "-movflags", "+faststart"]);
 
