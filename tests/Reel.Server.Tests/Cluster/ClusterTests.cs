@@ -126,10 +126,18 @@ public sealed class ClusterTests : IAsyncLifetime
         // A short lease, so the surviving worker takes over a dead one's job within seconds.
         settings["Processing:LeaseSeconds"] = "6";
         settings["Processing:Concurrency"] = "1";
-        dataDir ??= TempDirs.Create($"reel-{name}");
-        var node = await ReelServer.StartAsync(dataDir, settings, signIn: roles.Contains("api", StringComparison.Ordinal));
-        _nodes[node] = name;
-        return node;
+        var folder = dataDir ?? TempDirs.Create($"reel-{name}");
+        try
+        {
+            var node = await ReelServer.StartAsync(folder, settings, signIn: roles.Contains("api", StringComparison.Ordinal));
+            _nodes[node] = name;
+            return node;
+        }
+        catch
+        {
+            TempDirs.Delete(folder);
+            throw;
+        }
     }
 
     private async Task<string?> EncodeLeaseOwnerAsync(string videoId)
