@@ -26,12 +26,12 @@ internal static class Problems
     public static ProblemHttpResult BadRequest(string code, string detail) =>
         Create(StatusCodes.Status400BadRequest, code, "Bad request", detail);
 
-    /// <summary>503 while object storage cannot be reached: nothing was changed, and the same request can be sent again.</summary>
-    public static ProblemHttpResult StorageUnavailable(HttpContext context, string detail)
-    {
-        context.Response.Headers.RetryAfter = StorageRetryAfterSeconds;
-        return Create(StatusCodes.Status503ServiceUnavailable, "storage_unavailable", "Storage unavailable", detail);
-    }
+    /// <summary>
+    /// 503 while object storage cannot be reached: nothing was changed, and the same request can be sent again. Every
+    /// 503 problem gets its Retry-After where problems are customised (Program), this one included.
+    /// </summary>
+    public static ProblemHttpResult StorageUnavailable(string detail) =>
+        Create(StatusCodes.Status503ServiceUnavailable, "storage_unavailable", "Storage unavailable", detail);
 
     public const string StorageRetryAfterSeconds = "10";
 

@@ -72,7 +72,7 @@ internal sealed class S3Storage : IMediaStorage, IDisposable
         }
     });
 
-    /// <summary>Through the same path as an upload: a file of one part or less becomes a single PUT, a larger one parts.</summary>
+    /// <summary>Through the same path as an upload: a file of one part or less becomes a single PUT, a larger one parts; read once.</summary>
     public async Task PutFileAsync(string key, string localPath, CancellationToken cancellationToken)
     {
         await using (var upload = new MultipartUpload(this, StorageKeys.Checked(key)))
@@ -263,7 +263,7 @@ internal sealed class S3Storage : IMediaStorage, IDisposable
         {
             return true; // Already gone.
         }
-        catch (Exception e) when (e is AmazonServiceException or AmazonClientException or HttpRequestException or IOException)
+        catch (Exception e) when (IsStorageFailure(e))
         {
             _logger.LogWarning("Could not abort the unfinished upload of {Key} yet: {Error}", key, e.Message);
             return false;
@@ -292,11 +292,15 @@ internal sealed class S3Storage : IMediaStorage, IDisposable
         {
             return await action();
         }
-        catch (Exception e) when (e is AmazonServiceException or AmazonClientException or HttpRequestException or IOException && e is not OperationCanceledException)
+        catch (Exception e) when (IsStorageFailure(e))
         {
             throw new StorageUnavailableException($"Object storage could not {what}: {e.Message}", e);
         }
     }
+
+    // What the SDK throws once its own retries are spent: the store is away or refused, not a bug of ours.
+    private static bool IsStorageFailure(Exception e) =>
+        e is AmazonServiceException or AmazonClientException or HttpRequestException or IOException && e is not OperationCanceledException;
 
     private static async Task Guard(string what, Func<Task> action) =>
         await Guard(what, async () =>
@@ -338,14 +342,19 @@ internal sealed class S3Storage : IMediaStorage, IDisposable
         {
             if (_uploadId is null)
             {
-                await Guard($"store {key}", () => storage._client.PutObjectAsync(new PutObjectRequest
+                // Every byte is still in the part being filled: send it from there rather than read the file again.
+                await Guard($"store {key}", async () =>
                 {
-                    BucketName = storage._bucket,
-                    Key = key,
-                    FilePath = localCopy,
-                    ContentType = MediaTypes.For(key),
-                    UseChunkEncoding = false,
-                }, cancellationToken));
+                    using var body = new MemoryStream(_filling, 0, _filled, writable: false);
+                    await storage._client.PutObjectAsync(new PutObjectRequest
+                    {
+                        BucketName = storage._bucket,
+                        Key = key,
+                        InputStream = body,
+                        ContentType = MediaTypes.For(key),
+                        UseChunkEncoding = false,
+                    }, cancellationToken);
+                });
             }
             else
             {

@@ -138,7 +138,7 @@ internal static class VideoEndpoints
         catch (StorageUnavailableException e)
         {
             services.Logger.LogWarning(e, "Upload failed: object storage unavailable");
-            return Problems.StorageUnavailable(request.HttpContext,
+            return Problems.StorageUnavailable(
                 "The upload could not be stored because the server's object storage is unreachable; nothing was kept. Send it again in a minute.");
         }
         finally
