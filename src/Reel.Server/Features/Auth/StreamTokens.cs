@@ -12,7 +12,7 @@ namespace Reel.Server.Features.Auth;
 /// nothing, cannot be forged or moved to another video, and is checked without a database query. Raising the video's
 /// generation revokes every token made before.
 /// </summary>
-internal sealed class StreamTokens
+internal sealed class StreamTokens : IDisposable
 {
     private const byte Version = 1;
     private const int IdBytes = 16;
@@ -22,12 +22,16 @@ internal sealed class StreamTokens
     private readonly byte[] _key;
     private readonly TimeProvider _clock;
     private readonly TimeSpan _lifetime;
+    // Setting up a cipher costs more than checking a token with it, and every segment request checks one: each thread
+    // keeps its own, as one instance must not be used by two threads at once.
+    private readonly ThreadLocal<AesGcm> _ciphers;
 
     public StreamTokens(IOptions<AuthOptions> options, NodeSettings node, TimeProvider clock)
     {
         _clock = clock;
         _lifetime = TimeSpan.FromMinutes(options.Value.StreamTokenMinutes);
         _key = options.Value.StreamKey is { } configured ? ParseKey(configured, "Auth:StreamKey") : LoadOrMakeKey(Path.Combine(node.DataDir, "keys", "stream.key"));
+        _ciphers = new ThreadLocal<AesGcm>(() => new AesGcm(_key, TagBytes), trackAllValues: true);
     }
 
     public string Issue(string videoId, int generation, out DateTimeOffset expiresAt)
@@ -41,8 +45,7 @@ internal sealed class StreamTokens
 
         var token = new byte[NonceBytes + PlainBytes + TagBytes];
         RandomNumberGenerator.Fill(token.AsSpan(0, NonceBytes));
-        using var aes = new AesGcm(_key, TagBytes);
-        aes.Encrypt(token.AsSpan(0, NonceBytes), plain, token.AsSpan(NonceBytes, PlainBytes), token.AsSpan(NonceBytes + PlainBytes));
+        _ciphers.Value!.Encrypt(token.AsSpan(0, NonceBytes), plain, token.AsSpan(NonceBytes, PlainBytes), token.AsSpan(NonceBytes + PlainBytes));
         return Base64Url.EncodeToString(token);
     }
 
@@ -56,8 +59,7 @@ internal sealed class StreamTokens
         Span<byte> plain = stackalloc byte[PlainBytes];
         try
         {
-            using var aes = new AesGcm(_key, TagBytes);
-            aes.Decrypt(raw[..NonceBytes], raw.Slice(NonceBytes, PlainBytes), raw[(NonceBytes + PlainBytes)..], plain);
+            _ciphers.Value!.Decrypt(raw[..NonceBytes], raw.Slice(NonceBytes, PlainBytes), raw[(NonceBytes + PlainBytes)..], plain);
         }
         catch (AuthenticationTagMismatchException)
         {
@@ -67,6 +69,12 @@ internal sealed class StreamTokens
         var expires = BinaryPrimitives.ReadInt64BigEndian(plain.Slice(1 + IdBytes, 8));
         if (expires <= _clock.GetUtcNow().ToUnixTimeSeconds()) return null;
         return (Base64Url.EncodeToString(plain.Slice(1, IdBytes)), BinaryPrimitives.ReadInt32BigEndian(plain.Slice(1 + IdBytes + 8, 4)));
+    }
+
+    public void Dispose()
+    {
+        foreach (var cipher in _ciphers.Values) cipher.Dispose();
+        _ciphers.Dispose();
     }
 
     private static byte[] LoadOrMakeKey(string path)
