@@ -5,6 +5,7 @@ using Reel.Server.Data;
 using Reel.Server.Features.Auth;
 using Reel.Server.Features.Operations;
 using Reel.Server.Features.Streaming;
+using Reel.Server.Features.Uploads;
 using Reel.Server.Features.Videos;
 using Reel.Server.Features.Web;
 using Reel.Server.Infrastructure;
@@ -45,11 +46,12 @@ if (corsOrigins.Length > 0)
 {
     // Bearer tokens, not cookies, cross origins: no credentials mode, so any listed origin can call the API.
     builder.Services.AddCors(o => o.AddDefaultPolicy(p => p.WithOrigins(corsOrigins).AllowAnyHeader().AllowAnyMethod()
-        .WithExposedHeaders("Location", "Content-Range", "Content-Length", "Accept-Ranges", "ETag", "Retry-After")));
+        .WithExposedHeaders(["Location", "Content-Range", "Content-Length", "Accept-Ranges", "ETag", "Retry-After", .. TusEndpoints.ExposedHeaders])));
 }
 
 builder.Services.AddSingleton<Database>();
 builder.Services.AddSingleton<VideoStore>();
+builder.Services.AddSingleton<UploadStore>();
 builder.Services.AddSingleton<JobQueue>();
 if (builder.Configuration["Storage:Provider"] == "s3") builder.Services.AddSingleton<IMediaStorage, S3Storage>();
 else builder.Services.AddSingleton<IMediaStorage, LocalStorage>();
@@ -109,6 +111,7 @@ app.MapHealth();
 if (node.Has("api"))
 {
     app.MapVideos();
+    app.MapTusUploads();
     app.MapAuth();
     app.MapAdmin();
     app.MapWebUi();

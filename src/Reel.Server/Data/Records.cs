@@ -29,14 +29,31 @@ internal sealed class VideoRecord
 
     /// <summary>Raised to revoke every playback token made before.</summary>
     public int LinksGeneration { get; set; }
+
+    /// <summary>While the video is still being uploaded (resumably), the bytes received so far; read, never written.</summary>
+    public long? UploadedBytes { get; set; }
 }
 
 internal static class VideoStatus
 {
+    /// <summary>A resumable upload has begun and its last byte has not arrived.</summary>
+    public const string Uploading = "uploading";
+
     public const string Queued = "queued";
     public const string Processing = "processing";
     public const string Ready = "ready";
     public const string Failed = "failed";
+}
+
+/// <summary>A row of <c>uploads</c>: a resumable upload in progress.</summary>
+internal sealed class UploadRecord
+{
+    public string VideoId { get; set; } = "";
+    public long Length { get; set; }
+    public long OffsetBytes { get; set; }
+    public string StorageState { get; set; } = "";
+    public string? FileName { get; set; }
+    public long ExpiresAt { get; set; }
 }
 
 /// <summary>A row of <c>jobs</c>.</summary>

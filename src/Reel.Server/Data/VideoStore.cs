@@ -17,6 +17,9 @@ internal sealed class VideoStore(Database database, TimeProvider clock)
 {
     private const string Columns = "id, title, status, visibility, progress, error_code, error_message, duration_seconds, width, height, size_bytes, source_key, probe_json, renditions, playable, has_thumbnail, has_storyboard, has_download, created_at, ready_at, updated_at, owner_id, manage_token_hash, links_generation";
 
+    // What a read returns: the columns, and the progress of an upload still arriving.
+    private const string Selected = Columns + ", (SELECT u.offset_bytes FROM uploads u WHERE u.video_id = videos.id) AS uploaded_bytes";
+
     private long Now => clock.GetUtcNow().ToUnixTimeMilliseconds();
 
     /// <summary>Stores a new video and its first job in one transaction: a video never exists without work to do.</summary>
@@ -24,17 +27,20 @@ internal sealed class VideoStore(Database database, TimeProvider clock)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await connection.ExecuteAsync(
-            $"INSERT INTO videos ({Columns}) VALUES (@Id, @Title, @Status, @Visibility, @Progress, @ErrorCode, @ErrorMessage, @DurationSeconds, @Width, @Height, @SizeBytes, @SourceKey, @ProbeJson, @Renditions, @Playable, @HasThumbnail, @HasStoryboard, @HasDownload, @CreatedAt, @ReadyAt, @UpdatedAt, @OwnerId, @ManageTokenHash, @LinksGeneration)",
-            video, transaction);
+        await InsertAsync(connection, transaction, video);
         await JobQueue.EnqueueAsync(connection, transaction, video.Id, jobKind, Now);
         await transaction.CommitAsync(cancellationToken);
     }
 
+    internal static Task InsertAsync(DbConnection connection, DbTransaction transaction, VideoRecord video) =>
+        connection.ExecuteAsync(
+            $"INSERT INTO videos ({Columns}) VALUES (@Id, @Title, @Status, @Visibility, @Progress, @ErrorCode, @ErrorMessage, @DurationSeconds, @Width, @Height, @SizeBytes, @SourceKey, @ProbeJson, @Renditions, @Playable, @HasThumbnail, @HasStoryboard, @HasDownload, @CreatedAt, @ReadyAt, @UpdatedAt, @OwnerId, @ManageTokenHash, @LinksGeneration)",
+            video, transaction);
+
     public async Task<VideoRecord?> GetAsync(string id, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
-        return await connection.QuerySingleOrDefaultAsync<VideoRecord>($"SELECT {Columns} FROM videos WHERE id = @id", new { id });
+        return await connection.QuerySingleOrDefaultAsync<VideoRecord>($"SELECT {Selected} FROM videos WHERE id = @id", new { id });
     }
 
     /// <summary>Newest first; the cursor is the (created_at, id) of the last item of the previous page.</summary>
@@ -44,11 +50,11 @@ internal sealed class VideoStore(Database database, TimeProvider clock)
         {
             VideoScope.All => "1 = 1",
             VideoScope.OwnedBy => "owner_id = @userId",
-            _ => "(visibility = 'public' OR owner_id = @userId)",
+            _ => "((visibility = 'public' AND status <> 'uploading') OR owner_id = @userId)",
         };
         await using var connection = await database.OpenAsync(cancellationToken);
         var rows = await connection.QueryAsync<VideoRecord>(
-            $"SELECT {Columns} FROM videos WHERE {visible} AND (@hasCursor = 0 OR created_at < @createdAt OR (created_at = @createdAt AND id < @id)) ORDER BY created_at DESC, id DESC LIMIT @limit",
+            $"SELECT {Selected} FROM videos WHERE {visible} AND (@hasCursor = 0 OR created_at < @createdAt OR (created_at = @createdAt AND id < @id)) ORDER BY created_at DESC, id DESC LIMIT @limit",
             new { userId, hasCursor = after is null ? 0 : 1, createdAt = after?.CreatedAt ?? 0, id = after?.Id ?? "", limit });
         return rows.AsList();
     }
@@ -56,7 +62,7 @@ internal sealed class VideoStore(Database database, TimeProvider clock)
     public async Task<IReadOnlyList<VideoRecord>> ListByStatusAsync(string status, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
-        return (await connection.QueryAsync<VideoRecord>($"SELECT {Columns} FROM videos WHERE status = @status", new { status })).AsList();
+        return (await connection.QueryAsync<VideoRecord>($"SELECT {Selected} FROM videos WHERE status = @status", new { status })).AsList();
     }
 
     public async Task<IReadOnlySet<string>> AllIdsAsync(CancellationToken cancellationToken)

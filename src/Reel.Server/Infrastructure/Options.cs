@@ -13,6 +13,10 @@ internal sealed class UploadOptions
     /// <summary>Who may upload: <c>Anonymous</c> (anyone), <c>ApiKey</c> (a key, or a signed-in uploader), <c>Accounts</c> (signed-in uploaders).</summary>
     [RegularExpression("^(Anonymous|ApiKey|Accounts)$", ErrorMessage = "Upload:Policy must be Anonymous, ApiKey or Accounts.")]
     public string Policy { get; set; } = UploadPolicy.Anonymous;
+
+    /// <summary>A resumable upload nothing is added to for this long is abandoned: it and its bytes are removed (24 h).</summary>
+    [Range(0.01, 60 * 24 * 365)]
+    public double ResumableExpiryMinutes { get; set; } = 24 * 60;
 }
 
 internal static class UploadPolicy

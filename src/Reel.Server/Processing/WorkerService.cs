@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using Reel.Media;
 using Reel.Server.Data;
+using Reel.Server.Features.Uploads;
 using Reel.Server.Infrastructure;
 using Reel.Server.Storage;
 
@@ -13,6 +14,7 @@ namespace Reel.Server.Processing;
 internal sealed class WorkerService(
     JobQueue queue,
     VideoStore videos,
+    UploadStore uploads,
     IMediaStorage storage,
     VideoProcessor processor,
     StartupRecovery recovery,
@@ -20,6 +22,7 @@ internal sealed class WorkerService(
     RunningJobs running,
     NodeSettings node,
     IOptions<ProcessingOptions> options,
+    IOptions<UploadOptions> uploadOptions,
     TimeProvider clock,
     ILogger<WorkerService> logger) : BackgroundService
 {
@@ -37,7 +40,7 @@ internal sealed class WorkerService(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         await RecoverAsync(stoppingToken);
-        var loops = new List<Task> { MaintainAsync(stoppingToken) };
+        var loops = new List<Task> { MaintainAsync(stoppingToken), ExpireUploadsAsync(stoppingToken) };
         loops.AddRange(Enumerable.Range(0, Options.PrepareConcurrency).Select(_ => LoopAsync(JobKind.Prepare, stoppingToken)));
         loops.AddRange(Enumerable.Range(0, Options.Concurrency).Select(_ => LoopAsync(JobKind.Encode, stoppingToken)));
         loops.Add(LoopAsync(JobKind.Repair, stoppingToken));
@@ -72,7 +75,7 @@ internal sealed class WorkerService(
             {
                 try
                 {
-                    var aborted = await storage.AbortStaleUploadsAsync(AbandonedUploadAge, stoppingToken);
+                    var aborted = await storage.AbortStaleUploadsAsync(AbandonedUploadAge, await uploads.ActiveIdsAsync(stoppingToken), stoppingToken);
                     if (aborted > 0) logger.LogInformation("Discarded {Count} uploads abandoned unfinished in storage", aborted);
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
@@ -81,6 +84,38 @@ internal sealed class WorkerService(
                 }
             }
             while (await timer.WaitForNextTickAsync(stoppingToken));
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Shutting down.
+        }
+    }
+
+    /// <summary>
+    /// Removes resumable uploads nothing was added to before their expiry, with their bytes. Checked a few times per
+    /// expiry period (at most hourly), so one lingers at most a quarter of that period past its time.
+    /// </summary>
+    private async Task ExpireUploadsAsync(CancellationToken stoppingToken)
+    {
+        var every = TimeSpan.FromMinutes(Math.Clamp(uploadOptions.Value.ResumableExpiryMinutes / 4, 1.0 / 60, MaintenanceInterval.TotalMinutes));
+        using var timer = new PeriodicTimer(every, clock);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+            {
+                try
+                {
+                    foreach (var upload in await uploads.ExpiredAsync(stoppingToken))
+                    {
+                        await TusEndpoints.DiscardAsync(upload, videos, storage, stoppingToken);
+                        logger.LogInformation("Removed resumable upload {VideoId}: abandoned at {Bytes} of {Length} bytes", upload.VideoId, upload.OffsetBytes, upload.Length);
+                    }
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    logger.LogWarning(e, "Could not remove expired uploads; trying again later");
+                }
+            }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {

@@ -30,6 +30,18 @@ internal interface IMediaStorage
     /// </summary>
     Task<IStorageUpload> BeginUploadAsync(string key, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Starts a file that arrives over many requests, perhaps at different nodes (a resumable upload). The state it
+    /// returns describes what is stored so far; the caller keeps it (in the database) and hands it back.
+    /// </summary>
+    Task<string> StartResumableAsync(string key, CancellationToken cancellationToken);
+
+    /// <summary>Continues a resumable file of which <paramref name="offset"/> bytes, described by <paramref name="state"/>, are stored.</summary>
+    Task<IResumableAppend> ResumeAsync(string key, string state, long offset, CancellationToken cancellationToken);
+
+    /// <summary>Discards an unfinished resumable file and everything stored of it.</summary>
+    Task DiscardResumableAsync(string key, string state, CancellationToken cancellationToken);
+
     /// <summary>A short-lived URL a client can fetch the file from directly, or null when the storage has none.</summary>
     string? ReadUrl(string key, string contentType, string cacheControl);
 
@@ -42,8 +54,11 @@ internal interface IMediaStorage
     /// <summary>Ids of the videos that have files under <c>videos/</c> or <c>originals/</c>.</summary>
     Task<IReadOnlySet<string>> ListVideoIdsAsync(CancellationToken cancellationToken);
 
-    /// <summary>Discards uploads begun longer ago than <paramref name="olderThan"/> and never finished; returns how many.</summary>
-    Task<int> AbortStaleUploadsAsync(TimeSpan olderThan, CancellationToken cancellationToken);
+    /// <summary>
+    /// Discards uploads begun longer ago than <paramref name="olderThan"/> and never finished, except those of
+    /// <paramref name="resuming"/> (video ids of resumable uploads still in progress); returns how many.
+    /// </summary>
+    Task<int> AbortStaleUploadsAsync(TimeSpan olderThan, IReadOnlySet<string> resuming, CancellationToken cancellationToken);
 
     /// <summary>Throws unless a file can be written and removed.</summary>
     Task CheckWritableAsync(CancellationToken cancellationToken);
@@ -72,6 +87,21 @@ internal interface IStorageUpload : IAsyncDisposable
 
     /// <summary>Makes the file visible under its key; <paramref name="localCopy"/> holds every byte written.</summary>
     Task CompleteAsync(string localCopy, CancellationToken cancellationToken);
+}
+
+/// <summary>The bytes one request adds to a resumable file. Disposed without a commit, they are dropped.</summary>
+internal interface IResumableAppend : IAsyncDisposable
+{
+    ValueTask WriteAsync(ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Stores every byte written so far durably and returns the state that describes the whole; with
+    /// <paramref name="last"/> the file is finished and becomes visible under its key.
+    /// </summary>
+    Task<string> CommitAsync(bool last, CancellationToken cancellationToken);
+
+    /// <summary>Once the caller has recorded the committed state: removes what only the state before it needed.</summary>
+    Task ForgetPreviousAsync(CancellationToken cancellationToken);
 }
 
 /// <summary>The storage could not be reached or refused a request; the operation can be tried again later.</summary>

@@ -8,6 +8,9 @@ internal sealed class LocalStorage(NodeSettings node) : IMediaStorage
 {
     private static readonly UTF8Encoding Utf8NoBom = new(encoderShouldEmitUTF8Identifier: false);
 
+    // The partial file is the whole state on local disk: its name follows from the key.
+    private const string ResumableState = "local";
+
     private readonly string _root = Path.GetFullPath(node.MediaDir) + Path.DirectorySeparatorChar;
 
     public Task InitializeAsync(CancellationToken cancellationToken)
@@ -52,6 +55,23 @@ internal sealed class LocalStorage(NodeSettings node) : IMediaStorage
     public Task<IStorageUpload> BeginUploadAsync(string key, CancellationToken cancellationToken) =>
         Task.FromResult<IStorageUpload>(new LocalUpload(this, key));
 
+    public Task<string> StartResumableAsync(string key, CancellationToken cancellationToken)
+    {
+        var partial = PartialPath(key);
+        Directory.CreateDirectory(Path.GetDirectoryName(partial)!);
+        File.Create(partial).Dispose();
+        return Task.FromResult(ResumableState);
+    }
+
+    public Task<IResumableAppend> ResumeAsync(string key, string state, long offset, CancellationToken cancellationToken) =>
+        Task.FromResult<IResumableAppend>(new LocalAppend(Resolve(key), PartialPath(key), offset));
+
+    public Task DiscardResumableAsync(string key, string state, CancellationToken cancellationToken)
+    {
+        File.Delete(PartialPath(key));
+        return Task.CompletedTask;
+    }
+
     public string? ReadUrl(string key, string contentType, string cacheControl) => null;
 
     public Task<string> GetLocalPathAsync(string key, string scratchDir, CancellationToken cancellationToken) =>
@@ -88,8 +108,9 @@ internal sealed class LocalStorage(NodeSettings node) : IMediaStorage
         return Task.FromResult<IReadOnlySet<string>>(ids);
     }
 
-    // An unfinished upload here is a file in the node's temp folder, which is emptied at start.
-    public Task<int> AbortStaleUploadsAsync(TimeSpan olderThan, CancellationToken cancellationToken) => Task.FromResult(0);
+    // An unfinished upload here is a file in the node's temp folder, which is emptied at start; a resumable one is
+    // removed when it expires.
+    public Task<int> AbortStaleUploadsAsync(TimeSpan olderThan, IReadOnlySet<string> resuming, CancellationToken cancellationToken) => Task.FromResult(0);
 
     public async Task CheckWritableAsync(CancellationToken cancellationToken)
     {
@@ -106,6 +127,9 @@ internal sealed class LocalStorage(NodeSettings node) : IMediaStorage
         return path.StartsWith(_root, StringComparison.Ordinal) ? path : throw new ArgumentException("Key escapes the storage root.", nameof(key));
     }
 
+    // Beside the file it becomes, so finishing is a rename; never served, as only originals are resumable.
+    private string PartialPath(string key) => Path.ChangeExtension(Resolve(key), ".partial");
+
     private static string TempNameBeside(string target) =>
         Path.Combine(Path.GetDirectoryName(target)!, $".{Path.GetFileName(target)}.{Guid.NewGuid():N}.tmp");
 
@@ -119,5 +143,57 @@ internal sealed class LocalStorage(NodeSettings node) : IMediaStorage
         public Task CompleteAsync(string localCopy, CancellationToken cancellationToken) => storage.PutFileAsync(key, localCopy, cancellationToken);
 
         public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    }
+
+    /// <summary>
+    /// Appends to the partial file in place. Bytes past the recorded offset were written by a request that never
+    /// committed (it failed or the server died), so they are cut off before anything new is added.
+    /// </summary>
+    private sealed class LocalAppend : IResumableAppend
+    {
+        private readonly string _target;
+        private readonly string _partial;
+        private readonly long _offset;
+        private readonly FileStream _file;
+        private bool _committed;
+
+        public LocalAppend(string target, string partial, long offset)
+        {
+            _target = target;
+            _partial = partial;
+            _offset = offset;
+            // Not shared: two requests can never append to one file at once, even if the caller's lock failed.
+            _file = new FileStream(partial, FileMode.Open, FileAccess.Write, FileShare.None, 0, FileOptions.Asynchronous);
+            if (_file.Length is var length && length < offset)
+            {
+                _file.Dispose();
+                throw new IOException($"{partial} holds {length} bytes, fewer than the {offset} recorded.");
+            }
+            _file.SetLength(offset);
+            _file.Position = offset;
+        }
+
+        public ValueTask WriteAsync(ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken) => _file.WriteAsync(bytes, cancellationToken);
+
+        public async Task<string> CommitAsync(bool last, CancellationToken cancellationToken)
+        {
+            await _file.FlushAsync(cancellationToken);
+            _file.Flush(flushToDisk: true);
+            _committed = true;
+            if (last)
+            {
+                await _file.DisposeAsync();
+                File.Move(_partial, _target, overwrite: true);
+            }
+            return ResumableState;
+        }
+
+        public Task ForgetPreviousAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public async ValueTask DisposeAsync()
+        {
+            if (!_committed && File.Exists(_partial)) _file.SetLength(_offset);
+            await _file.DisposeAsync();
+        }
     }
 }

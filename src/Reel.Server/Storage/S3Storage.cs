@@ -14,7 +14,7 @@ namespace Reel.Server.Storage;
 /// completed multipart upload replaces an object whole, so readers never see half a file. Large files go up in
 /// parts read from disk or from the request as it arrives, never held whole in memory. See ADR 8.
 /// </summary>
-internal sealed class S3Storage : IMediaStorage, IDisposable
+internal sealed partial class S3Storage : IMediaStorage, IDisposable
 {
     private const int DeleteParallelism = 8;
     private const int AbortAttempts = 120;
@@ -30,9 +30,11 @@ internal sealed class S3Storage : IMediaStorage, IDisposable
     private readonly Amazon.S3.Protocol _protocol;
     private readonly TimeProvider _clock;
     private readonly ILogger<S3Storage> _logger;
+    private readonly string _scratchDir;
 
-    public S3Storage(IOptions<StorageOptions> options, TimeProvider clock, ILogger<S3Storage> logger)
+    public S3Storage(IOptions<StorageOptions> options, NodeSettings node, TimeProvider clock, ILogger<S3Storage> logger)
     {
+        _scratchDir = node.TempDir;
         var s3 = options.Value.S3;
         _client = Connect(s3, s3.ServiceUrl!);
         var publicUrl = new Uri(s3.PublicServiceUrl ?? s3.ServiceUrl!);
@@ -216,12 +218,15 @@ internal sealed class S3Storage : IMediaStorage, IDisposable
     /// Aborts multipart uploads that were started long ago and never finished: an upload whose abort itself failed
     /// (the store was down) would otherwise keep its parts for ever.
     /// </summary>
-    public async Task<int> AbortStaleUploadsAsync(TimeSpan olderThan, CancellationToken cancellationToken)
+    public async Task<int> AbortStaleUploadsAsync(TimeSpan olderThan, IReadOnlySet<string> resuming, CancellationToken cancellationToken)
     {
         var cutoff = _clock.GetUtcNow() - olderThan;
         var listing = await Guard("list unfinished uploads", () =>
             _client.ListMultipartUploadsAsync(new ListMultipartUploadsRequest { BucketName = _bucket, Prefix = "originals/" }, cancellationToken));
-        var stale = (listing.MultipartUploads ?? []).Where(u => u.Initiated is { } at && new DateTimeOffset(DateTime.SpecifyKind(at, DateTimeKind.Utc)) < cutoff).ToList();
+        var stale = (listing.MultipartUploads ?? [])
+            .Where(u => u.Initiated is { } at && new DateTimeOffset(DateTime.SpecifyKind(at, DateTimeKind.Utc)) < cutoff)
+            .Where(u => u.Key.Split('/') is [_, var id, _] && !resuming.Contains(id))
+            .ToList();
         foreach (var upload in stale)
             await Guard("abort an unfinished upload", () => _client.AbortMultipartUploadAsync(_bucket, upload.Key, upload.UploadId, cancellationToken));
         return stale.Count;

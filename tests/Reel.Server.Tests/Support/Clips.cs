@@ -86,6 +86,11 @@ internal static class Clips
     public static readonly Clip Watchable = new("watchable-720p.mp4", "video/mp4", 1280, 720, true, ["360p", "720p"],
         [.. Video("1280x720", seconds: 20), .. Tone(seconds: 20), .. X264, .. Aac, "-movflags", "+faststart"]);
 
+    /// <summary>Hard to compress, so 8 s make about 25 MB: more than three S3 parts, sent in many pieces when resumed.</summary>
+    public static readonly Clip Bulky = new("bulky-360p.mp4", "video/mp4", 640, 360, true, ["360p"],
+        ["-f", "lavfi", "-i", "testsrc2=size=640x360:rate=30:duration=8,noise=alls=30:allf=t", .. Tone(seconds: 8),
+            "-c:v", "libx264", "-preset", "ultrafast", "-b:v", "24M", "-maxrate", "24M", "-bufsize", "48M", "-pix_fmt", "yuv420p", .. Aac]);
+
     public static readonly Clip[] Formats = [H264Aac720p, H264MoovAtEnd, Mov, Mkv, WebM, WebMWithoutDuration, Avi, Hevc, Silent, Surround, Rotated, OddSize];
 
     public static Clip ByName(string name) => Formats.Append(Long).Append(Watchable).Single(c => c.Name == name);

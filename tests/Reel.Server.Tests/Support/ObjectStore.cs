@@ -139,6 +139,19 @@ internal static class StoredFiles
             : [];
     }
 
+    /// <summary>The SHA-256 of a stored file, in hex.</summary>
+    public static async Task<string> Sha256Async(string dataDir, string key)
+    {
+        if (!ObjectStore.Selected)
+        {
+            await using var file = File.OpenRead(Path.Combine(dataDir, "media", key));
+            return Convert.ToHexStringLower(await System.Security.Cryptography.SHA256.HashDataAsync(file));
+        }
+        using var client = (await ObjectStore.SharedAsync()).Client();
+        using var response = await client.GetObjectAsync(ObjectStore.BucketFor(dataDir), key);
+        return Convert.ToHexStringLower(await System.Security.Cryptography.SHA256.HashDataAsync(response.ResponseStream));
+    }
+
     public static async Task DeleteAsync(string dataDir, string key)
     {
         if (ObjectStore.Selected) await (await ObjectStore.SharedAsync()).DeleteAsync(ObjectStore.BucketFor(dataDir), key);

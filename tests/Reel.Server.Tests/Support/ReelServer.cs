@@ -327,7 +327,8 @@ internal sealed record VideoJson(
     OwnerJson? Owner = null,
     bool CanManage = false,
     double? ResumeAtSeconds = null,
-    string? ManageToken = null);
+    string? ManageToken = null,
+    long? UploadedBytes = null);
 
 internal sealed record VideoErrorJson(string Code, string Message);
 

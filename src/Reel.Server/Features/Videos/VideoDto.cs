@@ -31,6 +31,7 @@ internal sealed record VideoDto(
     OwnerDto? Owner,
     bool CanManage,
     double? ResumeAtSeconds,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] long? UploadedBytes = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? ManageToken = null);
 
 internal sealed record OwnerDto(string Id, string DisplayName);
@@ -94,7 +95,8 @@ internal sealed class VideoViews(StreamTokens tokens, AccountStore accounts, IOp
                 .ToList(),
             Owner: owner,
             CanManage: caller.CanManage(v),
-            ResumeAtSeconds: resumeAt.HasValue ? Math.Round(resumeAt.Value, 1) : null);
+            ResumeAtSeconds: resumeAt.HasValue ? Math.Round(resumeAt.Value, 1) : null,
+            UploadedBytes: v.Status == VideoStatus.Uploading ? v.UploadedBytes ?? 0 : null);
     }
 
     private static DateTime Utc(long unixMs) => DateTimeOffset.FromUnixTimeMilliseconds(unixMs).UtcDateTime;

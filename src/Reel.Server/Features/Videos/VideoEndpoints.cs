@@ -14,7 +14,8 @@ namespace Reel.Server.Features.Videos;
 
 internal static class VideoEndpoints
 {
-    private const int MaxTitleLength = 200;
+    internal const int MaxTitleLength = 200;
+    internal const string UntitledVideo = "Untitled video";
 
     // Positions before this share of a video are not worth resuming; after the other the video counts as watched.
     private const double ResumeFrom = 0.05;
@@ -81,38 +82,15 @@ internal static class VideoEndpoints
             var cleaned = CleanTitle(explicitTitle ?? received.FileName ?? "");
             if (explicitTitle is not null && cleaned.Length is 0 or > MaxTitleLength)
                 return Problems.BadRequest("invalid_title", $"A title has 1 to {MaxTitleLength} characters.");
-            var title = cleaned.Length > 0 ? Truncate(cleaned) : "Untitled video";
+            var title = cleaned.Length > 0 ? Truncate(cleaned) : UntitledVideo;
 
             var outcome = await services.Media.ProbeAsync(temp, cancellationToken);
             if (outcome.Problem is { } problem)
-            {
-                services.Logger.LogInformation("Upload rejected: {Code} {Message}", problem.Code, problem.Message);
-                var status = problem.Code == "unsupported_media" ? StatusCodes.Status415UnsupportedMediaType : StatusCodes.Status422UnprocessableEntity;
-                return Problems.Create(status, problem.Code, status == 415 ? "Unsupported media" : "Unprocessable video", problem.Message);
-            }
+                return Rejected(problem, services.Logger);
 
-            var probe = outcome.Probe!;
-            var now = services.Clock.GetUtcNow().ToUnixTimeMilliseconds();
-            var video = new VideoRecord
-            {
-                Id = id,
-                Title = title,
-                Status = VideoStatus.Queued,
-                DurationSeconds = probe.DurationSeconds,
-                Width = probe.Video!.DisplayWidth,
-                Height = probe.Video.DisplayHeight,
-                SizeBytes = received.Bytes,
-                SourceKey = sourceKey,
-                ProbeJson = outcome.ProbeJson!,
-                CreatedAt = now,
-                UpdatedAt = now,
-                OwnerId = caller.UserId,
-            };
-            // Without an account the uploader manages the video with a secret only they are given.
-            var manageToken = caller.UserId is null ? Secrets.New("mt_") : null;
-            video.ManageTokenHash = manageToken is null ? null : Secrets.Hash(manageToken);
-            // Only a browser-compatible source has a quick remux to make first; anything else goes straight to the ladder.
-            var firstJob = SourceCheck.IsBrowserCompatible(probe.Video) ? JobKind.Prepare : JobKind.Encode;
+            var video = NewVideo(id, title, caller, services.Clock, out var manageToken);
+            video.SizeBytes = received.Bytes;
+            var firstJob = TakeProbe(video, outcome);
             // The bytes are all here and valid: finish storing them even if the client hangs up now.
             await stored.CompleteAsync(temp, CancellationToken.None);
             try
@@ -126,7 +104,7 @@ internal static class VideoEndpoints
             }
             services.Signal.Wake(firstJob);
             services.Logger.LogInformation("Upload stored: {Bytes} bytes, {Format} {Width}x{Height}, {Duration:0.0} s",
-                received.Bytes, probe.FormatName, video.Width, video.Height, video.DurationSeconds);
+                received.Bytes, outcome.Probe!.FormatName, video.Width, video.Height, video.DurationSeconds);
             var created = await services.Views.RenderAsync(video, caller with { ManageToken = manageToken }, CancellationToken.None);
             return TypedResults.Created($"/api/videos/{id}", created with { ManageToken = manageToken });
         }
@@ -147,7 +125,46 @@ internal static class VideoEndpoints
         }
     }
 
-    private static ProblemHttpResult? UploadRefusal(Caller caller, string policy) => policy switch
+    /// <summary>A new video row for an upload; without an account the uploader manages it with a secret only they are given.</summary>
+    internal static VideoRecord NewVideo(string id, string title, Caller caller, TimeProvider clock, out string? manageToken)
+    {
+        var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
+        manageToken = caller.UserId is null ? Secrets.New("mt_") : null;
+        return new VideoRecord
+        {
+            Id = id,
+            Title = title,
+            Status = VideoStatus.Queued,
+            SourceKey = StorageKeys.OriginalFile(id),
+            CreatedAt = now,
+            UpdatedAt = now,
+            OwnerId = caller.UserId,
+            ManageTokenHash = manageToken is null ? null : Secrets.Hash(manageToken),
+        };
+    }
+
+    /// <summary>Fills in what the probe found and returns the video's first job.</summary>
+    internal static string TakeProbe(VideoRecord video, ProbeOutcome outcome)
+    {
+        var probe = outcome.Probe!;
+        video.Status = VideoStatus.Queued;
+        video.DurationSeconds = probe.DurationSeconds;
+        video.Width = probe.Video!.DisplayWidth;
+        video.Height = probe.Video.DisplayHeight;
+        video.ProbeJson = outcome.ProbeJson!;
+        // Only a browser-compatible source has a quick remux to make first; anything else goes straight to the ladder.
+        return SourceCheck.IsBrowserCompatible(probe.Video) ? JobKind.Prepare : JobKind.Encode;
+    }
+
+    /// <summary>The answer to content ffprobe refused: not a video we take (415), or one without a picture (422).</summary>
+    internal static ProblemHttpResult Rejected(SourceProblem problem, ILogger logger)
+    {
+        logger.LogInformation("Upload rejected: {Code} {Message}", problem.Code, problem.Message);
+        var status = problem.Code == "unsupported_media" ? StatusCodes.Status415UnsupportedMediaType : StatusCodes.Status422UnprocessableEntity;
+        return Problems.Create(status, problem.Code, status == 415 ? "Unsupported media" : "Unprocessable video", problem.Message);
+    }
+
+    internal static ProblemHttpResult? UploadRefusal(Caller caller, string policy) => policy switch
     {
         UploadPolicy.Anonymous => null,
         _ when caller.IsUploader => null,
@@ -201,12 +218,14 @@ internal static class VideoEndpoints
         return TypedResults.Ok(await views.RenderAsync(video, caller, cancellationToken));
     }
     private static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(
-        string id, Caller caller, VideoStore videos, IMediaStorage storage, RunningJobs running, ILogger<VideoStore> logger, CancellationToken cancellationToken)
+        string id, Caller caller, VideoStore videos, UploadStore uploads, IMediaStorage storage, RunningJobs running, ILogger<VideoStore> logger, CancellationToken cancellationToken)
     {
         var (found, problem) = await ManageableAsync(id, caller, videos, cancellationToken);
         if (found is null) return problem!;
+        var upload = found.Status == VideoStatus.Uploading ? await uploads.GetAsync(id, cancellationToken) : null;
         if (!await videos.DeleteAsync(id, cancellationToken))
             return Problems.NotFound();
+        if (upload is not null) await storage.DiscardResumableAsync(StorageKeys.OriginalFile(id), upload.StorageState, CancellationToken.None);
         // The row (and its jobs) is gone first, so the video vanishes at once. A job still running is stopped, and
         // awaited, so no file it was writing appears after the answer; files a crash leaves behind are removed by
         // the start-up sweep.
@@ -258,10 +277,10 @@ internal static class VideoEndpoints
     }
 
     /// <summary>The video if the caller may see it; a private video of someone else is as absent as a missing one.</summary>
-    private static async Task<VideoRecord?> VisibleAsync(string id, Caller caller, VideoStore videos, CancellationToken cancellationToken) =>
+    internal static async Task<VideoRecord?> VisibleAsync(string id, Caller caller, VideoStore videos, CancellationToken cancellationToken) =>
         Ids.IsVideoId(id) && await videos.GetAsync(id, cancellationToken) is { } video && caller.CanSee(video) ? video : null;
 
-    private static async Task<(VideoRecord? Video, ProblemHttpResult? Problem)> ManageableAsync(
+    internal static async Task<(VideoRecord? Video, ProblemHttpResult? Problem)> ManageableAsync(
         string id, Caller caller, VideoStore videos, CancellationToken cancellationToken)
     {
         if (await VisibleAsync(id, caller, videos, cancellationToken) is not { } video) return (null, Problems.NotFound());
@@ -270,7 +289,7 @@ internal static class VideoEndpoints
             : (null, Problems.Forbidden("Only the video's owner, an admin or the holder of its manage token may change it."));
     }
 
-    private static string CleanTitle(string title)
+    internal static string CleanTitle(string title)
     {
         var clean = new StringBuilder(title.Length);
         foreach (var c in title.Normalize(NormalizationForm.FormC))
@@ -278,6 +297,6 @@ internal static class VideoEndpoints
         return string.Join(' ', clean.ToString().Split(' ', StringSplitOptions.RemoveEmptyEntries));
     }
 
-    private static string Truncate(string title) =>
+    internal static string Truncate(string title) =>
         title.Length <= MaxTitleLength ? title : title[..MaxTitleLength].TrimEnd();
 }
