@@ -78,6 +78,34 @@ public sealed class WebUiTests
     }
 
     [Fact]
+    public async Task An_upload_cut_off_by_a_page_reload_resumes_where_it_stopped_when_the_same_file_is_chosen_again()
+    {
+        await using var server = await ReelServer.StartAsync();
+        await using var chromium = await Chromium.LaunchAsync();
+        var page = chromium.Page;
+        var clip = await Clips.PathAsync(Clips.Bulky);
+        var length = new FileInfo(clip).Length;
+
+        await page.GotoAsync(Url(server, "/"));
+        await chromium.ThrottleUploadsAsync(length / 10.0);
+        await page.SetInputFilesAsync("input[type=file]", clip);
+        await Assertions.Expect(page.GetByTestId("upload-item").GetByTestId("upload-status")).ToContainTextAsync(new Regex(@"\b[3-9]\d ?%"), new() { Timeout = 30_000 });
+        await page.ReloadAsync();
+
+        // The server kept what arrived before the page went away.
+        var interrupted = await WaitForAsync(async () => (await server.Client.GetFromJsonAsync<VideoPageJson>("/api/videos?all=true"))!.Items
+            .SingleOrDefault(v => v.Status == "uploading" && v.UploadedBytes > length / 4));
+        await chromium.ThrottleUploadsAsync(-1);
+        await page.SetInputFilesAsync("input[type=file]", clip);
+
+        await page.WaitForURLAsync(new Regex($"/watch/{interrupted.Id}$"), new() { Timeout = 60_000 });
+        await page.WaitForFunctionAsync(PlayedPast, 1.0, Patiently);
+        var all = (await server.Client.GetFromJsonAsync<VideoPageJson>("/api/videos?all=true"))!.Items;
+        Assert.Equal([interrupted.Id], all.Select(v => v.Id));
+        chromium.AssertNoPageErrors();
+    }
+
+    [Fact]
     public async Task A_longer_clip_plays_in_the_page_before_its_processing_is_done()
     {
         await using var server = await ReelServer.StartAsync();
@@ -209,6 +237,17 @@ public sealed class WebUiTests
         await page.WaitForFunctionAsync($"() => document.querySelector('{Player}').currentTime < 3", null, Patiently);
         await Assertions.Expect(notice).ToBeHiddenAsync();
         chromium.AssertNoPageErrors();
+    }
+
+    private static async Task<T> WaitForAsync<T>(Func<Task<T?>> probe)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            if (await probe() is { } found) return found;
+            Assert.True(DateTime.UtcNow < deadline, "The condition was not met within 30 s.");
+            await Task.Delay(100);
+        }
     }
 
     private static string Url(ReelServer server, string path) => $"http://127.0.0.1:{server.Port}{path}";

@@ -27,7 +27,7 @@ public sealed class LibraryTests
         var pages = 0;
         do
         {
-            var page = await server.Client.GetFromJsonAsync<PageJson>("/api/videos?limit=2" + (cursor is null ? "" : $"&cursor={cursor}"), Json);
+            var page = await server.Client.GetFromJsonAsync<VideoPageJson>("/api/videos?limit=2" + (cursor is null ? "" : $"&cursor={cursor}"), Json);
             Assert.InRange(page!.Items.Count, 1, 2);
             seen.AddRange(page.Items.Select(v => v.Id));
             cursor = page.NextCursor;
@@ -126,5 +126,4 @@ public sealed class LibraryTests
         Assert.Contains("\"ffmpeg\"", await ready.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 
-    private sealed record PageJson(IReadOnlyList<VideoJson> Items, string? NextCursor);
 }

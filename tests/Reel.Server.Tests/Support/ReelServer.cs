@@ -339,3 +339,5 @@ internal sealed record SessionJson(string AccessToken, string? RefreshToken, int
 internal sealed record OwnerJson(string Id, string DisplayName);
 
 internal sealed record RenditionJson(string Name, int Width, int Height, int BitrateKbps, bool Ready);
+
+internal sealed record VideoPageJson(IReadOnlyList<VideoJson> Items, string? NextCursor);

@@ -3,9 +3,9 @@
 import { getUploadLimits } from './api';
 import { manageTokens } from './manage-tokens';
 import { UploadQueue } from './upload-queue';
-import { xhrUploadTransport } from './xhr-upload';
+import { tusUploadTransport } from './tus-upload';
 
-export const uploads = new UploadQueue<File>(xhrUploadTransport);
+export const uploads = new UploadQueue<File>(tusUploadTransport);
 
 // An anonymous upload's manage token is shown once: keep it before anything else hears of the upload.
 uploads.onUploaded((_item, video) => {

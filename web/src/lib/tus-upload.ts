@@ -1,0 +1,146 @@
+// The real upload transport: tus 1.0 (resumable) against /api/uploads, with tus-js-client.
+//
+// A dropped connection is retried from the offset the server reports, and a page reload resumes when the same file
+// is chosen again: tus-js-client remembers each unfinished upload's URL under a fingerprint of the file (name, type,
+// size, last modified). Signed in, every request carries a fresh access token and the server makes the caller the
+// owner; anonymous, the creation answer carries a manage token, kept here per upload so a resumed upload can still
+// prove it is ours, and handed on with the finished video (uploads.ts keeps it for good).
+
+import * as tus from 'tus-js-client';
+import { networkError, problemToError, type Video } from './api';
+import { session } from './session';
+import { browserStorage, readJson, writeJson } from './storage';
+import type { RunningUpload, UploadRequest, UploadTransport } from './upload-queue';
+
+export class UploadAbortedError extends Error {
+  constructor() {
+    super('The upload was cancelled.');
+    this.name = 'UploadAbortedError';
+  }
+}
+
+const ENDPOINT = '/api/uploads';
+// Small enough to pass proxies with body limits, large enough that a request's overhead is lost in it.
+const CHUNK_SIZE = 64 * 1024 * 1024;
+// Each step waits longer: a phone walking out of Wi-Fi needs seconds, a restarting server a little more.
+const RETRY_DELAYS = [0, 1000, 3000, 5000, 10000, 20000, 30000];
+const MANAGE_TOKEN_HEADER = 'Reel-Manage-Token';
+const VIDEO_ID_HEADER = 'Reel-Video-Id';
+
+interface UploadIdentity {
+  videoId: string;
+  manageToken: string | null;
+}
+
+const identityKey = (uploadUrl: string) => `reel.tus.${new URL(uploadUrl, location.href).pathname}`;
+
+function rememberIdentity(uploadUrl: string, identity: UploadIdentity): void {
+  writeJson(browserStorage(), identityKey(uploadUrl), identity);
+}
+
+function recallIdentity(uploadUrl: string | null): UploadIdentity | null {
+  if (uploadUrl === null) return null;
+  const value = readJson(browserStorage(), identityKey(uploadUrl)) as Partial<UploadIdentity> | null;
+  return value && typeof value.videoId === 'string'
+    ? { videoId: value.videoId, manageToken: typeof value.manageToken === 'string' ? value.manageToken : null }
+    : null;
+}
+
+function forgetIdentity(uploadUrl: string | null): void {
+  if (uploadUrl !== null) browserStorage()?.removeItem(identityKey(uploadUrl));
+}
+
+function toError(error: Error): Error {
+  const response = (error as tus.DetailedError).originalResponse;
+  if (!response) return networkError('The upload was interrupted and could not be resumed. Check your connection and try again.');
+  return problemToError(response.getStatus(), response.getBody() ?? '', response.getHeader('Retry-After') ?? null);
+}
+
+async function fetchVideo(identity: UploadIdentity): Promise<Video> {
+  const headers: Record<string, string> = { Accept: 'application/json' };
+  const token = await session.usableToken();
+  if (token !== null) headers.Authorization = `Bearer ${token}`;
+  if (identity.manageToken !== null) headers[MANAGE_TOKEN_HEADER] = identity.manageToken;
+  const response = await fetch(`/api/videos/${encodeURIComponent(identity.videoId)}`, { headers });
+  if (!response.ok) throw problemToError(response.status, await response.text(), response.headers.get('Retry-After'));
+  const video = (await response.json()) as Video;
+  // Only the creation answer carries the manage token; the queue keeps it from the finished video.
+  return identity.manageToken !== null ? { ...video, manageToken: identity.manageToken } : video;
+}
+
+export const tusUploadTransport: UploadTransport<File> = {
+  start({ file, title, onProgress }: UploadRequest<File>): RunningUpload {
+    let aborted = false;
+    let refreshToken = false;
+    let reject: (error: Error) => void = () => {};
+
+    const upload = new tus.Upload(file, {
+      endpoint: ENDPOINT,
+      chunkSize: CHUNK_SIZE,
+      retryDelays: RETRY_DELAYS,
+      metadata: { filename: file.name, filetype: file.type, title },
+      removeFingerprintOnSuccess: true,
+      async onBeforeRequest(request) {
+        // Waits for the session to be known and for a token that will not end mid-request; after a refusal, a new one.
+        await session.settled();
+        const token = refreshToken ? await session.refresh() : await session.usableToken();
+        refreshToken = false;
+        if (token !== null) request.setHeader('Authorization', `Bearer ${token}`);
+        const manageToken = recallIdentity(upload.url)?.manageToken;
+        if (manageToken) request.setHeader(MANAGE_TOKEN_HEADER, manageToken);
+      },
+      onAfterResponse(request, response) {
+        const status = response.getStatus();
+        const videoId = response.getHeader(VIDEO_ID_HEADER);
+        if (request.getMethod() === 'POST' && status === 201 && videoId) {
+          const location = response.getHeader('Location') ?? `${ENDPOINT}/${videoId}`;
+          rememberIdentity(location, { videoId, manageToken: response.getHeader(MANAGE_TOKEN_HEADER) || null });
+        }
+        refreshToken = status === 401;
+      },
+      onProgress: (sent, total) => onProgress(sent, total),
+      onError: (error) => reject(aborted ? new UploadAbortedError() : toError(error)),
+      // As tus-js-client would (server trouble, a lost connection, a busy or moved offset), and once more after a
+      // refused token, which the next request replaces.
+      onShouldRetry: (error, attempt) => {
+        const status = error.originalResponse?.getStatus() ?? 0;
+        if (status === 401) return attempt === 0;
+        return status === 0 || status >= 500 || status === 409 || status === 423;
+      },
+    });
+
+    const done = new Promise<Video>((resolve, rejectDone) => {
+      reject = rejectDone;
+      upload.options.onSuccess = () => {
+        const identity = recallIdentity(upload.url);
+        forgetIdentity(upload.url);
+        if (identity === null) {
+          rejectDone(new Error('The upload finished but the server did not say which video it became.'));
+          return;
+        }
+        fetchVideo(identity).then(resolve, rejectDone);
+      };
+      // A file chosen again after a reload or a failure goes on where the server stopped.
+      upload
+        .findPreviousUploads()
+        .then((previous) => {
+          const resumable = previous.find((p) => recallIdentity(p.uploadUrl) !== null);
+          if (resumable) upload.resumeFromPreviousUpload(resumable);
+          if (!aborted) upload.start();
+        })
+        .catch((error: Error) => rejectDone(toError(error)));
+    });
+
+    return {
+      done,
+      abort: () => {
+        aborted = true;
+        const url = upload.url;
+        // Cancelling means never: the server is told to drop what it has.
+        void upload.abort(true).catch(() => {});
+        forgetIdentity(url);
+        reject(new UploadAbortedError());
+      },
+    };
+  },
+};
