@@ -9,7 +9,7 @@ WEB_SOURCES := $(shell find web/src web/public -type f 2>/dev/null) $(wildcard w
 WEB_INSTALLED := web/node_modules/.package-lock.json
 WEB_BUNDLE := web/dist/index.html
 
-.PHONY: run build web test bench lint format clean deps test-deps
+.PHONY: run build web cli test bench lint format clean deps test-deps
 
 run: deps $(WEB_BUNDLE)
 	$(DOTNET) build src/Reel.Server -c $(CONFIG) --nologo -v quiet
@@ -19,6 +19,11 @@ build: $(WEB_BUNDLE)
 	$(DOTNET) build Reel.slnx -c $(CONFIG) --nologo -v quiet
 
 web: $(WEB_BUNDLE)
+
+# The `reel` command-line client, as a dotnet tool in ~/.dotnet/tools (installed, or updated when it was).
+cli:
+	$(DOTNET) pack src/Reel.Cli -c $(CONFIG) --nologo -v quiet -o artifacts/packages
+	$(DOTNET) tool update --global Reel.Cli --add-source artifacts/packages
 
 $(WEB_INSTALLED): web/package.json web/package-lock.json
 	cd web && npm ci --no-audit --no-fund --loglevel=error

@@ -93,7 +93,7 @@ public sealed class WebUiTests
         await page.ReloadAsync();
 
         // The server kept what arrived before the page went away.
-        var interrupted = await WaitForAsync(async () => (await server.Client.GetFromJsonAsync<VideoPageJson>("/api/videos?all=true"))!.Items
+        var interrupted = await Eventually.FoundAsync(async () => (await server.Client.GetFromJsonAsync<VideoPageJson>("/api/videos?all=true"))!.Items
             .SingleOrDefault(v => v.Status == "uploading" && v.UploadedBytes > length / 4));
         await chromium.ThrottleUploadsAsync(-1);
         await page.SetInputFilesAsync("input[type=file]", clip);
@@ -237,17 +237,6 @@ public sealed class WebUiTests
         await page.WaitForFunctionAsync($"() => document.querySelector('{Player}').currentTime < 3", null, Patiently);
         await Assertions.Expect(notice).ToBeHiddenAsync();
         chromium.AssertNoPageErrors();
-    }
-
-    private static async Task<T> WaitForAsync<T>(Func<Task<T?>> probe)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (true)
-        {
-            if (await probe() is { } found) return found;
-            Assert.True(DateTime.UtcNow < deadline, "The condition was not met within 30 s.");
-            await Task.Delay(100);
-        }
     }
 
     private static string Url(ReelServer server, string path) => $"http://127.0.0.1:{server.Port}{path}";

@@ -1,0 +1,186 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using System.Security.Cryptography;
+using System.Text.Json;
+using Reel.Server.Tests.Support;
+
+namespace Reel.Server.Tests.Integration;
+
+/// <summary>The real <c>reel</c> command against a real server, each test with its own config folder.</summary>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
+public sealed class CliTests : IDisposable
+{
+    private readonly string _home = TempDirs.Create("reel-cli-home");
+
+    public void Dispose() => TempDirs.Delete(_home);
+
+    // Not made in advance: reel makes it, readable by the user alone.
+    private string ConfigDir => Path.Combine(_home, "reel");
+
+    [Fact]
+    public async Task A_signed_in_upload_prints_only_the_watch_url_and_the_video_can_be_listed_waited_for_and_removed()
+    {
+        await using var server = await ReelServer.StartAsync();
+        var clip = await Clips.PathAsync(Clips.H264Aac720p);
+
+        var login = await RunAsync(server, ["login", "--email", ReelServer.AdminEmail, "--password-stdin"], stdin: ReelServer.Password + "\n");
+        Assert.Equal(0, login.ExitCode);
+        var credentials = Path.Combine(ConfigDir, "credentials.json");
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(credentials));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(ConfigDir));
+
+        var upload = await RunAsync(server, ["upload", clip, "--title", "From the terminal"]);
+
+        Assert.Equal(0, upload.ExitCode);
+        var url = Assert.Single(upload.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Matches($"^http://127\\.0\\.0\\.1:{server.Port}/watch/[A-Za-z0-9_-]{{22}}$", url);
+        var id = url[(url.LastIndexOf('/') + 1)..];
+        var video = await server.GetVideoAsync(id);
+        Assert.True(video.Playable);
+        Assert.Equal("From the terminal", video.Title);
+        Assert.Contains("720p.mp4", upload.Stderr, StringComparison.Ordinal);
+
+        var list = await RunAsync(server, ["ls", "--json"]);
+        Assert.Equal(0, list.ExitCode);
+        using (var items = JsonDocument.Parse(list.Stdout))
+            Assert.Equal(id, Assert.Single(items.RootElement.EnumerateArray()).GetProperty("id").GetString());
+        var table = await RunAsync(server, ["ls"]);
+        Assert.Contains("From the terminal", table.Stdout, StringComparison.Ordinal);
+
+        var status = await RunAsync(server, ["status", id, "--wait", "--json"]);
+        Assert.Equal(0, status.ExitCode);
+        using (var ready = JsonDocument.Parse(status.Stdout))
+            Assert.Equal("ready", ready.RootElement.GetProperty("status").GetString());
+
+        var removed = await RunAsync(server, ["rm", id]);
+        Assert.Equal(0, removed.ExitCode);
+        var gone = await RunAsync(server, ["status", id, "--json"]);
+        Assert.Equal(3, gone.ExitCode);
+        using (var error = JsonDocument.Parse(gone.Stderr))
+            Assert.Equal("not_found", error.RootElement.GetProperty("error").GetProperty("code").GetString());
+
+        var logout = await RunAsync(server, ["logout"]);
+        Assert.Equal(0, logout.ExitCode);
+        Assert.False(File.Exists(credentials));
+    }
+
+    [Fact]
+    public async Task An_upload_interrupted_mid_way_resumes_on_the_next_run_for_the_same_file()
+    {
+        await using var server = await ReelServer.StartAsync(settings: new Dictionary<string, string> { ["Storage:KeepOriginals"] = "true" });
+        var clip = await Clips.PathAsync(Clips.Bulky);
+        var length = new FileInfo(clip).Length;
+
+        // About six seconds at this rate: killed after two, a third of the file is on the server.
+        using (var first = Start(server, ["upload", clip, "--limit-rate", $"{length / 6}"]))
+        {
+            var uploading = await Eventually.FoundAsync(async () => (await server.Client.GetFromJsonAsync<VideoPageJson>("/api/videos?all=true"))!.Items.SingleOrDefault());
+            Assert.Equal("uploading", uploading.Status);
+            await Task.Delay(TimeSpan.FromSeconds(2));
+            first.Kill(entireProcessTree: true);
+            await first.WaitForExitAsync();
+        }
+        var kept = await Eventually.FoundAsync(async () => (await server.Client.GetFromJsonAsync<VideoPageJson>("/api/videos?all=true"))!.Items.SingleOrDefault(v => v.UploadedBytes > 0));
+        Assert.InRange(kept.UploadedBytes!.Value, 1, length * 2 / 3);
+
+        var second = await RunAsync(server, ["upload", clip]);
+
+        Assert.Equal(0, second.ExitCode);
+        Assert.Contains("Resuming the earlier upload of this file", second.Stderr, StringComparison.Ordinal);
+        Assert.EndsWith($"/watch/{kept.Id}", second.Stdout.Trim(), StringComparison.Ordinal);
+        await server.WaitUntilReadyAsync(kept.Id);
+        await using var source = File.OpenRead(clip);
+        Assert.Equal(Convert.ToHexStringLower(await SHA256.HashDataAsync(source)), await StoredFiles.Sha256Async(server.DataDir, $"originals/{kept.Id}/source.bin"));
+        Assert.Single((await server.Client.GetFromJsonAsync<VideoPageJson>("/api/videos?all=true"))!.Items);
+    }
+
+    [Fact]
+    public async Task Anonymous_uploads_are_managed_with_the_kept_manage_token()
+    {
+        await using var server = await ReelServer.StartAsync();
+
+        var upload = await RunAsync(server, ["upload", await Clips.PathAsync(Clips.Silent), "--json"]);
+
+        Assert.Equal(0, upload.ExitCode);
+        using var result = JsonDocument.Parse(upload.Stdout);
+        var id = result.RootElement.GetProperty("video").GetProperty("id").GetString()!;
+        Assert.True(result.RootElement.GetProperty("video").GetProperty("playable").GetBoolean());
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(ConfigDir, "manage-tokens.json")));
+        var removed = await RunAsync(server, ["rm", id]);
+        Assert.Equal(0, removed.ExitCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await server.Client.GetAsync($"/api/videos/{id}")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Failures_get_a_clear_message_and_their_documented_exit_code()
+    {
+        await using var server = await ReelServer.StartAsync(settings: new Dictionary<string, string> { ["Upload:Policy"] = "Accounts" });
+        var clip = await Clips.PathAsync(Clips.Silent);
+
+        var missing = await RunAsync(server, ["upload", "/no/such/clip.mp4"]);
+        Assert.Equal((2, true), (missing.ExitCode, missing.Stderr.Contains("no such file", StringComparison.Ordinal)));
+
+        var badRate = await RunAsync(server, ["upload", clip, "--limit-rate", "fast"]);
+        Assert.Equal(2, badRate.ExitCode);
+
+        var unknownCommand = await RunAsync(server, ["frobnicate"]);
+        Assert.Equal(2, unknownCommand.ExitCode);
+
+        var anonymous = await RunAsync(server, ["upload", clip]);
+        Assert.Equal(6, anonymous.ExitCode);
+        Assert.Contains("reel login", anonymous.Stderr, StringComparison.Ordinal);
+        Assert.Empty(anonymous.Stdout);
+
+        var wrongPassword = await RunAsync(server, ["login", "--email", ReelServer.AdminEmail, "--password-stdin"], stdin: "not the password\n");
+        Assert.Equal(6, wrongPassword.ExitCode);
+        Assert.Contains("invalid_credentials", wrongPassword.Stderr, StringComparison.Ordinal);
+
+        Assert.Equal(0, (await RunAsync(server, ["login", "--email", ReelServer.AdminEmail, "--password-stdin"], stdin: ReelServer.Password + "\n")).ExitCode);
+        var notVideo = await RunAsync(server, ["upload", Clips.Write("notes.mp4", "shopping list\n"u8.ToArray())]);
+        Assert.Equal(3, notVideo.ExitCode);
+        Assert.Contains("unsupported_media", notVideo.Stderr, StringComparison.Ordinal);
+
+        var unreachable = await RunAsync(server, ["ls", "--server", "http://127.0.0.1:1"]);
+        Assert.Equal(4, unreachable.ExitCode);
+        Assert.Contains("Cannot reach", unreachable.Stderr, StringComparison.Ordinal);
+    }
+
+    private sealed record CliRun(int ExitCode, string Stdout, string Stderr);
+
+    private Process Start(ReelServer server, IEnumerable<string> args, bool redirectStdin = false)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = redirectStdin,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(CliDll());
+        foreach (var arg in args) start.ArgumentList.Add(arg);
+        // --server on the command line, when a test gives one, wins over this.
+        start.Environment["REEL_SERVER"] = $"http://127.0.0.1:{server.Port}";
+        start.Environment["REEL_CONFIG_DIR"] = ConfigDir;
+        return Process.Start(start) ?? throw new InvalidOperationException("Could not start reel.");
+    }
+
+    private async Task<CliRun> RunAsync(ReelServer server, IEnumerable<string> args, string? stdin = null)
+    {
+        using var process = Start(server, args, redirectStdin: true);
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        if (stdin is not null) await process.StandardInput.WriteAsync(stdin);
+        process.StandardInput.Close();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        await process.WaitForExitAsync(timeout.Token);
+        return new CliRun(process.ExitCode, await stdout, await stderr);
+    }
+
+    private static string CliDll()
+    {
+        var configuration = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name;
+        var dll = Path.Combine(ReelServer.RepoRoot(), "src", "Reel.Cli", "bin", configuration, "net10.0", "reel.dll");
+        return File.Exists(dll) ? dll : throw new FileNotFoundException("Build the CLI first.", dll);
+    }
+}
