@@ -16,21 +16,16 @@ WORK="$OUT/delivery"
 SERVER="$ROOT/src/Reel.Server/bin/Release/net10.0/Reel.Server.dll"
 SECONDS_EACH=${BENCH_WRK_SECONDS:-10}
 WARMUP_SECONDS=${BENCH_WARMUP_SECONDS:-5}
-PY=/usr/bin/python3
+# shellcheck source=bench/lib.sh
+source "$ROOT/bench/lib.sh"
 
-die() { echo "delivery bench: $*" >&2; exit 1; }
 for tool in wrk nginx curl ffmpeg dotnet; do command -v "$tool" >/dev/null 2>&1 || die "$tool is missing (make bench installs it)"; done
 [ -f "$SERVER" ] || die "build the server first: dotnet build src/Reel.Server -c Release"
 
-PIDS=()
 cleanup() {
   local status=$?
   trap - EXIT INT TERM
-  for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  for pid in "${PIDS[@]}"; do
-    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$pid" 2>/dev/null || true
-  done
+  stop_started
   [ -d "$WORK/swift" ] && bash "$ROOT/scripts/s3-server.sh" stop "$WORK/swift" >/dev/null 2>&1 || true
   exit "$status"
 }
@@ -40,22 +35,6 @@ trap 'exit 143' TERM
 
 rm -rf "$WORK"
 mkdir -p "$WORK"
-free_port() { $PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-json() { $PY -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
-
-# Starts a Reel server with the given extra settings and sets REEL_PORT. Not called in a subshell: the trap must
-# know every process this script started.
-start_reel() {
-  local name=$1; shift
-  REEL_PORT=$(free_port)
-  dotnet "$SERVER" --urls "http://127.0.0.1:$REEL_PORT" --DataDir "$WORK/$name" "$@" >"$WORK/$name.log" 2>&1 &
-  PIDS+=($!)
-  for _ in $(seq 600); do
-    if curl -fs "http://127.0.0.1:$REEL_PORT/readyz" >/dev/null 2>&1; then return; fi
-    sleep 0.1
-  done
-  die "Reel ($name) did not become ready; see $WORK/$name.log"
-}
 
 # Uploads the clip, waits until ready, prints "URL KEY" of a full-length segment (past the short lead-in ones) of the
 # top rendition, which the master lists first.
@@ -168,7 +147,6 @@ storage=$(echo "$auth" | tr -d '\r' | awk -F': ' 'tolower($1)=="x-storage-url" {
 read -r s3reel_rps s3reel_mbps s3reel_p99 < <(measure "$s3_reel_url")
 read -r swift_rps swift_mbps swift_p99 < <(measure "$storage/bench/$s3_key" -H "X-Auth-Token: $token")
 
-ratio() { $PY -c "print(f'{$1 / $2:.2f}x')"; }
 verdict() { $PY -c "print('PASS' if $1 / $2 >= $3 else '**FAIL**')"; }
 cat <<EOF
 

@@ -147,6 +147,7 @@ build() {
   die "could not build $project; see $log"
 }
 build src/Reel.Server
+build src/Reel.Cli
 build bench/Reel.Bench
 
 rm -f "$PIDFILE"
@@ -161,3 +162,6 @@ BENCH_PID=""
 
 # Segment delivery: Reel beside nginx (local disk) and beside Swift (S3), wrk in the same run.
 bash "$ROOT/bench/delivery.sh" | tee -a "$OUT/results.md"
+
+# Upload throughput: plain POST and tus beside dd on the same disk.
+bash "$ROOT/bench/upload.sh" "$BIG" | tee -a "$OUT/results.md"

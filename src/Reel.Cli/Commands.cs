@@ -28,12 +28,15 @@ internal sealed class Commands(Option<string?> serverOption, Option<bool> jsonOp
         var files = new Argument<FileInfo[]>("FILE") { Description = "Video files (MP4, MOV, MKV, WebM, AVI)", Arity = ArgumentArity.OneOrMore };
         var title = new Option<string?>("--title", "-t") { Description = "The video's title (default: the file name); only with one file" };
         var limitRate = new Option<string?>("--limit-rate") { Description = "Send at most this many bytes per second, e.g. 500K or 2M" };
-        var command = new Command("upload", "Upload files, resuming any earlier unfinished upload of the same file; prints each watch URL once it plays") { files, title, limitRate };
+        var noWait = new Option<bool>("--no-wait") { Description = "Print the watch URL as soon as the bytes are stored, without waiting until the video plays" };
+        var chunkSize = new Option<string?>("--chunk-size") { Description = $"Bytes per request (default {TusUpload.DefaultChunkSize >> 20}M); lower it behind a proxy that limits request bodies" };
+        var command = new Command("upload", "Upload files, resuming any earlier unfinished upload of the same file; prints each watch URL once it plays") { files, title, limitRate, chunkSize, noWait };
         command.SetAction((parse, cancellationToken) => RunAsync(parse, async (api, _) =>
         {
             var chosen = parse.GetValue(files)!;
             if (parse.GetValue(title) is not null && chosen.Length > 1) throw new CliException(ExitCodes.Usage, "--title names one video; upload one file at a time to give titles.");
-            var rate = ParseRate(parse.GetValue(limitRate));
+            var rate = ParseSize(parse.GetValue(limitRate), "--limit-rate");
+            var chunk = ParseSize(parse.GetValue(chunkSize), "--chunk-size") ?? TusUpload.DefaultChunkSize;
             foreach (var file in chosen)
             {
                 if (!file.Exists) throw new CliException(ExitCodes.Usage, $"{file.FullName}: no such file.");
@@ -44,7 +47,7 @@ internal sealed class Commands(Option<string?> serverOption, Option<bool> jsonOp
             {
                 try
                 {
-                    await UploadOneAsync(api, file, parse.GetValue(title), rate, parse.GetValue(jsonOption), cancellationToken);
+                    await UploadOneAsync(api, file, parse.GetValue(title), chunk, rate, !parse.GetValue(noWait), parse.GetValue(jsonOption), cancellationToken);
                 }
                 catch (CliException e) when (chosen.Length > 1)
                 {
@@ -183,7 +186,7 @@ internal sealed class Commands(Option<string?> serverOption, Option<bool> jsonOp
         return command;
     }
 
-    private async Task UploadOneAsync(ReelApi api, FileInfo file, string? title, long? rate, bool asJson, CancellationToken cancellationToken)
+    private async Task UploadOneAsync(ReelApi api, FileInfo file, string? title, long chunkSize, long? rate, bool waitUntilPlayable, bool asJson, CancellationToken cancellationToken)
     {
         TusUpload.Outcome outcome = null!;
         var clock = System.Diagnostics.Stopwatch.StartNew();
@@ -191,7 +194,7 @@ internal sealed class Commands(Option<string?> serverOption, Option<bool> jsonOp
         {
             var sending = context.AddTask(Markup.Escape(file.Name), maxValue: file.Length);
             outcome = await new TusUpload(api, _config).RunAsync(
-                file, title, TusUpload.DefaultChunkSize, rate, bytes => sending.Value = bytes,
+                file, title, chunkSize, rate, bytes => sending.Value = bytes,
                 note => _err.MarkupLine($"[grey]{Markup.Escape(note)}[/]"), cancellationToken);
             sending.Value = file.Length;
         });
@@ -202,7 +205,7 @@ internal sealed class Commands(Option<string?> serverOption, Option<bool> jsonOp
         if (outcome.ManageToken is not null) _config.SaveManageToken(api.Server, outcome.VideoId, outcome.ManageToken);
 
         var video = await WaitAsync(api, outcome.VideoId, outcome.ManageToken,
-            v => v.GetProperty("playable").GetBoolean() || v.GetProperty("status").GetString() == "failed", "Preparing to play", cancellationToken);
+            v => !waitUntilPlayable || v.GetProperty("playable").GetBoolean() || v.GetProperty("status").GetString() == "failed", "Preparing to play", cancellationToken);
         if (Failed(video))
             throw new CliException(ExitCodes.ProcessingFailed, $"{file.Name}: {video.GetProperty("error").GetProperty("message").GetString()}", video.GetProperty("error").GetProperty("code").GetString());
         var watchUrl = api.Server + video.GetProperty("watchUrl").GetString();
@@ -293,14 +296,14 @@ internal sealed class Commands(Option<string?> serverOption, Option<bool> jsonOp
     private static string Duration(double seconds) =>
         TimeSpan.FromSeconds(Math.Round(seconds)).ToString(seconds >= 3600 ? @"h\:mm\:ss" : @"m\:ss", CultureInfo.InvariantCulture);
 
-    /// <summary>"500K", "2M", "1.5G" or plain bytes per second.</summary>
-    internal static long? ParseRate(string? text)
+    /// <summary>"500K", "2M", "1.5G" or plain bytes (per second, for a rate).</summary>
+    internal static long? ParseSize(string? text, string option)
     {
         if (string.IsNullOrWhiteSpace(text)) return null;
         var unit = char.ToUpperInvariant(text[^1]) switch { 'K' => 1L << 10, 'M' => 1L << 20, 'G' => 1L << 30, _ => 1L };
         var number = unit == 1 ? text : text[..^1];
-        return double.TryParse(number, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var value) && value > 0
-            ? (long)Math.Max(1, value * unit)
-            : throw new CliException(ExitCodes.Usage, $"--limit-rate '{text}' is not a rate; give bytes per second like 500K or 2M.");
+        return double.TryParse(number, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var value) && value >= 1 && value * unit < long.MaxValue
+            ? (long)(value * unit)
+            : throw new CliException(ExitCodes.Usage, $"{option} '{text}' is not a size; give bytes like 500K, 64M or 1G.");
     }
 }
