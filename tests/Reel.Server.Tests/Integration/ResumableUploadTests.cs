@@ -188,9 +188,12 @@ public sealed class ResumableUploadTests
         // An algorithm we do not know: 400.
         using (var unknown = await PatchAsync(server, id, half, bytes[half..], checksum: "crc99 AAAA"))
             await AssertProblemAsync(unknown, 400, "unsupported_checksum");
-        // More than the upload's length: 413, nothing kept.
+        // More than the upload's length, announced or not: 413, nothing kept.
         using (var beyond = await PatchAsync(server, id, half, [.. bytes[half..], 0, 1, 2]))
             await AssertProblemAsync(beyond, 413, "exceeds_upload_length");
+        using (var beyondChunked = await PatchAsync(server, id, half, [.. bytes[half..], 0, 1, 2], chunked: true))
+            await AssertProblemAsync(beyondChunked, 413, "exceeds_upload_length");
+        Assert.Equal(half, (await server.GetVideoAsync(id)).UploadedBytes);
         // Without Tus-Resumable: 412 with the version we speak.
         using (var request = new HttpRequestMessage(HttpMethod.Head, $"/api/uploads/{id}"))
         using (var unversioned = await server.Client.SendAsync(request))
@@ -304,12 +307,13 @@ public sealed class ResumableUploadTests
         return id;
     }
 
-    private static async Task<HttpResponseMessage> PatchAsync(ReelServer server, string id, long offset, byte[] body, string? checksum = null)
+    private static async Task<HttpResponseMessage> PatchAsync(ReelServer server, string id, long offset, byte[] body, string? checksum = null, bool chunked = false)
     {
         var request = Tus(HttpMethod.Patch, id);
         request.Headers.Add("Upload-Offset", offset.ToString(CultureInfo.InvariantCulture));
         if (checksum is not null) request.Headers.Add("Upload-Checksum", checksum);
-        request.Content = new ByteArrayContent(body);
+        // A stream of unknown length goes chunked, without Content-Length.
+        request.Content = chunked ? new StreamContent(new UnknownLengthStream(body)) : new ByteArrayContent(body);
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/offset+octet-stream");
         return await server.Client.SendAsync(request);
     }
@@ -391,6 +395,11 @@ public sealed class ResumableUploadTests
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private sealed class UnknownLengthStream(byte[] content) : MemoryStream(content)
+    {
+        public override bool CanSeek => false;
     }
 
     /// <summary>tus-js-client's state between runs (upload URL, manage token, video id), in its own temp file.</summary>

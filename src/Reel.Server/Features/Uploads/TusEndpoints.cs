@@ -295,6 +295,11 @@ internal static class TusEndpoints
             }
             return (received, false);
         }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            // A body without Content-Length that runs past the upload's length: none of it is kept.
+            return (room + 1, false);
+        }
         catch (Exception e) when (e is BadHttpRequestException or ConnectionResetException
             || (e is OperationCanceledException or IOException && context.RequestAborted.IsCancellationRequested))
         {
