@@ -21,6 +21,12 @@ internal interface IMediaStorage
     /// <summary>Size and time of a stored file, or null when there is none.</summary>
     Task<StoredFile?> StatAsync(string key, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// A small file (a playlist) read whole in one go, or null when there is none: unlike a stat and a read, its bytes
+    /// and its time always belong to the same version, however often the file is replaced.
+    /// </summary>
+    Task<StoredContent?> ReadSmallAsync(string key, CancellationToken cancellationToken);
+
     /// <summary>Opens <paramref name="length"/> bytes of a stored file from <paramref name="offset"/> for reading.</summary>
     Task<Stream> OpenReadAsync(string key, long offset, long length, CancellationToken cancellationToken);
 
@@ -65,6 +71,12 @@ internal interface IMediaStorage
 }
 
 internal sealed record StoredFile(long Length, DateTimeOffset LastModified);
+
+internal sealed record StoredContent(byte[] Bytes, DateTimeOffset LastModified)
+{
+    /// <summary>Larger than any playlist we write; a file past it is not read into memory.</summary>
+    public const int MaxBytes = 4 << 20;
+}
 
 internal static class MediaStorageExtensions
 {

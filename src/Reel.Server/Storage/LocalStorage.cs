@@ -1,4 +1,5 @@
 using System.Text;
+using Microsoft.Win32.SafeHandles;
 using Reel.Server.Infrastructure;
 
 namespace Reel.Server.Storage;
@@ -42,6 +43,29 @@ internal sealed class LocalStorage(NodeSettings node) : IMediaStorage
     {
         var info = new FileInfo(Resolve(key));
         return Task.FromResult(info.Exists ? new StoredFile(info.Length, info.LastWriteTimeUtc) : null);
+    }
+
+    public async Task<StoredContent?> ReadSmallAsync(string key, CancellationToken cancellationToken)
+    {
+        SafeFileHandle handle;
+        try
+        {
+            handle = File.OpenHandle(Resolve(key), FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, FileOptions.Asynchronous);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return null;
+        }
+        using (handle)
+        {
+            // The open handle keeps this version of the file, even when a newer one is renamed over its name.
+            var length = RandomAccess.GetLength(handle);
+            if (length > StoredContent.MaxBytes) throw new IOException($"{key} is too large to read whole.");
+            var bytes = new byte[length];
+            var read = 0;
+            while (read < bytes.Length) read += await RandomAccess.ReadAsync(handle, bytes.AsMemory(read), read, cancellationToken) is > 0 and var n ? n : throw new EndOfStreamException();
+            return new StoredContent(bytes, File.GetLastWriteTimeUtc(handle));
+        }
     }
 
     public Task<Stream> OpenReadAsync(string key, long offset, long length, CancellationToken cancellationToken)

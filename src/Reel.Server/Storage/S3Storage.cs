@@ -130,6 +130,23 @@ internal sealed partial class S3Storage : IMediaStorage, IDisposable
         return file;
     }
 
+    public Task<StoredContent?> ReadSmallAsync(string key, CancellationToken cancellationToken) => Guard($"read {key}", async () =>
+    {
+        try
+        {
+            // One GET: the bytes and the time come from the same version of the object.
+            using var response = await _client.GetObjectAsync(_bucket, StorageKeys.Checked(key), cancellationToken);
+            if (response.ContentLength > StoredContent.MaxBytes) throw new IOException($"{key} is too large to read whole.");
+            using var bytes = new MemoryStream((int)response.ContentLength);
+            await response.ResponseStream.CopyToAsync(bytes, cancellationToken);
+            return new StoredContent(bytes.ToArray(), new DateTimeOffset(DateTime.SpecifyKind(response.LastModified ?? default, DateTimeKind.Utc)));
+        }
+        catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotFound)
+        {
+            return (StoredContent?)null;
+        }
+    });
+
     public Task<Stream> OpenReadAsync(string key, long offset, long length, CancellationToken cancellationToken) => Guard($"read {key}", async () =>
     {
         var response = await _client.GetObjectAsync(new GetObjectRequest

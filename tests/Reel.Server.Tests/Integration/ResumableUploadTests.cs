@@ -42,6 +42,24 @@ public sealed class ResumableUploadTests
     }
 
     [Fact]
+    public async Task Bytes_sent_with_the_creation_request_count_and_the_rest_follows()
+    {
+        await using var server = await ReelServer.StartAsync(settings: KeepOriginals);
+        var clip = await Clips.PathAsync(Clips.Bulky);
+        using var state = new StateFile();
+
+        await using var client = TusJsClient.Start(Endpoint(server), clip, state.Path, AccessToken(server), chunkSize: 8 << 20, withCreationUpload: true);
+        var outcome = await client.FinishAsync(ClientTimeout);
+
+        Assert.True(TusJsClient.Is(outcome, "success"), outcome.ToString());
+        // The creation carried the first 8 MiB, so the first PATCH ends at 16 MiB.
+        Assert.Equal(16 << 20, client.Events.First(e => TusJsClient.Is(e, "patch")).GetProperty("offset").GetInt64());
+        var id = state.VideoId;
+        await AssertHandedToProcessingAsync(server, id);
+        Assert.Equal(await Sha256Async(clip), await StoredFiles.Sha256Async(server.DataDir, $"originals/{id}/source.bin"));
+    }
+
+    [Fact]
     public async Task An_upload_whose_client_was_killed_resumes_from_the_offset_the_server_reports()
     {
         await using var server = await ReelServer.StartAsync(settings: KeepOriginals);
@@ -68,7 +86,7 @@ public sealed class ResumableUploadTests
         var resumedAt = second.Events.First(e => TusJsClient.Is(e, "head")).GetProperty("offset").GetInt64();
         Assert.True(resumedAt >= uploading.UploadedBytes, $"resumed at {resumedAt}, the server had {uploading.UploadedBytes}");
         Assert.All(second.Events.Where(e => TusJsClient.Is(e, "url")), e => Assert.EndsWith($"/api/uploads/{id}", e.GetProperty("url").GetString(), StringComparison.Ordinal));
-        await server.WaitUntilReadyAsync(id);
+        await AssertHandedToProcessingAsync(server, id);
         Assert.Equal(await Sha256Async(clip), await StoredFiles.Sha256Async(server.DataDir, $"originals/{id}/source.bin"));
         await AssertNothingLeftOfTheUploadAsync(server, id, keepSource: true);
     }
@@ -98,7 +116,7 @@ public sealed class ResumableUploadTests
             Assert.NotEmpty(heads);
             Assert.True(heads[0].GetProperty("offset").GetInt64() > 0, "the client resumed from the start");
             var id = state.VideoId;
-            await server.WaitUntilReadyAsync(id);
+            await AssertHandedToProcessingAsync(server, id);
             Assert.Equal(await Sha256Async(clip), await StoredFiles.Sha256Async(dataDir, $"originals/{id}/source.bin"));
             await AssertNothingLeftOfTheUploadAsync(server, id, keepSource: true);
         }
@@ -213,7 +231,7 @@ public sealed class ResumableUploadTests
             Assert.Equal(HttpStatusCode.NoContent, last.StatusCode);
             Assert.Equal(bytes.Length.ToString(CultureInfo.InvariantCulture), last.Headers.GetValues("Upload-Offset").Single());
         }
-        await server.WaitUntilReadyAsync(id);
+        await AssertHandedToProcessingAsync(server, id);
         Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(bytes)), await StoredFiles.Sha256Async(server.DataDir, $"originals/{id}/source.bin"));
         using (var head = await SendAsync(server, HttpMethod.Head, id))
             Assert.Equal(bytes.Length.ToString(CultureInfo.InvariantCulture), head.Headers.GetValues("Upload-Offset").Single());
@@ -238,7 +256,7 @@ public sealed class ResumableUploadTests
 
         Assert.True(TusJsClient.Is(outcome, "success"), outcome.ToString());
         Assert.Equal(kept, client.Events.First(e => TusJsClient.Is(e, "head")).GetProperty("offset").GetInt64());
-        await server.WaitUntilReadyAsync(id);
+        await AssertHandedToProcessingAsync(server, id);
         Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(bytes)), await StoredFiles.Sha256Async(server.DataDir, $"originals/{id}/source.bin"));
     }
 
@@ -289,6 +307,14 @@ public sealed class ResumableUploadTests
         using var stranger = server.AnonymousClient();
         Assert.DoesNotContain(id, await stranger.GetStringAsync("/api/videos"), StringComparison.Ordinal);
         Assert.Contains(id, await server.Client.GetStringAsync("/api/videos?mine=true"), StringComparison.Ordinal);
+    }
+
+    /// <summary>Past its last byte the upload is an ordinary video: queued or further, never uploading again.</summary>
+    private static async Task AssertHandedToProcessingAsync(ReelServer server, string id)
+    {
+        var video = await server.GetVideoAsync(id);
+        Assert.Contains(video.Status, new[] { "queued", "processing", "ready" });
+        Assert.Null(video.UploadedBytes);
     }
 
     private static string Endpoint(ReelServer server) => $"{server.Client.BaseAddress}api/uploads";

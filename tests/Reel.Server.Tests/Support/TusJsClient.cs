@@ -29,7 +29,8 @@ internal sealed class TusJsClient : IAsyncDisposable
     }
 
     /// <summary>Starts an upload (or resumes the one <paramref name="stateFile"/> names).</summary>
-    public static TusJsClient Start(string endpoint, string file, string stateFile, string? accessToken = null, long? chunkSize = null, int delayMs = 0)
+    public static TusJsClient Start(
+        string endpoint, string file, string stateFile, string? accessToken = null, long? chunkSize = null, int delayMs = 0, bool withCreationUpload = false)
     {
         var start = new ProcessStartInfo("node") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         start.ArgumentList.Add(Path.Combine(ReelServer.RepoRoot(), "tests", "Reel.Server.Tests", "Integration", "tus-upload.mjs"));
@@ -39,6 +40,7 @@ internal sealed class TusJsClient : IAsyncDisposable
             start.ArgumentList.Add($"--{name}");
             start.ArgumentList.Add(value);
         }
+        if (withCreationUpload) start.ArgumentList.Add("--with-creation-upload");
         var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start node.");
         var client = new TusJsClient(process, stateFile + ".stderr");
         var stderr = new StreamWriter(client._stderrPath) { AutoFlush = true };

@@ -45,8 +45,13 @@ internal static partial class StreamEndpoints
             return Results.Redirect(url);
         }
 
-        if (await storage.StatAsync(key, cancellationToken) is not { } file)
-            return Problems.NotFound("file");
+        // A playlist is rewritten while the video processes: it is read whole, so its length, its time and its bytes
+        // are those of one version. Other files are never replaced while they are being served.
+        var content = extension == ".m3u8" ? await storage.ReadSmallAsync(key, cancellationToken) : null;
+        var file = content is not null ? new StoredFile(content.Bytes.Length, content.LastModified)
+            : extension == ".m3u8" ? null
+            : await storage.StatAsync(key, cancellationToken);
+        if (file is null) return Problems.NotFound("file");
 
         var etag = new EntityTagHeaderValue($"\"{file.Length:x}-{file.LastModified.UtcTicks:x}\"");
         response.Headers.CacheControl = cacheControl;
@@ -90,6 +95,11 @@ internal static partial class StreamEndpoints
         if (HttpMethods.IsHead(request.Method) || length == 0)
             return Results.Empty;
 
+        if (content is not null)
+        {
+            await response.Body.WriteAsync(content.Bytes.AsMemory((int)range.Start, (int)length), cancellationToken);
+            return Results.Empty;
+        }
         await using var stream = await storage.OpenReadAsync(key, range.Start, length, cancellationToken);
         await CopyAsync(stream, response.BodyWriter, length, cancellationToken);
         return Results.Empty;
