@@ -178,7 +178,7 @@ public sealed class ResumableUploadTests
         Assert.NotEqual(id, outcome.GetProperty("videoId").GetString());
         Assert.Equal(HttpStatusCode.NotFound, (await server.Client.GetAsync($"/api/videos/{id}")).StatusCode);
         if (ObjectStore.Selected)
-            Assert.Empty(await (await ObjectStore.SharedAsync()).UnfinishedUploadsAsync(ObjectStore.BucketFor(server.DataDir)));
+            Assert.DoesNotContain(await (await ObjectStore.SharedAsync()).UnfinishedUploadsAsync(ObjectStore.BucketFor(server.DataDir)), k => k.StartsWith($"originals/{id}/", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -395,13 +395,16 @@ public sealed class ResumableUploadTests
         Assert.Equal("1.0.0", response.Headers.GetValues("Tus-Resumable").Single());
     }
 
-    /// <summary>No partial file, tail object or unfinished multipart upload remains; only the source if it was kept.</summary>
+    /// <summary>
+    /// No partial file, tail object or unfinished multipart upload of the upload remains; only the source if it was
+    /// kept. (The video's own outputs may be on their way up meanwhile: processing goes on.)
+    /// </summary>
     private static async Task AssertNothingLeftOfTheUploadAsync(ReelServer server, string id, bool keepSource)
     {
         var keys = await StoredFiles.KeysAsync(server.DataDir, $"originals/{id}");
         Assert.Equal(keepSource ? [$"originals/{id}/source.bin"] : [], keys);
         if (ObjectStore.Selected)
-            Assert.Empty(await (await ObjectStore.SharedAsync()).UnfinishedUploadsAsync(ObjectStore.BucketFor(server.DataDir)));
+            Assert.DoesNotContain(await (await ObjectStore.SharedAsync()).UnfinishedUploadsAsync(ObjectStore.BucketFor(server.DataDir)), k => k.StartsWith($"originals/{id}/", StringComparison.Ordinal));
         Assert.Empty(Directory.GetFileSystemEntries(Path.Combine(server.DataDir, "tmp")));
     }
 
