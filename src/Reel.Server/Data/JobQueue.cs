@@ -97,10 +97,11 @@ internal sealed class JobQueue(Database database, TimeProvider clock)
             new { owner, now = Now });
     }
 
-    public async Task<bool> HasPendingAsync(string videoId, CancellationToken cancellationToken)
+    /// <summary>Whether the video has a job (of the kind, when one is given) queued or running.</summary>
+    public async Task<bool> HasPendingAsync(string videoId, string? kind, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         return await connection.ExecuteScalarAsync<long>(
-            "SELECT COUNT(*) FROM jobs WHERE video_id = @videoId AND state IN ('queued', 'running')", new { videoId }) > 0;
+            "SELECT COUNT(*) FROM jobs WHERE video_id = @videoId AND (@kind IS NULL OR kind = @kind) AND state IN ('queued', 'running')", new { videoId, kind }) > 0;
     }
 }

@@ -86,7 +86,7 @@ internal sealed class StartupRecovery(
         {
             foreach (var video in await videos.ListByStatusAsync(status, cancellationToken))
             {
-                if (await queue.HasPendingAsync(video.Id, cancellationToken)) continue;
+                if (await queue.HasPendingAsync(video.Id, kind: null, cancellationToken)) continue;
                 var kind = video.Playable ? JobKind.Encode : JobKind.Prepare;
                 logger.LogWarning("Video {VideoId} was {Status} with no job; queueing {Kind}", video.Id, status, kind);
                 await queue.EnqueueAsync(video.Id, kind, cancellationToken);
@@ -108,7 +108,7 @@ internal sealed class StartupRecovery(
         {
             if (video.SourceKey is null)
                 await storage.DeletePrefixAsync(StorageKeys.Original(video.Id), cancellationToken);
-            if (await MissingDerivedFileAsync(video, cancellationToken) is { } missing && !await queue.HasPendingAsync(video.Id, cancellationToken))
+            if (await MissingDerivedFileAsync(video, cancellationToken) is { } missing && !await queue.HasPendingAsync(video.Id, JobKind.Repair, cancellationToken))
             {
                 logger.LogWarning("Video {VideoId} is missing {File}; queueing a repair", video.Id, missing);
                 await queue.EnqueueAsync(video.Id, JobKind.Repair, cancellationToken);

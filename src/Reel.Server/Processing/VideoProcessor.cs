@@ -32,6 +32,13 @@ internal sealed class VideoProcessor(
     {
         var video = await videos.GetAsync(job.VideoId, cancellationToken) ?? throw new VideoGoneException(job.VideoId);
         var context = new JobContext(video, FfprobeParser.Parse(video.ProbeJson), workDir, new ProgressWriter(videos, clock, video.Id));
+        if (video.Status == VideoStatus.Ready && job.Kind is JobKind.Prepare or JobKind.Encode)
+        {
+            // The server stopped between marking the video ready and closing the job: running it again would take a
+            // finished video apart (and its original may be gone already). Only what would have followed is left to do.
+            logger.LogInformation("Already ready; closing the interrupted {Kind} job", job.Kind);
+            return job.Kind == JobKind.Encode && VideoStore.Renditions(video).Any(r => r.FastStart) ? JobKind.Cleanup : null;
+        }
         switch (job.Kind)
         {
             case JobKind.Prepare:

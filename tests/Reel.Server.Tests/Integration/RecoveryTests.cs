@@ -73,6 +73,26 @@ public sealed class RecoveryTests : IDisposable
     }
 
     [Fact]
+    public async Task An_encode_job_left_open_after_its_video_became_ready_leaves_the_video_whole()
+    {
+        VideoJson ready;
+        await using (var first = await ReelServer.StartAsync(_dataDir))
+        {
+            ready = await first.WaitUntilReadyAsync((await first.UploadAsync(await Clips.PathAsync(Clips.WebM))).Id);
+            await first.StopGracefullyAsync(TimeSpan.FromSeconds(25));
+        }
+        // What a stop between marking the video ready and closing its job leaves: the original is gone already.
+        await TestDatabase.ExecuteAsync(_dataDir, "UPDATE jobs SET state = 'queued' WHERE video_id = @videoId AND kind = 'encode'", ready.Id);
+
+        await using var second = await ReelServer.StartAsync(_dataDir);
+        await Eventually.FoundAsync(() => Task.FromResult(second.LogTail(400).Contains("closing the interrupted encode job", StringComparison.Ordinal) ? "closed" : null));
+        var after = await second.GetVideoAsync(ready.Id);
+        Assert.Equal("ready", after.Status);
+        Assert.Equal(ready.Renditions.Select(r => r.Name), after.Renditions.Select(r => r.Name));
+        await Hls.AssertCompleteAsync(second.Client, after, ready.DurationSeconds);
+    }
+
+    [Fact]
     public async Task Derived_files_of_a_ready_video_that_went_missing_are_remade_at_start()
     {
         VideoJson ready;

@@ -1,0 +1,37 @@
+using System.Data.Common;
+using Microsoft.Data.Sqlite;
+using Npgsql;
+
+namespace Reel.Server.Tests.Support;
+
+/// <summary>Direct access to the database of a server's data folder, for states only a crash at one exact moment leaves.</summary>
+internal static class TestDatabase
+{
+    public static async Task ExecuteAsync(string dataDir, string sql, string videoId)
+    {
+        await using var connection = await OpenAsync(dataDir);
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        var parameter = command.CreateParameter();
+        parameter.ParameterName = "videoId";
+        parameter.Value = videoId;
+        command.Parameters.Add(parameter);
+        Assert.True(await command.ExecuteNonQueryAsync() > 0, $"The statement changed nothing: {sql}");
+    }
+
+    private static async Task<DbConnection> OpenAsync(string dataDir)
+    {
+        DbConnection connection;
+        if (Postgres.Selected)
+        {
+            connection = new NpgsqlConnection(await Postgres.DatabaseForAsync(dataDir));
+        }
+        else
+        {
+            SQLitePCL.Batteries_V2.Init();
+            connection = new SqliteConnection($"Data Source={Path.Combine(dataDir, "reel.db")}");
+        }
+        await connection.OpenAsync();
+        return connection;
+    }
+}
