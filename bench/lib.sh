@@ -5,12 +5,17 @@ PIDS=()
 
 die() { echo "$(basename "$0" .sh) bench: $*" >&2; exit 1; }
 
+# Asks a process to stop, and kills it if it has not within ten seconds.
+stop_process() {
+  kill -TERM "$1" 2>/dev/null || true
+  for _ in $(seq 100); do kill -0 "$1" 2>/dev/null || return 0; sleep 0.1; done
+  kill -KILL "$1" 2>/dev/null || true
+}
+
+# All are asked at once, so they stop together rather than one after another.
 stop_started() {
   for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  for pid in "${PIDS[@]}"; do
-    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$pid" 2>/dev/null || true
-  done
+  for pid in "${PIDS[@]}"; do stop_process "$pid"; done
 }
 
 free_port() { $PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
@@ -29,12 +34,6 @@ start_reel() {
     sleep 0.1
   done
   die "Reel ($name) did not become ready; see $WORK/$name.log"
-}
-
-stop_reel() {
-  kill -TERM "$1" 2>/dev/null || true
-  for _ in $(seq 100); do kill -0 "$1" 2>/dev/null || return 0; sleep 0.1; done
-  kill -KILL "$1" 2>/dev/null || true
 }
 
 # A process's VmHWM (peak resident memory since it started) and VmRSS, in MB.

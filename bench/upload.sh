@@ -64,7 +64,7 @@ status=$(curl -sS -o "$WORK/post.json" -w '%{http_code}' -X POST -T "$BIG" -H 'C
 post_seconds=$($PY -c "print($(now) - $started)")
 [ "$status" = 201 ] || die "the POST answered $status: $(cat "$WORK/post.json")"
 post_memory=$(memory_mb "$REEL_PID")
-stop_reel "$REEL_PID"
+stop_process "$REEL_PID"
 
 echo "upload: tus with reel upload ..." >&2
 sync
@@ -75,7 +75,7 @@ REEL_CONFIG_DIR="$WORK/cli-config" dotnet "$CLI" upload --no-wait --server "http
   || die "reel upload failed: $(cat "$WORK/tus.err")"
 tus_seconds=$($PY -c "print($(now) - $started)")
 tus_memory=$(memory_mb "$REEL_PID")
-stop_reel "$REEL_PID"
+stop_process "$REEL_PID"
 
 hwm() { echo "$1" | sed -E 's/.*VmHWM:=([0-9]+).*/\1/'; }
 rss() { echo "$1" | sed -E 's/.*VmRSS:=([0-9]+).*/\1/'; }

@@ -52,7 +52,6 @@ internal sealed class UploadRecord
     public long Length { get; set; }
     public long OffsetBytes { get; set; }
     public string StorageState { get; set; } = "";
-    public string? FileName { get; set; }
     public long ExpiresAt { get; set; }
 }
 

@@ -8,7 +8,7 @@ namespace Reel.Server.Data;
 /// </summary>
 internal sealed class UploadStore(Database database, TimeProvider clock)
 {
-    private const string Columns = "video_id, length, offset_bytes, storage_state, file_name, expires_at";
+    private const string Columns = "video_id, length, offset_bytes, storage_state, expires_at";
 
     private long Now => clock.GetUtcNow().ToUnixTimeMilliseconds();
 
@@ -19,7 +19,7 @@ internal sealed class UploadStore(Database database, TimeProvider clock)
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await VideoStore.InsertAsync(connection, transaction, video);
         await connection.ExecuteAsync(
-            $"INSERT INTO uploads ({Columns}) VALUES (@VideoId, @Length, @OffsetBytes, @StorageState, @FileName, @ExpiresAt)", upload, transaction);
+            $"INSERT INTO uploads ({Columns}) VALUES (@VideoId, @Length, @OffsetBytes, @StorageState, @ExpiresAt)", upload, transaction);
         await transaction.CommitAsync(cancellationToken);
     }
 

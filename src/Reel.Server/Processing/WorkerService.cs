@@ -66,56 +66,50 @@ internal sealed class WorkerService(
         }
     }
 
-    private async Task MaintainAsync(CancellationToken stoppingToken)
+    /// <summary>Aborts multipart uploads in storage that were begun long ago and never finished, hourly.</summary>
+    private Task MaintainAsync(CancellationToken stoppingToken) =>
+        RepeatAsync(MaintenanceInterval, "Could not look for abandoned uploads; trying again later", async () =>
+        {
+            var aborted = await storage.AbortStaleUploadsAsync(AbandonedUploadAge, await uploads.ActiveIdsAsync(stoppingToken), stoppingToken);
+            if (aborted > 0) logger.LogInformation("Discarded {Count} uploads abandoned unfinished in storage", aborted);
+        }, stoppingToken);
+
+    /// <summary>
+    /// Removes resumable uploads nothing was added to before their expiry, with their bytes. Checked a few times per
+    /// expiry period (at most hourly), so one lingers at most a quarter of that period past its time.
+    /// </summary>
+    private Task ExpireUploadsAsync(CancellationToken stoppingToken) =>
+        RepeatAsync(
+            TimeSpan.FromMinutes(Math.Clamp(uploadOptions.Value.ResumableExpiryMinutes / 4, 1.0 / 60, MaintenanceInterval.TotalMinutes)),
+            "Could not remove expired uploads; trying again later",
+            async () =>
+            {
+                foreach (var upload in await uploads.ExpiredAsync(stoppingToken))
+                {
+                    await TusEndpoints.DiscardAsync(upload, videos, storage, stoppingToken);
+                    logger.LogInformation("Removed resumable upload {VideoId}: abandoned at {Bytes} of {Length} bytes", upload.VideoId, upload.OffsetBytes, upload.Length);
+                }
+            },
+            stoppingToken);
+
+    /// <summary>Runs housekeeping now and then every <paramref name="every"/> until shutdown; a failed round is logged and tried again next time.</summary>
+    private async Task RepeatAsync(TimeSpan every, string failure, Func<Task> work, CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(MaintenanceInterval, clock);
+        using var timer = new PeriodicTimer(every, clock);
         try
         {
             do
             {
                 try
                 {
-                    var aborted = await storage.AbortStaleUploadsAsync(AbandonedUploadAge, await uploads.ActiveIdsAsync(stoppingToken), stoppingToken);
-                    if (aborted > 0) logger.LogInformation("Discarded {Count} uploads abandoned unfinished in storage", aborted);
+                    await work();
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {
-                    logger.LogWarning(e, "Could not look for abandoned uploads; trying again later");
+                    logger.LogWarning(e, "{Failure}", failure);
                 }
             }
             while (await timer.WaitForNextTickAsync(stoppingToken));
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-            // Shutting down.
-        }
-    }
-
-    /// <summary>
-    /// Removes resumable uploads nothing was added to before their expiry, with their bytes. Checked a few times per
-    /// expiry period (at most hourly), so one lingers at most a quarter of that period past its time.
-    /// </summary>
-    private async Task ExpireUploadsAsync(CancellationToken stoppingToken)
-    {
-        var every = TimeSpan.FromMinutes(Math.Clamp(uploadOptions.Value.ResumableExpiryMinutes / 4, 1.0 / 60, MaintenanceInterval.TotalMinutes));
-        using var timer = new PeriodicTimer(every, clock);
-        try
-        {
-            while (await timer.WaitForNextTickAsync(stoppingToken))
-            {
-                try
-                {
-                    foreach (var upload in await uploads.ExpiredAsync(stoppingToken))
-                    {
-                        await TusEndpoints.DiscardAsync(upload, videos, storage, stoppingToken);
-                        logger.LogInformation("Removed resumable upload {VideoId}: abandoned at {Bytes} of {Length} bytes", upload.VideoId, upload.OffsetBytes, upload.Length);
-                    }
-                }
-                catch (Exception e) when (e is not OperationCanceledException)
-                {
-                    logger.LogWarning(e, "Could not remove expired uploads; trying again later");
-                }
-            }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {

@@ -118,7 +118,7 @@ internal sealed partial class S3Storage : IMediaStorage, IDisposable
             try
             {
                 var head = await _client.GetObjectMetadataAsync(_bucket, StorageKeys.Checked(key), cancellationToken);
-                return new StoredFile(head.ContentLength, new DateTimeOffset(DateTime.SpecifyKind(head.LastModified ?? default, DateTimeKind.Utc)));
+                return new StoredFile(head.ContentLength, Utc(head.LastModified));
             }
             catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotFound)
             {
@@ -139,7 +139,7 @@ internal sealed partial class S3Storage : IMediaStorage, IDisposable
             if (response.ContentLength > StoredContent.MaxBytes) throw new IOException($"{key} is too large to read whole.");
             using var bytes = new MemoryStream((int)response.ContentLength);
             await response.ResponseStream.CopyToAsync(bytes, cancellationToken);
-            return new StoredContent(bytes.ToArray(), new DateTimeOffset(DateTime.SpecifyKind(response.LastModified ?? default, DateTimeKind.Utc)));
+            return new StoredContent(bytes.ToArray(), Utc(response.LastModified));
         }
         catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotFound)
         {
@@ -241,7 +241,7 @@ internal sealed partial class S3Storage : IMediaStorage, IDisposable
         var listing = await Guard("list unfinished uploads", () =>
             _client.ListMultipartUploadsAsync(new ListMultipartUploadsRequest { BucketName = _bucket, Prefix = "originals/" }, cancellationToken));
         var stale = (listing.MultipartUploads ?? [])
-            .Where(u => u.Initiated is { } at && new DateTimeOffset(DateTime.SpecifyKind(at, DateTimeKind.Utc)) < cutoff)
+            .Where(u => u.Initiated is not null && Utc(u.Initiated) < cutoff)
             .Where(u => u.Key.Split('/') is [_, var id, _] && !resuming.Contains(id))
             .ToList();
         foreach (var upload in stale)
@@ -330,6 +330,9 @@ internal sealed partial class S3Storage : IMediaStorage, IDisposable
             await action();
             return true;
         });
+
+    // The SDK gives S3's times (always UTC) as DateTime of unspecified kind.
+    private static DateTimeOffset Utc(DateTime? time) => new(DateTime.SpecifyKind(time ?? default, DateTimeKind.Utc));
 
     /// <summary>
     /// A file sent in parts as it arrives: one part fills while the previous one is sent, so memory stays at two parts.

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
-using System.Security.Cryptography;
 using System.Text.Json;
 using Reel.Server.Tests.Support;
 
@@ -90,8 +89,7 @@ public sealed class CliTests : IDisposable
         Assert.Contains("Resuming the earlier upload of this file", second.Stderr, StringComparison.Ordinal);
         Assert.EndsWith($"/watch/{kept.Id}", second.Stdout.Trim(), StringComparison.Ordinal);
         Assert.NotEqual("uploading", (await server.GetVideoAsync(kept.Id)).Status);
-        await using var source = File.OpenRead(clip);
-        Assert.Equal(Convert.ToHexStringLower(await SHA256.HashDataAsync(source)), await StoredFiles.Sha256Async(server.DataDir, $"originals/{kept.Id}/source.bin"));
+        Assert.Equal(await StoredFiles.FileSha256Async(clip), await StoredFiles.Sha256Async(server.DataDir, $"originals/{kept.Id}/source.bin"));
         Assert.Single((await server.Client.GetFromJsonAsync<VideoPageJson>("/api/videos?all=true"))!.Items);
     }
 

@@ -37,7 +37,7 @@ public sealed class ResumableUploadTests
         Assert.Equal(new FileInfo(clip).Length, video.SizeBytes);
         Assert.Equal((640, 360), (video.Width, video.Height));
         Assert.Null(video.UploadedBytes);
-        Assert.Equal(await Sha256Async(clip), await StoredFiles.Sha256Async(server.DataDir, $"originals/{id}/source.bin"));
+        Assert.Equal(await StoredFiles.FileSha256Async(clip), await StoredFiles.Sha256Async(server.DataDir, $"originals/{id}/source.bin"));
         await AssertNothingLeftOfTheUploadAsync(server, id, keepSource: true);
     }
 
@@ -56,7 +56,7 @@ public sealed class ResumableUploadTests
         Assert.Equal(16 << 20, client.Events.First(e => TusJsClient.Is(e, "patch")).GetProperty("offset").GetInt64());
         var id = state.VideoId;
         await AssertHandedToProcessingAsync(server, id);
-        Assert.Equal(await Sha256Async(clip), await StoredFiles.Sha256Async(server.DataDir, $"originals/{id}/source.bin"));
+        Assert.Equal(await StoredFiles.FileSha256Async(clip), await StoredFiles.Sha256Async(server.DataDir, $"originals/{id}/source.bin"));
     }
 
     [Fact]
@@ -87,17 +87,18 @@ public sealed class ResumableUploadTests
         Assert.True(resumedAt >= uploading.UploadedBytes, $"resumed at {resumedAt}, the server had {uploading.UploadedBytes}");
         Assert.All(second.Events.Where(e => TusJsClient.Is(e, "url")), e => Assert.EndsWith($"/api/uploads/{id}", e.GetProperty("url").GetString(), StringComparison.Ordinal));
         await AssertHandedToProcessingAsync(server, id);
-        Assert.Equal(await Sha256Async(clip), await StoredFiles.Sha256Async(server.DataDir, $"originals/{id}/source.bin"));
+        Assert.Equal(await StoredFiles.FileSha256Async(clip), await StoredFiles.Sha256Async(server.DataDir, $"originals/{id}/source.bin"));
         await AssertNothingLeftOfTheUploadAsync(server, id, keepSource: true);
     }
 
     [Fact]
     public async Task An_upload_goes_on_by_itself_when_the_server_is_killed_and_started_again()
     {
-        var port = FreePort();
-        var settings = new Dictionary<string, string>(KeepOriginals) { ["urls"] = $"http://127.0.0.1:{port}" };
         var dataDir = TempDirs.Create("reel-tus-restart");
-        var server = await ReelServer.StartAsync(dataDir, settings);
+        var server = await ReelServer.StartAsync(dataDir, KeepOriginals);
+        // The client knows the upload by its URL: the server comes back where it was.
+        var port = server.Port;
+        var settings = new Dictionary<string, string>(KeepOriginals) { ["urls"] = $"http://127.0.0.1:{port}" };
         var clip = await Clips.PathAsync(Clips.Bulky);
         using var state = new StateFile();
         try
@@ -117,7 +118,7 @@ public sealed class ResumableUploadTests
             Assert.True(heads[0].GetProperty("offset").GetInt64() > 0, "the client resumed from the start");
             var id = state.VideoId;
             await AssertHandedToProcessingAsync(server, id);
-            Assert.Equal(await Sha256Async(clip), await StoredFiles.Sha256Async(dataDir, $"originals/{id}/source.bin"));
+            Assert.Equal(await StoredFiles.FileSha256Async(clip), await StoredFiles.Sha256Async(dataDir, $"originals/{id}/source.bin"));
             await AssertNothingLeftOfTheUploadAsync(server, id, keepSource: true);
         }
         finally
@@ -412,19 +413,6 @@ public sealed class ResumableUploadTests
 #pragma warning disable CA5350
     private static string Sha1Checksum(byte[] body) => "sha1 " + Convert.ToBase64String(SHA1.HashData(body));
 #pragma warning restore CA5350
-
-    private static async Task<string> Sha256Async(string path)
-    {
-        await using var file = File.OpenRead(path);
-        return Convert.ToHexStringLower(await SHA256.HashDataAsync(file));
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     private sealed class UnknownLengthStream(byte[] content) : MemoryStream(content)
     {

@@ -142,14 +142,17 @@ internal static class StoredFiles
     /// <summary>The SHA-256 of a stored file, in hex.</summary>
     public static async Task<string> Sha256Async(string dataDir, string key)
     {
-        if (!ObjectStore.Selected)
-        {
-            await using var file = File.OpenRead(Path.Combine(dataDir, "media", key));
-            return Convert.ToHexStringLower(await System.Security.Cryptography.SHA256.HashDataAsync(file));
-        }
+        if (!ObjectStore.Selected) return await FileSha256Async(Path.Combine(dataDir, "media", key));
         using var client = (await ObjectStore.SharedAsync()).Client();
         using var response = await client.GetObjectAsync(ObjectStore.BucketFor(dataDir), key);
         return Convert.ToHexStringLower(await System.Security.Cryptography.SHA256.HashDataAsync(response.ResponseStream));
+    }
+
+    /// <summary>The SHA-256 of a local file (a source), in hex, to compare with a stored one.</summary>
+    public static async Task<string> FileSha256Async(string path)
+    {
+        await using var file = File.OpenRead(path);
+        return Convert.ToHexStringLower(await System.Security.Cryptography.SHA256.HashDataAsync(file));
     }
 
     public static async Task DeleteAsync(string dataDir, string key)

@@ -3,7 +3,7 @@
 // session (session.ts), which owns /api/auth. Every request goes through the session, which adds the access token
 // and refreshes it; requests about one video add the manage token this browser holds for it, if any.
 
-import { manageTokens } from './manage-tokens';
+import { MANAGE_TOKEN_HEADER, manageTokens } from './manage-tokens';
 import { ApiError, networkError, problemToError } from './problem';
 import { session } from './session';
 
@@ -130,8 +130,9 @@ async function sendJson<T>(method: string, path: string, body: unknown, headers:
 
 const videoPath = (id: string) => `/api/videos/${encodeURIComponent(id)}`;
 
-export function getVideo(id: string, signal?: AbortSignal): Promise<Video> {
-  return getJson<Video>(videoPath(id), signal, manageTokens.headersFor(id));
+// `manageToken` is for a video whose token is not kept yet (an upload that has just finished).
+export function getVideo(id: string, signal?: AbortSignal, manageToken?: string): Promise<Video> {
+  return getJson<Video>(videoPath(id), signal, manageToken ? { [MANAGE_TOKEN_HEADER]: manageToken } : manageTokens.headersFor(id));
 }
 
 /** Which videos a list shows: public ones and the caller's own, only the caller's own, or all (admins). */

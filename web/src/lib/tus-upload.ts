@@ -7,7 +7,8 @@
 // prove it is ours, and handed on with the finished video (uploads.ts keeps it for good).
 
 import * as tus from 'tus-js-client';
-import { networkError, problemToError, type Video } from './api';
+import { getVideo, networkError, problemToError, type Video } from './api';
+import { MANAGE_TOKEN_HEADER } from './manage-tokens';
 import { session } from './session';
 import { browserStorage, readJson, writeJson } from './storage';
 import type { RunningUpload, UploadRequest, UploadTransport } from './upload-queue';
@@ -24,7 +25,6 @@ const ENDPOINT = '/api/uploads';
 const CHUNK_SIZE = 64 * 1024 * 1024;
 // Each step waits longer: a phone walking out of Wi-Fi needs seconds, a restarting server a little more.
 const RETRY_DELAYS = [0, 1000, 3000, 5000, 10000, 20000, 30000];
-const MANAGE_TOKEN_HEADER = 'Reel-Manage-Token';
 const VIDEO_ID_HEADER = 'Reel-Video-Id';
 
 interface UploadIdentity {
@@ -56,16 +56,10 @@ function toError(error: Error): Error {
   return problemToError(response.getStatus(), response.getBody() ?? '', response.getHeader('Retry-After') ?? null);
 }
 
-async function fetchVideo(identity: UploadIdentity): Promise<Video> {
-  const headers: Record<string, string> = { Accept: 'application/json' };
-  const token = await session.usableToken();
-  if (token !== null) headers.Authorization = `Bearer ${token}`;
-  if (identity.manageToken !== null) headers[MANAGE_TOKEN_HEADER] = identity.manageToken;
-  const response = await fetch(`/api/videos/${encodeURIComponent(identity.videoId)}`, { headers });
-  if (!response.ok) throw problemToError(response.status, await response.text(), response.headers.get('Retry-After'));
-  const video = (await response.json()) as Video;
+async function fetchVideo({ videoId, manageToken }: UploadIdentity): Promise<Video> {
+  const video = await getVideo(videoId, undefined, manageToken ?? undefined);
   // Only the creation answer carries the manage token; the queue keeps it from the finished video.
-  return identity.manageToken !== null ? { ...video, manageToken: identity.manageToken } : video;
+  return manageToken !== null ? { ...video, manageToken } : video;
 }
 
 export const tusUploadTransport: UploadTransport<File> = {

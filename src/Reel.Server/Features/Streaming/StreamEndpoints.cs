@@ -47,9 +47,10 @@ internal static partial class StreamEndpoints
 
         // A playlist is rewritten while the video processes: it is read whole, so its length, its time and its bytes
         // are those of one version. Other files are never replaced while they are being served.
-        var content = extension == ".m3u8" ? await storage.ReadSmallAsync(key, cancellationToken) : null;
-        var file = content is not null ? new StoredFile(content.Bytes.Length, content.LastModified)
-            : extension == ".m3u8" ? null
+        var isPlaylist = extension == ".m3u8";
+        var content = isPlaylist ? await storage.ReadSmallAsync(key, cancellationToken) : null;
+        var file = isPlaylist
+            ? content is null ? null : new StoredFile(content.Bytes.Length, content.LastModified)
             : await storage.StatAsync(key, cancellationToken);
         if (file is null) return Problems.NotFound("file");
 

@@ -97,22 +97,18 @@ internal static class TusEndpoints
         if (!TryParseMetadata(request.Headers["Upload-Metadata"], out var metadata))
             return Problems.BadRequest("invalid_metadata", "Upload-Metadata is 'key base64value' pairs separated by commas.");
 
-        metadata.TryGetValue("title", out var explicitTitle);
         var fileName = metadata.GetValueOrDefault("filename") ?? metadata.GetValueOrDefault("name");
-        var cleaned = VideoEndpoints.CleanTitle(explicitTitle ?? fileName ?? "");
-        if (explicitTitle is not null && cleaned.Length is 0 or > VideoEndpoints.MaxTitleLength)
-            return Problems.BadRequest("invalid_title", $"A title has 1 to {VideoEndpoints.MaxTitleLength} characters.");
+        if (VideoEndpoints.NewTitle(metadata.GetValueOrDefault("title"), fileName, out var title) is { } badTitle) return badTitle;
 
         var id = Ids.NewVideoId();
         using var scope = services.Logger.BeginScope("VideoId:{VideoId}", id);
-        var video = VideoEndpoints.NewVideo(id, cleaned.Length > 0 ? VideoEndpoints.Truncate(cleaned) : VideoEndpoints.UntitledVideo, caller, services.Clock, out var manageToken);
+        var video = VideoEndpoints.NewVideo(id, title, caller, services.Clock, out var manageToken);
         video.Status = VideoStatus.Uploading;
         video.SizeBytes = length;
         var upload = new UploadRecord
         {
             VideoId = id,
             Length = length,
-            FileName = fileName is null ? null : VideoEndpoints.Truncate(VideoEndpoints.CleanTitle(fileName)),
             ExpiresAt = ExpiryFrom(services),
         };
         try
@@ -135,7 +131,7 @@ internal static class TusEndpoints
         {
             // creation-with-upload: the first bytes came with the creation. Whatever happens to them, the upload
             // exists and the client resumes from the offset its next HEAD reports.
-            if (await AppendAsync(context, upload, caller, services, cancellationToken) is { } failed) return failed;
+            if (await AppendAsync(context, video, upload, caller, services, cancellationToken) is { } failed) return failed;
         }
         else
         {
@@ -182,7 +178,7 @@ internal static class TusEndpoints
             context.Response.Headers["Upload-Offset"] = video.SizeBytes.ToString(CultureInfo.InvariantCulture);
             return OffsetMismatch("The upload is complete; there is nothing more to send.");
         }
-        return (IResult?)await AppendAsync(context, upload, caller, services, cancellationToken) ?? TypedResults.NoContent();
+        return (IResult?)await AppendAsync(context, video, upload, caller, services, cancellationToken) ?? TypedResults.NoContent();
     }
 
     private static async Task<IResult> DeleteAsync(string id, Caller caller, [AsParameters] TusServices services, CancellationToken cancellationToken)
@@ -201,7 +197,8 @@ internal static class TusEndpoints
     /// when the body breaks off (unless a checksum was promised, which they can no longer be checked against). Returns
     /// null once the bytes are recorded (and Upload-Offset says so), or the problem.
     /// </summary>
-    private static async Task<ProblemHttpResult?> AppendAsync(HttpContext context, UploadRecord upload, Caller caller, TusServices services, CancellationToken cancellationToken)
+    private static async Task<ProblemHttpResult?> AppendAsync(
+        HttpContext context, VideoRecord video, UploadRecord upload, Caller caller, TusServices services, CancellationToken cancellationToken)
     {
         var request = context.Request;
         var response = context.Response;
@@ -252,9 +249,7 @@ internal static class TusEndpoints
                 return Problems.Create(StatusCodes.Status423Locked, "upload_locked", "Upload busy", "The upload was taken over or removed while these bytes arrived; ask HEAD where it stands.");
             await append.ForgetPreviousAsync(CancellationToken.None);
             upload.OffsetBytes = end;
-            if (last && await services.Videos.GetAsync(upload.VideoId, CancellationToken.None) is { } video
-                && await FinishAsync(video, caller, services, CancellationToken.None) is { } rejected)
-                return rejected;
+            if (last && await FinishAsync(video, caller, services, CancellationToken.None) is { } rejected) return rejected;
             NoteProgress(response, upload, expiresAt);
             return null;
         }

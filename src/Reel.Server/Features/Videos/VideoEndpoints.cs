@@ -14,8 +14,8 @@ namespace Reel.Server.Features.Videos;
 
 internal static class VideoEndpoints
 {
-    internal const int MaxTitleLength = 200;
-    internal const string UntitledVideo = "Untitled video";
+    private const int MaxTitleLength = 200;
+    private const string UntitledVideo = "Untitled video";
 
     // Positions before this share of a video are not worth resuming; after the other the video counts as watched.
     private const double ResumeFrom = 0.05;
@@ -77,12 +77,8 @@ internal static class VideoEndpoints
             if (received.Bytes == 0)
                 return Problems.BadRequest("empty_upload", "The upload is empty.");
 
-            // A title the client chose must be valid; one taken from the file name is only shortened.
-            var explicitTitle = received.Title ?? request.Query["title"].FirstOrDefault();
-            var cleaned = CleanTitle(explicitTitle ?? received.FileName ?? "");
-            if (explicitTitle is not null && cleaned.Length is 0 or > MaxTitleLength)
-                return Problems.BadRequest("invalid_title", $"A title has 1 to {MaxTitleLength} characters.");
-            var title = cleaned.Length > 0 ? Truncate(cleaned) : UntitledVideo;
+            if (NewTitle(received.Title ?? request.Query["title"].FirstOrDefault(), received.FileName, out var title) is { } badTitle)
+                return badTitle;
 
             var outcome = await services.Media.ProbeAsync(temp, cancellationToken);
             if (outcome.Problem is { } problem)
@@ -123,6 +119,19 @@ internal static class VideoEndpoints
         {
             if (File.Exists(temp)) File.Delete(temp);
         }
+    }
+
+    /// <summary>
+    /// The title of a new video: a title the client chose must be valid; one taken from the file name is only
+    /// shortened; without either the video is untitled. Returns the problem with a chosen title, if any.
+    /// </summary>
+    internal static ProblemHttpResult? NewTitle(string? chosen, string? fileName, out string title)
+    {
+        var cleaned = CleanTitle(chosen ?? fileName ?? "");
+        title = cleaned.Length > 0 ? Truncate(cleaned) : UntitledVideo;
+        return chosen is not null && cleaned.Length is 0 or > MaxTitleLength
+            ? Problems.BadRequest("invalid_title", $"A title has 1 to {MaxTitleLength} characters.")
+            : null;
     }
 
     /// <summary>A new video row for an upload; without an account the uploader manages it with a secret only they are given.</summary>
@@ -289,7 +298,7 @@ internal static class VideoEndpoints
             : (null, Problems.Forbidden("Only the video's owner, an admin or the holder of its manage token may change it."));
     }
 
-    internal static string CleanTitle(string title)
+    private static string CleanTitle(string title)
     {
         var clean = new StringBuilder(title.Length);
         foreach (var c in title.Normalize(NormalizationForm.FormC))
@@ -297,6 +306,6 @@ internal static class VideoEndpoints
         return string.Join(' ', clean.ToString().Split(' ', StringSplitOptions.RemoveEmptyEntries));
     }
 
-    internal static string Truncate(string title) =>
+    private static string Truncate(string title) =>
         title.Length <= MaxTitleLength ? title : title[..MaxTitleLength].TrimEnd();
 }

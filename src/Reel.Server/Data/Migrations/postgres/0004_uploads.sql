@@ -4,7 +4,6 @@ CREATE TABLE uploads (
     length        BIGINT NOT NULL,
     offset_bytes  BIGINT NOT NULL DEFAULT 0,
     storage_state TEXT   NOT NULL,
-    file_name     TEXT,
     expires_at    BIGINT NOT NULL,
     lock_owner    TEXT,
     lock_until    BIGINT

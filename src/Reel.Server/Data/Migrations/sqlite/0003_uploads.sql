@@ -5,7 +5,6 @@ CREATE TABLE uploads (
     length        INTEGER NOT NULL,
     offset_bytes  INTEGER NOT NULL DEFAULT 0,
     storage_state TEXT    NOT NULL,
-    file_name     TEXT,
     expires_at    INTEGER NOT NULL,
     lock_owner    TEXT,
     lock_until    INTEGER
