@@ -302,6 +302,7 @@ namespace Reel.Bench
             {
                 // The same builder Reel uses, given a one-rung plan: identical filters, x264 and HLS settings.
                 var dir = NewDir($"ladder-{source.Key}-{rung.Name}");
+                Directory.CreateDirectory(Path.Combine(dir, rung.Name));
                 var args = FfmpegArgs.LadderHls(source.Path, plan with { Renditions = [rung] }, dir, "bench", MaxPixels);
                 commands.Add("ffmpeg " + string.Join(' ', args.Select(Quote)));
                 var log = LogPath($"ladder-{source.Key}-{rung.Name}");
@@ -335,6 +336,8 @@ namespace Reel.Bench
         {
             var plan = LadderPlanner.Plan(probe);
             var dir = NewDir($"one-process-ladder-{source.Key}");
+            foreach (var rung in plan.Renditions)
+                Directory.CreateDirectory(Path.Combine(dir, rung.Name));
             var log = LogPath($"one-process-ladder-{source.Key}");
             var args = FfmpegArgs.LadderHls(source.Path, plan, dir, "bench", MaxPixels);
             await File.WriteAllTextAsync(log + ".command", "ffmpeg " + string.Join(' ', args.Select(Quote)) + "\n");

@@ -72,16 +72,19 @@ public static class FfmpegArgs
         args.AddRange(["-c:v", "copy"]);
         if (probe.Audio is { } a) args.AddRange(AudioCodec(a));
         args.AddRange(StripMetadata());
-        args.AddRange(Hls(hlsTime: "2", initName: segmentPrefix + "-init.mp4"));
-        args.AddRange(["-hls_segment_filename", Path.Combine(outputDir, segmentPrefix + "-%05d.m4s"), Path.Combine(outputDir, "index.m3u8")]);
+        args.AddRange(["-f", "hls"]);
+        args.AddRange(HlsOptions(hlsTime: "2", initName: segmentPrefix + "-init.mp4", Path.Combine(outputDir, segmentPrefix + "-%05d.m4s"))
+            .SelectMany(o => new[] { "-" + o.Key, o.Value }));
+        args.Add(Path.Combine(outputDir, "index.m3u8"));
         return args;
     }
 
     /// <summary>
     /// Encodes every rung of the ladder in one ffmpeg process: one decode and one frame-rate normalisation feed all
     /// rungs, each scaled from the next larger one (cheaper than scaling every rung from the source), and every rung
-    /// gets keyframes at the same instants, so segments line up across renditions.
-    /// Each rung is written to <c>outputDir/NAME/index.m3u8</c>.
+    /// gets keyframes at the same instants, so segments line up across renditions. The audio is encoded once and the
+    /// tee muxer hands the same packets to every rung's HLS muxer, so each segment still carries video and audio.
+    /// Each rung is written to <c>outputDir/NAME/index.m3u8</c>; the caller creates those folders.
     /// </summary>
     public static IReadOnlyList<string> LadderHls(string inputPath, LadderPlan plan, string outputDir, string segmentPrefix, long maxPixels)
     {
@@ -101,10 +104,8 @@ public static class FfmpegArgs
 
         List<string> args = [.. Head(), .. SafeInput(inputPath, maxPixels), "-filter_complex", string.Join(';', graph)];
         for (var i = 0; i < rungs.Count; i++)
-        {
             args.AddRange(["-map", $"[v{i}]"]);
-            if (plan.AudioStreamIndex is { } audio) args.AddRange(["-map", $"0:{audio}"]);
-        }
+        if (plan.AudioStreamIndex is { } audio) args.AddRange(["-map", $"0:{audio}"]);
 
         var gop = (int)Math.Ceiling(plan.FrameRate.Value * LadderPlan.SegmentSeconds * 2);
         args.AddRange([
@@ -124,14 +125,15 @@ public static class FfmpegArgs
         if (plan.AudioStreamIndex is not null)
             args.AddRange(["-c:a", "aac", "-b:a", Kbps(Rendition.AudioKbps), "-ac", "2", "-ar", "48000"]);
         args.AddRange(StripMetadata());
-        // A hls_time below every keyframe interval makes each forced keyframe start a segment.
-        // ffmpeg substitutes %v in the init name only when there are several variants.
-        args.AddRange(Hls(hlsTime: "0.5", initName: segmentPrefix + (rungs.Count > 1 ? "-init-%v.mp4" : "-init.mp4")));
-        args.AddRange([
-            "-hls_segment_filename", Path.Combine(outputDir, "%v", segmentPrefix + "-%05d.m4s"),
-            "-var_stream_map", string.Join(' ', rungs.Select((r, i) => plan.AudioStreamIndex is null ? $"v:{i},name:{r.Name}" : $"v:{i},a:{i},name:{r.Name}")),
-            Path.Combine(outputDir, "%v", "index.m3u8"),
-        ]);
+        // Behind the tee muxer ffmpeg cannot tell that the HLS muxers need codec headers out of band, so it is told.
+        args.AddRange(["-flags", "+global_header", "-f", "tee"]);
+        args.Add(string.Join('|', rungs.Select((r, i) =>
+        {
+            var dir = Path.Combine(outputDir, r.Name);
+            // A hls_time below every keyframe interval makes each forced keyframe start a segment.
+            var options = HlsOptions(hlsTime: "0.5", initName: $"{segmentPrefix}-init-{r.Name}.mp4", Path.Combine(dir, segmentPrefix + "-%05d.m4s"));
+            return TeeOutput([("select", plan.AudioStreamIndex is null ? $"v:{i}" : $"v:{i},a"), ("f", "hls"), .. options], Path.Combine(dir, "index.m3u8"));
+        })));
         return args;
     }
 
@@ -202,16 +204,27 @@ public static class FfmpegArgs
     // Drop subtitles and data tracks, and every tag: phone videos carry GPS positions that a share link must not leak.
     private static IEnumerable<string> StripMetadata() => ["-sn", "-dn", "-map_metadata", "-1", "-map_chapters", "-1"];
 
-    private static IEnumerable<string> Hls(string hlsTime, string initName) =>
+    private static IEnumerable<(string Key, string Value)> HlsOptions(string hlsTime, string initName, string segmentPattern) =>
     [
-        "-f", "hls", "-hls_time", hlsTime,
+        ("hls_time", hlsTime),
         // EVENT playlists grow while ffmpeg works, so players can start on the first segment.
-        "-hls_playlist_type", "event",
-        "-hls_segment_type", "fmp4",
+        ("hls_playlist_type", "event"),
+        ("hls_segment_type", "fmp4"),
         // temp_file: segments and playlists appear under their names only when complete.
-        "-hls_flags", "temp_file+independent_segments",
-        "-hls_fmp4_init_filename", initName,
+        ("hls_flags", "temp_file+independent_segments"),
+        ("hls_fmp4_init_filename", initName),
+        ("hls_segment_filename", segmentPattern),
     ];
+
+    /// <summary>
+    /// One output of the tee muxer, "[key=value:…]path". ffmpeg unescapes it twice, once when it splits the outputs at
+    /// '|' and once more for each option value, so a value is escaped for both and the path for the first.
+    /// </summary>
+    private static string TeeOutput(IEnumerable<(string Key, string Value)> options, string path) =>
+        TeeEscape("[" + string.Join(':', options.Select(o => o.Key + "=" + TeeEscape(o.Value, ":]"))) + "]" + path, "|");
+
+    private static string TeeEscape(string text, string delimiters) =>
+        string.Concat(text.Select(c => c is '\\' or '\'' || delimiters.Contains(c) ? "\\" + c : c.ToString()));
 
     private static string Kbps(int kbps) => kbps.ToString(CultureInfo.InvariantCulture) + "k";
 

@@ -20,7 +20,10 @@ public sealed class FfmpegArgsRunTests
             probe.Audio!.Index,
             new FrameRate(30, 1),
             [new Rendition("90p", 160, 90, 200, 30, HasAudio: true), new Rendition("180p", 320, 180, 400, 30, HasAudio: true)]);
-        var outDir = dir.File("hls");
+        // Characters the tee muxer treats as syntax, in a folder name a DataDir setting could contain.
+        var outDir = dir.File("hls it's: a|b [c] \\d");
+        foreach (var rung in plan.Renditions)
+            Directory.CreateDirectory(Path.Combine(outDir, rung.Name));
 
         var run = await MediaProcess.RunAsync(Ffmpeg.FfmpegPath, FfmpegArgs.LadderHls(source, plan, outDir, "gen1", MaxPixels), Quick, CancellationToken.None);
 
@@ -36,6 +39,8 @@ public sealed class FfmpegArgsRunTests
         var top = await ProbeAsync(Path.Combine(outDir, "180p", "gen1-init-180p.mp4"));
         Assert.Equal((320, 180, "h264"), (top.Video?.Width, top.Video?.Height, top.Video?.Codec));
         Assert.Equal(("aac", 2), (top.Audio?.Codec, top.Audio?.Channels));
+        var bottom = await ProbeAsync(Path.Combine(outDir, "90p", "gen1-init-90p.mp4"));
+        Assert.Equal(("h264", "aac"), (bottom.Video?.Codec, bottom.Audio?.Codec));
     }
 
     [Fact]

@@ -183,14 +183,19 @@ public sealed class FfmpegArgsTests
     }
 
     [Fact]
-    public void The_ladder_maps_audio_once_per_rung_and_names_the_variants()
+    public void The_ladder_encodes_audio_once_and_every_rung_muxes_it_beside_its_own_video()
     {
         var args = FfmpegArgs.LadderHls(Input, LadderWithAudio, OutDir, Prefix, MaxPixels);
 
-        Assert.Equal(["[v0]", "0:1", "[v1]", "0:1", "[v2]", "0:1"], MapTargets(args));
-        Assert.Equal("v:0,a:0,name:360p v:1,a:1,name:720p v:2,a:2,name:1080p", args[IndexOf(args, "-var_stream_map") + 1]);
+        Assert.Equal(["[v0]", "[v1]", "[v2]", "0:1"], MapTargets(args));
+        Assert.Single(args, a => a == "-c:a");
         Assert.Equal("aac", args[IndexOf(args, "-c:a") + 1]);
-        Assert.Equal(OutDir + "/%v/index.m3u8", args[^1]);
+        Assert.Equal("tee", args[IndexOf(args, "-f") + 1]);
+        var outputs = args[^1].Split('|');
+        Assert.Equal(3, outputs.Length);
+        Assert.StartsWith(@"[select=v\\:0,a:f=hls:hls_time=0.5:", outputs[0], StringComparison.Ordinal);
+        Assert.EndsWith("]" + OutDir + "/360p/index.m3u8", outputs[0], StringComparison.Ordinal);
+        Assert.Contains(@":hls_fmp4_init_filename=k7Gm2xQp-init-1080p.mp4:hls_segment_filename=" + OutDir + "/1080p/k7Gm2xQp-%05d.m4s]", outputs[2], StringComparison.Ordinal);
     }
 
     [Fact]
@@ -200,7 +205,7 @@ public sealed class FfmpegArgsTests
 
         Assert.Equal(["[v0]", "[v1]"], MapTargets(args));
         Assert.DoesNotContain(args, a => a.StartsWith("-c:a", StringComparison.Ordinal) || a.StartsWith("-b:a", StringComparison.Ordinal));
-        Assert.Equal("v:0,name:360p v:1,name:720p", args[IndexOf(args, "-var_stream_map") + 1]);
+        Assert.Equal([@"[select=v\\:0:", @"[select=v\\:1:"], args[^1].Split('|').Select(o => o[..14]));
         Assert.StartsWith("[0:1]fps=60,scale=720:1280:flags=bicubic,setsar=1,format=yuv420p,split=2[v1][c0];", args[IndexOf(args, "-filter_complex") + 1], StringComparison.Ordinal);
     }
 

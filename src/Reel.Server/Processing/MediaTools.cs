@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
 using Reel.Media;
@@ -47,6 +48,7 @@ internal sealed class MediaTools(IOptions<ProcessingOptions> options, ILogger<Me
     /// <summary>Runs ffmpeg to completion, throwing <see cref="MediaProcessException"/> when it fails.</summary>
     public async Task RunFfmpegAsync(IReadOnlyList<string> arguments, string what, double durationSeconds, Action<TimeSpan>? onProgress, string? logPath, CancellationToken cancellationToken)
     {
+        var started = Stopwatch.GetTimestamp();
         var run = await MediaProcess.RunAsync(Options.FfmpegPath, arguments, new MediaRunOptions
         {
             Timeout = Options.TimeoutFor(durationSeconds),
@@ -54,6 +56,7 @@ internal sealed class MediaTools(IOptions<ProcessingOptions> options, ILogger<Me
             LogPath = logPath,
         }, cancellationToken);
         run.EnsureSuccess(what);
+        logger.LogDebug("{What}: ffmpeg took {Seconds:0.00} s", what, Stopwatch.GetElapsedTime(started).TotalSeconds);
     }
 
     /// <summary>True when ffmpeg and ffprobe start and answer.</summary>
