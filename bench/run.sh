@@ -9,6 +9,8 @@
 #
 # BENCH_ONE_PROCESS_LADDER=1 adds a diagnostic: Reel's ladder command run alone as one ffmpeg process (about
 # two more minutes), which separates the speed of the ladder itself from the work the server does around it.
+# BENCH_ROUNDS (default 3) is how many times Reel and the separate-process ladder alternate; each is judged by its
+# fastest round.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -155,7 +157,7 @@ dotnet bench/Reel.Bench/bin/Release/net10.0/Reel.Bench.dll \
   --server "$ROOT/src/Reel.Server/bin/Release/net10.0/Reel.Server.dll" \
   --out "$OUT" --pid-file "$PIDFILE" --nproc "$(nproc)" \
   --h264 "$H264" --vp9 "$VP9" --big "$BIG" \
-  --one-process-ladder "${BENCH_ONE_PROCESS_LADDER:-0}" &
+  --one-process-ladder "${BENCH_ONE_PROCESS_LADDER:-0}" --rounds "${BENCH_ROUNDS:-3}" &
 BENCH_PID=$!
 wait "$BENCH_PID"
 BENCH_PID=""
