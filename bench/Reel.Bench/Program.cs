@@ -322,8 +322,9 @@ namespace Reel.Bench
             {
                 // The same builder Reel uses, given a one-rung plan: identical filters, x264 and HLS settings.
                 var dir = NewDir($"ladder-{source.Key}-{rung.Name}");
-                Directory.CreateDirectory(Path.Combine(dir, rung.Name));
-                var args = FfmpegArgs.LadderHls(source.Path, plan with { Renditions = [rung] }, dir, "bench", MaxPixels);
+                var rungPlan = plan with { Renditions = [rung] };
+                Directory.CreateDirectory(FfmpegArgs.LadderFolders(rungPlan, dir)[0]);
+                var args = FfmpegArgs.LadderHls(source.Path, rungPlan, dir, "bench", MaxPixels);
                 commands.Add("ffmpeg " + string.Join(' ', args.Select(Quote)));
                 var log = LogPath($"ladder-{source.Key}-{rung.Name}");
                 runs.Add((rung, dir, children.Start("ffmpeg", args, log, logStdout: false, lowerPriority: true), log));
@@ -356,8 +357,8 @@ namespace Reel.Bench
         {
             var plan = LadderPlanner.Plan(probe);
             var dir = NewDir($"one-process-ladder-{source.Key}");
-            foreach (var rung in plan.Renditions)
-                Directory.CreateDirectory(Path.Combine(dir, rung.Name));
+            foreach (var folder in FfmpegArgs.LadderFolders(plan, dir))
+                Directory.CreateDirectory(folder);
             var log = LogPath($"one-process-ladder-{source.Key}");
             var args = FfmpegArgs.LadderHls(source.Path, plan, dir, "bench", MaxPixels);
             await File.WriteAllTextAsync(log + ".command", "ffmpeg " + string.Join(' ', args.Select(Quote)) + "\n");

@@ -84,7 +84,7 @@ public static class FfmpegArgs
     /// rungs, each scaled from the next larger one (cheaper than scaling every rung from the source), and every rung
     /// gets keyframes at the same instants, so segments line up across renditions. The audio is encoded once and the
     /// tee muxer hands the same packets to every rung's HLS muxer, so each segment still carries video and audio.
-    /// Each rung is written to <c>outputDir/NAME/index.m3u8</c>; the caller creates those folders.
+    /// Each rung is written to its folder of <see cref="LadderFolders"/>, which the caller creates.
     /// </summary>
     public static IReadOnlyList<string> LadderHls(string inputPath, LadderPlan plan, string outputDir, string segmentPrefix, long maxPixels)
     {
@@ -127,15 +127,19 @@ public static class FfmpegArgs
         args.AddRange(StripMetadata());
         // Behind the tee muxer ffmpeg cannot tell that the HLS muxers need codec headers out of band, so it is told.
         args.AddRange(["-flags", "+global_header", "-f", "tee"]);
+        var folders = LadderFolders(plan, outputDir);
         args.Add(string.Join('|', rungs.Select((r, i) =>
         {
-            var dir = Path.Combine(outputDir, r.Name);
             // A hls_time below every keyframe interval makes each forced keyframe start a segment.
-            var options = HlsOptions(hlsTime: "0.5", initName: $"{segmentPrefix}-init-{r.Name}.mp4", Path.Combine(dir, segmentPrefix + "-%05d.m4s"));
-            return TeeOutput([("select", plan.AudioStreamIndex is null ? $"v:{i}" : $"v:{i},a"), ("f", "hls"), .. options], Path.Combine(dir, "index.m3u8"));
+            var options = HlsOptions(hlsTime: "0.5", initName: $"{segmentPrefix}-init-{r.Name}.mp4", Path.Combine(folders[i], segmentPrefix + "-%05d.m4s"));
+            return TeeOutput([("select", plan.AudioStreamIndex is null ? $"v:{i}" : $"v:{i},a"), ("f", "hls"), .. options], Path.Combine(folders[i], "index.m3u8"));
         })));
         return args;
     }
+
+    /// <summary>The folder <see cref="LadderHls"/> writes each rung to, in the plan's order: <c>outputDir/NAME</c>.</summary>
+    public static IReadOnlyList<string> LadderFolders(LadderPlan plan, string outputDir) =>
+        [.. plan.Renditions.Select(r => Path.Combine(outputDir, r.Name))];
 
     /// <summary>
     /// Keyframes at 0, 0.5 and 1 s, then every <see cref="LadderPlan.SegmentSeconds"/>: two half-second lead-in

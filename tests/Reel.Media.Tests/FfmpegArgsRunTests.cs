@@ -22,8 +22,8 @@ public sealed class FfmpegArgsRunTests
             [new Rendition("90p", 160, 90, 200, 30, HasAudio: true), new Rendition("180p", 320, 180, 400, 30, HasAudio: true)]);
         // Characters the tee muxer treats as syntax, in a folder name a DataDir setting could contain.
         var outDir = dir.File("hls it's: a|b [c] \\d");
-        foreach (var rung in plan.Renditions)
-            Directory.CreateDirectory(Path.Combine(outDir, rung.Name));
+        foreach (var folder in FfmpegArgs.LadderFolders(plan, outDir))
+            Directory.CreateDirectory(folder);
 
         var run = await MediaProcess.RunAsync(Ffmpeg.FfmpegPath, FfmpegArgs.LadderHls(source, plan, outDir, "gen1", MaxPixels), Quick, CancellationToken.None);
 

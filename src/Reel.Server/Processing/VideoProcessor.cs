@@ -114,8 +114,8 @@ internal sealed class VideoProcessor(
         var extras = MakeSourceExtrasAsync(job, source, stopExtras.Token);
 
         var hlsDir = Directory.CreateDirectory(Path.Combine(job.WorkDir, "ladder")).FullName;
-        foreach (var rung in plan.Renditions)
-            Directory.CreateDirectory(Path.Combine(hlsDir, rung.Name));
+        foreach (var folder in FfmpegArgs.LadderFolders(plan, hlsDir))
+            Directory.CreateDirectory(folder);
         var publisher = new HlsPublisher(storage, id, hlsDir, async (name, playlist) =>
         {
             var index = renditions.FindIndex(r => r.Name == name && !r.FastStart);
