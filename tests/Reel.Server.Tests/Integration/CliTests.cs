@@ -71,8 +71,9 @@ public sealed class CliTests : IDisposable
         var clip = await Clips.PathAsync(Clips.Bulky);
         var length = new FileInfo(clip).Length;
 
-        // About six seconds at this rate: killed after two, a third of the file is on the server.
-        using (var first = Start(server, ["upload", clip, "--limit-rate", $"{length / 6}"]))
+        // About twelve seconds at this rate: killed two seconds after the upload shows, a sixth of the file is on the
+        // server, and a machine slow to show it still leaves the rest to resume.
+        using (var first = Start(server, ["upload", clip, "--limit-rate", $"{length / 12}"]))
         {
             var uploading = await Eventually.FoundAsync(async () => (await server.Client.GetFromJsonAsync<VideoPageJson>("/api/videos?all=true"))!.Items.SingleOrDefault());
             Assert.Equal("uploading", uploading.Status);
