@@ -31,12 +31,19 @@ $(WEB_INSTALLED): web/package.json web/package-lock.json
 $(WEB_BUNDLE): $(WEB_INSTALLED) $(WEB_SOURCES)
 	cd web && npm run build
 
+# Every failed test is named once more at the end of the log, after the hundreds of lines of passes before it.
+TEST_RESULTS := artifacts/test-results
+TEST_LOGGERS = --logger "console;verbosity=normal" --logger trx --results-directory $(TEST_RESULTS)/$(1)
+
 test: test-deps $(WEB_BUNDLE)
+	rm -rf $(TEST_RESULTS)
 	cd web && npm test
-	$(DOTNET) test Reel.slnx -c $(CONFIG) --nologo --logger "console;verbosity=normal"
+	$(DOTNET) test Reel.slnx -c $(CONFIG) --nologo $(call TEST_LOGGERS,sqlite) \
+		|| { bash scripts/test-failures.sh $(TEST_RESULTS)/sqlite; exit 1; }
 	# The integration suite once more on PostgreSQL and S3 (a throwaway cluster and a Swift server the tests start and stop).
 	REEL_TEST_DATABASE=postgres REEL_TEST_STORAGE=s3 $(DOTNET) test tests/Reel.Server.Tests -c $(CONFIG) --nologo --no-build \
-		--filter "FullyQualifiedName~Reel.Server.Tests.Integration|FullyQualifiedName~Reel.Server.Tests.Auth" --logger "console;verbosity=normal"
+		--filter "FullyQualifiedName~Reel.Server.Tests.Integration|FullyQualifiedName~Reel.Server.Tests.Auth" $(call TEST_LOGGERS,postgres-s3) \
+		|| { bash scripts/test-failures.sh $(TEST_RESULTS)/postgres-s3; exit 1; }
 
 bench: deps
 	@bash scripts/ensure-deps.sh wrk nginx $(S3_SERVER)
