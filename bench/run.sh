@@ -7,10 +7,8 @@
 # only the BCL and Reel.Media, so the baseline ladder uses exactly Reel's ffmpeg arguments); this script
 # prepares, builds, runs it and cleans up.
 #
-# BENCH_ONE_PROCESS_LADDER=1 adds a diagnostic: Reel's ladder command run alone as one ffmpeg process (about
-# two more minutes), which separates the speed of the ladder itself from the work the server does around it.
-# BENCH_ROUNDS (default 3) is how many times Reel and the separate-process ladder alternate; each is judged by its
-# fastest round.
+# BENCH_ROUNDS (default 3) is how many times Reel, the separate-process ladder and Reel's ladder command run alone
+# (one ffmpeg process, no server) alternate; each is judged by its fastest round.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -157,7 +155,7 @@ dotnet bench/Reel.Bench/bin/Release/net10.0/Reel.Bench.dll \
   --server "$ROOT/src/Reel.Server/bin/Release/net10.0/Reel.Server.dll" \
   --out "$OUT" --pid-file "$PIDFILE" --nproc "$(nproc)" \
   --h264 "$H264" --vp9 "$VP9" --big "$BIG" \
-  --one-process-ladder "${BENCH_ONE_PROCESS_LADDER:-0}" --rounds "${BENCH_ROUNDS:-3}" &
+  --rounds "${BENCH_ROUNDS:-3}" &
 BENCH_PID=$!
 wait "$BENCH_PID"
 BENCH_PID=""

@@ -62,7 +62,7 @@ namespace Reel.Bench
     /// <summary>A measurement that could not be made; the message says what happened.</summary>
     internal sealed class BenchException(string message) : Exception(message);
 
-    internal sealed record BenchOptions(string ServerDll, string OutDir, string PidFile, string H264, string Vp9, string Big, bool OneProcessLadder, int Nproc, int Rounds)
+    internal sealed record BenchOptions(string ServerDll, string OutDir, string PidFile, string H264, string Vp9, string Big, int Nproc, int Rounds)
     {
         public static BenchOptions Parse(string[] args)
         {
@@ -72,7 +72,6 @@ namespace Reel.Bench
             string Need(string name) => map.TryGetValue(name, out var v) ? Path.GetFullPath(v)
                 : throw new ArgumentException($"missing {name}; usage: --server DLL --out DIR --pid-file FILE --h264 MP4 --vp9 WEBM --big MKV");
             return new BenchOptions(Need("--server"), Need("--out"), Need("--pid-file"), Need("--h264"), Need("--vp9"), Need("--big"),
-                map.TryGetValue("--one-process-ladder", out var one) && one == "1",
                 map.TryGetValue("--nproc", out var n) && int.TryParse(n, CultureInfo.InvariantCulture, out var cores) ? cores : Environment.ProcessorCount,
                 map.TryGetValue("--rounds", out var r) && int.TryParse(r, CultureInfo.InvariantCulture, out var rounds) && rounds > 0 ? rounds : 1);
         }
@@ -89,10 +88,10 @@ namespace Reel.Bench
 
     internal sealed record LadderResult(double WallSeconds, IReadOnlyList<(string Rung, double Seconds)> Rungs, IReadOnlyList<string> Commands);
 
-    /// <summary>Reel and the separate ladder are each the fastest of the interleaved rounds; every round's time is kept.</summary>
+    /// <summary>Reel and the two ladders are each the fastest of the interleaved rounds; every round's time is kept.</summary>
     internal sealed record SourceResult(
-        Source Source, long Bytes, double DurationSeconds, ReelResult Reel, ReferenceResult Reference, LadderResult Ladder, double? OneProcessLadderSeconds,
-        IReadOnlyList<double> ReadyRounds, IReadOnlyList<double> LadderRounds);
+        Source Source, long Bytes, double DurationSeconds, ReelResult Reel, ReferenceResult Reference, LadderResult Ladder, double OneProcessLadderSeconds,
+        IReadOnlyList<double> ReadyRounds, IReadOnlyList<double> LadderRounds, IReadOnlyList<double> OneProcessRounds);
 
     /// <summary>What processes other than the bench's own used while one measurement ran: a share of all cores.</summary>
     internal sealed record PhaseLoad(string Phase, double OthersShare, string Top);
@@ -138,6 +137,7 @@ namespace Reel.Bench
                 // the baseline alternate for several rounds and each side is judged by its fastest: noise only adds time.
                 var reels = new List<ReelResult>();
                 var ladders = new List<LadderResult>();
+                var oneProcessLadders = new List<double>();
                 ReferenceResult? reference = null;
                 for (var round = 1; round <= options.Rounds; round++)
                 {
@@ -159,18 +159,16 @@ namespace Reel.Bench
                     var ladder = await MeasureSeparateLadderAsync(source, probe);
                     ladders.Add(ladder);
                     Progress(Invariant($"  all rungs done in {ladder.WallSeconds:0.0} s"));
-                }
-                double? oneProcess = null;
-                if (options.OneProcessLadder)
-                {
-                    await BeginPhaseAsync(Invariant($"{source.Key} one-process ladder"));
-                    Progress($"{source.Label}: Reel's ladder command alone, one ffmpeg process (diagnostic) ...");
-                    oneProcess = await MeasureOneProcessLadderAsync(source, probe);
+
+                    await BeginPhaseAsync(Invariant($"{source.Key} one-process ladder {of}"));
+                    Progress($"{source.Label}: Reel's ladder command alone, one ffmpeg process and no server, {of} ...");
+                    var oneProcess = await MeasureOneProcessLadderAsync(source, probe);
+                    oneProcessLadders.Add(oneProcess);
                     Progress(Invariant($"  done in {oneProcess:0.0} s"));
                 }
                 results.Add(new SourceResult(
-                    source, new FileInfo(source.Path).Length, probe.DurationSeconds, reels.MinBy(r => r.ReadySeconds)!, reference!, ladders.MinBy(l => l.WallSeconds)!, oneProcess,
-                    [.. reels.Select(r => r.ReadySeconds)], [.. ladders.Select(l => l.WallSeconds)]));
+                    source, new FileInfo(source.Path).Length, probe.DurationSeconds, reels.MinBy(r => r.ReadySeconds)!, reference!, ladders.MinBy(l => l.WallSeconds)!, oneProcessLadders.Min(),
+                    [.. reels.Select(r => r.ReadySeconds)], [.. ladders.Select(l => l.WallSeconds)], oneProcessLadders));
             }
 
             await BeginPhaseAsync("1 GiB upload");
@@ -352,7 +350,10 @@ namespace Reel.Bench
             return new LadderResult(wall, finished, commands);
         }
 
-        /// <summary>Diagnostic: the exact ladder command Reel runs, alone, without the server around it.</summary>
+        /// <summary>
+        /// The exact ladder command Reel runs, alone, without the server around it: how much sharing one decode and one
+        /// audio encode among the rungs can gain at all, so what Reel's own figure is to be read against.
+        /// </summary>
         private async Task<double> MeasureOneProcessLadderAsync(Source source, MediaProbe probe)
         {
             var plan = LadderPlanner.Plan(probe);
@@ -1013,7 +1014,9 @@ namespace Reel.Bench
                 Line($"| {r.Source.Label}: 201 → first segment fetched ¹ | {r.Reel.PlayableSeconds:0.000} s | {r.Reference.FirstSegmentSeconds:0.000} s: reference ffmpeg → HLS, first segment listed ² | {Times(speedup, "0.0")} | {target} | {Verdict(playableOk && speedupOk, why)} |");
 
                 var ladderSpeedup = r.Ladder.WallSeconds / r.Reel.ReadySeconds;
-                Line($"| {r.Source.Label}: 201 → status ready ³ | {r.Reel.ReadySeconds:0.0} s | {r.Ladder.WallSeconds:0.0} s: same ladder ({string.Join('/', r.Ladder.Rungs.Select(x => x.Rung))}) as {r.Ladder.Rungs.Count} concurrent ffmpeg processes ⁴ | {Times(ladderSpeedup, "0.00")} | ≥ {ladderMinSpeedup}x | {Verdict(ladderSpeedup >= ladderMinSpeedup)} |");
+                var ladderName = $"same ladder ({string.Join('/', r.Ladder.Rungs.Select(x => x.Rung))}) as {r.Ladder.Rungs.Count} concurrent ffmpeg processes";
+                Line($"| {r.Source.Label}: 201 → status ready ³ | {r.Reel.ReadySeconds:0.0} s | {r.Ladder.WallSeconds:0.0} s: {ladderName} ⁴ | {Times(ladderSpeedup, "0.00")} | ≥ {ladderMinSpeedup}x | {Verdict(ladderSpeedup >= ladderMinSpeedup)} |");
+                Line($"| {r.Source.Label}: Reel's ladder command alone, one ffmpeg process, no server ⁷ | {r.OneProcessLadderSeconds:0.0} s | {r.Ladder.WallSeconds:0.0} s: {ladderName} ⁴ | {Times(r.Ladder.WallSeconds / r.OneProcessLadderSeconds, "0.00")} | — | — |");
             }
             Line($"| 1 GiB upload: server peak VmRSS ⁵ | {memory.PeakRssMb:0.0} MB | idle before upload: {memory.IdleRssMb:0.0} MB | — | ≤ {peakRssTargetMb} MB | {Verdict(memory.PeakRssMb <= peakRssTargetMb)} |");
             Line($"| 1 GiB upload: server VmHWM (lifetime peak) ⁵ | {memory.HwmMb:0.0} MB | before upload: {memory.HwmBeforeUploadMb:0.0} MB | — | — | — |");
@@ -1027,11 +1030,12 @@ namespace Reel.Bench
             Line($"4. The argument lists come from Reel's own `FfmpegArgs.LadderHls` given a one-rung plan, so presets, filters, bitrates and HLS settings are identical (libx264 veryfast, CRF 21, maxrate per rung with bufsize 2x, fps=30, scale, `-sc_threshold 0`, forced keyframes, AAC 128k stereo, fMP4 HLS). They run concurrently at the same lowered priority as Reel's ffmpeg; wall time from the first start until the last exits. The exact commands are in `bench/out/logs/ladder-*-commands.log`.");
             Line($"5. `VmRSS` of the server process sampled from `/proc/PID/status` every 20 ms ({memory.Samples} samples) from the start of the upload until the 201; `VmHWM` read at the 201. MB = 10^6 bytes. The server is a fresh process; the client (this bench, a separate process) streams the file with `StreamContent` and `Content-Length`.");
             Line($"6. Includes the server's fsync of the stored upload and its probe of the file. Client and server share the machine's {machine.Cores} cores.");
+            Line($"7. The command Reel's server runs for the ladder (`FfmpegArgs.LadderHls` with the whole plan), run by the bench with nothing around it, alternating with the other two in every round; fastest round. One process decodes the source once and encodes the audio once for all rungs, which is all it can share: every rung's scaling and x264 encode are the same work as in the separate processes. So this ratio is the most any one-process ladder with these settings can gain over separate processes on this machine, and Reel's ratio to ready can only be lower, by the server's own work (see Details).");
             Line($"");
             Line($"Details:");
             foreach (var r in results)
             {
-                Line($"- {r.Source.Label}: API said playable at {r.Reel.ApiPlayableSeconds:0.000} s; first rendition served `{r.Reel.FirstRendition}` (init {r.Reel.InitBytes:N0} B, first segment {r.Reel.SegmentBytes:N0} B, {r.Reel.SegmentSeconds:0.###} s); ready with renditions {string.Join(", ", r.Reel.Renditions)}; the server process itself (not ffmpeg) used {r.Reel.ServerCpuSeconds:0.0} s of CPU from T0 to ready. One process per rung finished after {string.Join(", ", r.Ladder.Rungs.Select(x => Invariant($"{x.Rung} {x.Seconds:0.0} s")))}.{(r.OneProcessLadderSeconds is { } one ? Invariant($" Reel's own ladder command run alone (one ffmpeg process, no server): {one:0.0} s, so {r.Reel.ReadySeconds - one:0.0} s of the time to ready is the server's other work.") : "")} Rounds, ready against separate ladder: {string.Join("; ", r.ReadyRounds.Zip(r.LadderRounds, (a, b) => Invariant($"{a:0.0} s / {b:0.0} s ({b / a:0.00}x)")))}.");
+                Line($"- {r.Source.Label}: API said playable at {r.Reel.ApiPlayableSeconds:0.000} s; first rendition served `{r.Reel.FirstRendition}` (init {r.Reel.InitBytes:N0} B, first segment {r.Reel.SegmentBytes:N0} B, {r.Reel.SegmentSeconds:0.###} s); ready with renditions {string.Join(", ", r.Reel.Renditions)}; the server process itself (not ffmpeg) used {r.Reel.ServerCpuSeconds:0.0} s of CPU from T0 to ready. One process per rung finished after {string.Join(", ", r.Ladder.Rungs.Select(x => Invariant($"{x.Rung} {x.Seconds:0.0} s")))}. Reel's own ladder command alone took {r.OneProcessLadderSeconds:0.0} s, so {r.Reel.ReadySeconds - r.OneProcessLadderSeconds:0.0} s of the time to ready is the server's other work. Rounds, Reel to ready / separate ladder / one-process ladder: {string.Join("; ", r.ReadyRounds.Select((ready, i) => Invariant($"{ready:0.0} s / {r.LadderRounds[i]:0.0} s / {r.OneProcessRounds[i]:0.0} s")))}.");
             }
             return md.ToString();
         }
