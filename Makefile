@@ -33,7 +33,9 @@ $(WEB_BUNDLE): $(WEB_INSTALLED) $(WEB_SOURCES)
 
 # Every failed test is named once more at the end of the log, after the hundreds of lines of passes before it.
 TEST_RESULTS := artifacts/test-results
-TEST_LOGGERS = --logger "console;verbosity=normal" --logger trx --results-directory $(TEST_RESULTS)/$(1)
+# $(call dotnet_test,NAME,ARGUMENTS): one test pass, its results under $(TEST_RESULTS)/NAME.
+dotnet_test = $(DOTNET) test $(2) -c $(CONFIG) --nologo --logger "console;verbosity=normal" --logger trx --results-directory $(TEST_RESULTS)/$(1) \
+	|| { bash scripts/test-failures.sh $(TEST_RESULTS)/$(1); exit 1; }
 
 # The second pass, on PostgreSQL and S3: every integration and auth test, but of the format matrix only a remuxed, an
 # encoded and a silent source, since storage and database see the same calls whatever the container.
@@ -42,12 +44,9 @@ POSTGRES_S3_TESTS := (FullyQualifiedName~Reel.Server.Tests.Integration|FullyQual
 test: test-deps $(WEB_BUNDLE)
 	rm -rf $(TEST_RESULTS)
 	cd web && npm test
-	$(DOTNET) test Reel.slnx -c $(CONFIG) --nologo $(call TEST_LOGGERS,sqlite) \
-		|| { bash scripts/test-failures.sh $(TEST_RESULTS)/sqlite; exit 1; }
+	$(call dotnet_test,sqlite,Reel.slnx)
 	# The integration suite once more on PostgreSQL and S3 (a throwaway cluster and a Swift server the tests start and stop).
-	REEL_TEST_DATABASE=postgres REEL_TEST_STORAGE=s3 $(DOTNET) test tests/Reel.Server.Tests -c $(CONFIG) --nologo --no-build \
-		--filter "$(POSTGRES_S3_TESTS)" $(call TEST_LOGGERS,postgres-s3) \
-		|| { bash scripts/test-failures.sh $(TEST_RESULTS)/postgres-s3; exit 1; }
+	REEL_TEST_DATABASE=postgres REEL_TEST_STORAGE=s3 $(call dotnet_test,postgres-s3,tests/Reel.Server.Tests --no-build --filter "$(POSTGRES_S3_TESTS)")
 
 bench: deps
 	@bash scripts/ensure-deps.sh wrk nginx $(S3_SERVER)

@@ -86,12 +86,15 @@ namespace Reel.Bench
 
     internal sealed record ReferenceResult(double FirstSegmentSeconds, double SegmentDurationSeconds, string Command);
 
-    internal sealed record LadderResult(double WallSeconds, IReadOnlyList<(string Rung, double Seconds)> Rungs, IReadOnlyList<string> Commands);
+    internal sealed record LadderResult(double WallSeconds, IReadOnlyList<(string Rung, double Seconds)> Rungs);
 
     /// <summary>Reel and the two ladders are each the fastest of the interleaved rounds; every round's time is kept.</summary>
     internal sealed record SourceResult(
-        Source Source, long Bytes, double DurationSeconds, ReelResult Reel, ReferenceResult Reference, LadderResult Ladder, double OneProcessLadderSeconds,
-        IReadOnlyList<double> ReadyRounds, IReadOnlyList<double> LadderRounds, IReadOnlyList<double> OneProcessRounds);
+        Source Source, long Bytes, double DurationSeconds, ReelResult Reel, ReferenceResult Reference, LadderResult Ladder,
+        IReadOnlyList<double> ReadyRounds, IReadOnlyList<double> LadderRounds, IReadOnlyList<double> OneProcessRounds)
+    {
+        public double OneProcessLadderSeconds => OneProcessRounds.Min();
+    }
 
     /// <summary>What processes other than the bench's own used while one measurement ran: a share of all cores.</summary>
     internal sealed record PhaseLoad(string Phase, double OthersShare, string Top);
@@ -167,7 +170,7 @@ namespace Reel.Bench
                     Progress(Invariant($"  done in {oneProcess:0.0} s"));
                 }
                 results.Add(new SourceResult(
-                    source, new FileInfo(source.Path).Length, probe.DurationSeconds, reels.MinBy(r => r.ReadySeconds)!, reference!, ladders.MinBy(l => l.WallSeconds)!, oneProcessLadders.Min(),
+                    source, new FileInfo(source.Path).Length, probe.DurationSeconds, reels.MinBy(r => r.ReadySeconds)!, reference!, ladders.MinBy(l => l.WallSeconds)!,
                     [.. reels.Select(r => r.ReadySeconds)], [.. ladders.Select(l => l.WallSeconds)], oneProcessLadders));
             }
 
@@ -308,26 +311,43 @@ namespace Reel.Bench
             }
         }
 
-        // ---- Baseline (b): Reel's ladder as one ffmpeg process per rung, run concurrently ------------------------
+        // ---- Baselines (b): Reel's ladder as one ffmpeg process per rung, and Reel's ladder command alone ----------
 
-        private async Task<LadderResult> MeasureSeparateLadderAsync(Source source, MediaProbe probe)
+        /// <summary>The same builder Reel uses, given a one-rung plan per process: identical filters, x264 and HLS settings.</summary>
+        private Task<LadderResult> MeasureSeparateLadderAsync(Source source, MediaProbe probe)
         {
             var plan = LadderPlanner.Plan(probe);
-            var runs = new List<(Rendition Rung, string Dir, Process Process, string Log)>();
+            return MeasureLadderProcessesAsync($"ladder-{source.Key}", source, [.. plan.Renditions.Select(rung => plan with { Renditions = [rung] })]);
+        }
+
+        /// <summary>
+        /// The exact ladder command Reel runs, alone, without the server around it: how much sharing one decode and one
+        /// audio encode among the rungs can gain at all, so what Reel's own figure is to be read against.
+        /// </summary>
+        private async Task<double> MeasureOneProcessLadderAsync(Source source, MediaProbe probe) =>
+            (await MeasureLadderProcessesAsync($"one-process-ladder-{source.Key}", source, [LadderPlanner.Plan(probe)])).WallSeconds;
+
+        /// <summary>
+        /// Runs one ladder ffmpeg per plan, concurrently at Reel's lowered priority, and times them from the first start
+        /// until the last exit; each must finish every rung of its plan.
+        /// </summary>
+        private async Task<LadderResult> MeasureLadderProcessesAsync(string name, Source source, IReadOnlyList<LadderPlan> plans)
+        {
+            var runs = new List<(LadderPlan Plan, string Label, string Dir, Process Process, string Log)>();
             var commands = new List<string>();
             var clock = Stopwatch.StartNew();
-            foreach (var rung in plan.Renditions)
+            foreach (var plan in plans)
             {
-                // The same builder Reel uses, given a one-rung plan: identical filters, x264 and HLS settings.
-                var dir = NewDir($"ladder-{source.Key}-{rung.Name}");
-                var rungPlan = plan with { Renditions = [rung] };
-                Directory.CreateDirectory(FfmpegArgs.LadderFolders(rungPlan, dir)[0]);
-                var args = FfmpegArgs.LadderHls(source.Path, rungPlan, dir, "bench", MaxPixels);
+                var label = string.Join('+', plan.Renditions.Select(r => r.Name));
+                var dir = NewDir($"{name}-{label}");
+                foreach (var folder in FfmpegArgs.LadderFolders(plan, dir))
+                    Directory.CreateDirectory(folder);
+                var args = FfmpegArgs.LadderHls(source.Path, plan, dir, "bench", MaxPixels);
                 commands.Add("ffmpeg " + string.Join(' ', args.Select(Quote)));
-                var log = LogPath($"ladder-{source.Key}-{rung.Name}");
-                runs.Add((rung, dir, children.Start("ffmpeg", args, log, logStdout: false, lowerPriority: true), log));
+                var log = LogPath($"{name}-{label}");
+                runs.Add((plan, label, dir, children.Start("ffmpeg", args, log, logStdout: false, lowerPriority: true), log));
             }
-            await File.WriteAllLinesAsync(LogPath($"ladder-{source.Key}-commands"), commands);
+            await File.WriteAllLinesAsync(LogPath($"{name}-commands"), commands);
 
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(600));
             var exits = runs.Select(async run =>
@@ -339,40 +359,16 @@ namespace Reel.Bench
             var wall = clock.Elapsed.TotalSeconds;
 
             var finished = new List<(string, double)>();
-            foreach (var ((rung, dir, process, log), exit) in runs.Zip(exits))
+            foreach (var ((plan, label, dir, process, log), exit) in runs.Zip(exits))
             {
-                finished.Add((rung.Name, await exit));
-                var text = ReadIfExists(Path.Combine(dir, rung.Name, "index.m3u8")) ?? "";
-                if (process.ExitCode != 0 || !text.Contains("#EXT-X-ENDLIST", StringComparison.Ordinal))
-                    throw new BenchException($"the {rung.Name} ffmpeg failed (exit {process.ExitCode}); see {log}");
+                finished.Add((label, await exit));
+                var unfinished = FfmpegArgs.LadderFolders(plan, dir)
+                    .Any(folder => !(ReadIfExists(Path.Combine(folder, "index.m3u8")) ?? "").Contains("#EXT-X-ENDLIST", StringComparison.Ordinal));
+                if (process.ExitCode != 0 || unfinished)
+                    throw new BenchException($"the {label} ffmpeg failed (exit {process.ExitCode}); see {log}");
                 await children.StopAsync(process);
             }
-            return new LadderResult(wall, finished, commands);
-        }
-
-        /// <summary>
-        /// The exact ladder command Reel runs, alone, without the server around it: how much sharing one decode and one
-        /// audio encode among the rungs can gain at all, so what Reel's own figure is to be read against.
-        /// </summary>
-        private async Task<double> MeasureOneProcessLadderAsync(Source source, MediaProbe probe)
-        {
-            var plan = LadderPlanner.Plan(probe);
-            var dir = NewDir($"one-process-ladder-{source.Key}");
-            foreach (var folder in FfmpegArgs.LadderFolders(plan, dir))
-                Directory.CreateDirectory(folder);
-            var log = LogPath($"one-process-ladder-{source.Key}");
-            var args = FfmpegArgs.LadderHls(source.Path, plan, dir, "bench", MaxPixels);
-            await File.WriteAllTextAsync(log + ".command", "ffmpeg " + string.Join(' ', args.Select(Quote)) + "\n");
-            var clock = Stopwatch.StartNew();
-            var process = children.Start("ffmpeg", args, log, logStdout: false, lowerPriority: true);
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(600));
-            await process.WaitForExitAsync(timeout.Token);
-            var seconds = clock.Elapsed.TotalSeconds;
-            var unfinished = plan.Renditions.Where(r => !(ReadIfExists(Path.Combine(dir, r.Name, "index.m3u8")) ?? "").Contains("#EXT-X-ENDLIST", StringComparison.Ordinal)).ToList();
-            if (process.ExitCode != 0 || unfinished.Count > 0)
-                throw new BenchException($"the one-process ladder failed (exit {process.ExitCode}); see {log}");
-            await children.StopAsync(process);
-            return seconds;
+            return new LadderResult(wall, finished);
         }
 
         // ---- Server memory during a 1 GiB upload ------------------------------------------------------------------
