@@ -152,10 +152,12 @@ public sealed class ResumableUploadTests
         await using (var first = TusJsClient.Start(Endpoint(server), clip, state.Path, AccessToken(server), chunkSize: 1 << 20, delayMs: 40))
         {
             await first.WaitForProgressAsync(0.2, ClientTimeout);
+            // Asked while the client still sends, which keeps the upload alive: once it is killed,
+            // the three-second expiry may pass before a slow machine has listed the store.
+            Assert.NotEmpty(await StoredFiles.KeysAsync(server.DataDir, $"originals/{state.VideoId}"));
             await first.KillAsync();
         }
         var id = state.VideoId;
-        Assert.NotEmpty(await StoredFiles.KeysAsync(server.DataDir, $"originals/{id}"));
 
         var deadline = DateTime.UtcNow.AddSeconds(30);
         HttpStatusCode expired;
