@@ -88,11 +88,15 @@ namespace Reel.Bench
 
     internal sealed record LadderResult(double WallSeconds, IReadOnlyList<(string Rung, double Seconds)> Rungs);
 
-    /// <summary>Reel and the two ladders are each the fastest of the interleaved rounds; every round's time is kept.</summary>
+    /// <summary>Every interleaved round of Reel and the two ladders is kept; each side is judged by its fastest.</summary>
     internal sealed record SourceResult(
-        Source Source, long Bytes, double DurationSeconds, ReelResult Reel, ReferenceResult Reference, LadderResult Ladder,
-        IReadOnlyList<double> ReadyRounds, IReadOnlyList<double> LadderRounds, IReadOnlyList<double> OneProcessRounds)
+        Source Source, long Bytes, double DurationSeconds, ReferenceResult Reference,
+        IReadOnlyList<ReelResult> ReelRounds, IReadOnlyList<LadderResult> LadderRounds, IReadOnlyList<double> OneProcessRounds)
     {
+        public ReelResult Reel => ReelRounds.MinBy(r => r.ReadySeconds)!;
+
+        public LadderResult Ladder => LadderRounds.MinBy(l => l.WallSeconds)!;
+
         public double OneProcessLadderSeconds => OneProcessRounds.Min();
     }
 
@@ -169,9 +173,7 @@ namespace Reel.Bench
                     oneProcessLadders.Add(oneProcess);
                     Progress(Invariant($"  done in {oneProcess:0.0} s"));
                 }
-                results.Add(new SourceResult(
-                    source, new FileInfo(source.Path).Length, probe.DurationSeconds, reels.MinBy(r => r.ReadySeconds)!, reference!, ladders.MinBy(l => l.WallSeconds)!,
-                    [.. reels.Select(r => r.ReadySeconds)], [.. ladders.Select(l => l.WallSeconds)], oneProcessLadders));
+                results.Add(new SourceResult(source, new FileInfo(source.Path).Length, probe.DurationSeconds, reference!, reels, ladders, oneProcessLadders));
             }
 
             await BeginPhaseAsync("1 GiB upload");
@@ -1031,7 +1033,7 @@ namespace Reel.Bench
             Line($"Details:");
             foreach (var r in results)
             {
-                Line($"- {r.Source.Label}: API said playable at {r.Reel.ApiPlayableSeconds:0.000} s; first rendition served `{r.Reel.FirstRendition}` (init {r.Reel.InitBytes:N0} B, first segment {r.Reel.SegmentBytes:N0} B, {r.Reel.SegmentSeconds:0.###} s); ready with renditions {string.Join(", ", r.Reel.Renditions)}; the server process itself (not ffmpeg) used {r.Reel.ServerCpuSeconds:0.0} s of CPU from T0 to ready. One process per rung finished after {string.Join(", ", r.Ladder.Rungs.Select(x => Invariant($"{x.Rung} {x.Seconds:0.0} s")))}. Reel's own ladder command alone took {r.OneProcessLadderSeconds:0.0} s, so {r.Reel.ReadySeconds - r.OneProcessLadderSeconds:0.0} s of the time to ready is the server's other work. Rounds, Reel to ready / separate ladder / one-process ladder: {string.Join("; ", r.ReadyRounds.Select((ready, i) => Invariant($"{ready:0.0} s / {r.LadderRounds[i]:0.0} s / {r.OneProcessRounds[i]:0.0} s")))}.");
+                Line($"- {r.Source.Label}: API said playable at {r.Reel.ApiPlayableSeconds:0.000} s; first rendition served `{r.Reel.FirstRendition}` (init {r.Reel.InitBytes:N0} B, first segment {r.Reel.SegmentBytes:N0} B, {r.Reel.SegmentSeconds:0.###} s); ready with renditions {string.Join(", ", r.Reel.Renditions)}; the server process itself (not ffmpeg) used {r.Reel.ServerCpuSeconds:0.0} s of CPU from T0 to ready. One process per rung finished after {string.Join(", ", r.Ladder.Rungs.Select(x => Invariant($"{x.Rung} {x.Seconds:0.0} s")))}. Reel's own ladder command alone took {r.OneProcessLadderSeconds:0.0} s, so {r.Reel.ReadySeconds - r.OneProcessLadderSeconds:0.0} s of the time to ready is the server's other work. Rounds, Reel to ready / separate ladder / one-process ladder: {string.Join("; ", r.ReelRounds.Select((reel, i) => Invariant($"{reel.ReadySeconds:0.0} s / {r.LadderRounds[i].WallSeconds:0.0} s / {r.OneProcessRounds[i]:0.0} s")))}.");
             }
             return md.ToString();
         }

@@ -58,13 +58,13 @@ public sealed class PlaybackLinkTests
     [Fact]
     public async Task Links_expire_and_fresh_ones_come_from_the_playback_endpoint()
     {
+        // Links live six seconds: a slow machine still fetches one before it expires.
         await using var server = await ReelServer.StartAsync(settings: new Dictionary<string, string> { ["Auth:StreamTokenMinutes"] = "0.1" });
         var video = await server.WaitUntilReadyAsync((await server.UploadAsync(await Clips.PathAsync(Clips.Silent))).Id);
         using var anonymous = server.AnonymousClient();
         var old = (await server.GetVideoAsync(video.Id)).ThumbnailUrl!;
         Assert.Equal(HttpStatusCode.OK, (await anonymous.GetAsync(old)).StatusCode);
 
-        // Six seconds, so that a slow machine still fetches the link before it expires.
         await Task.Delay(TimeSpan.FromSeconds(7));
         Assert.Equal(HttpStatusCode.NotFound, (await anonymous.GetAsync(old)).StatusCode);
         using var playback = await anonymous.PostAsync($"/api/videos/{video.Id}/playback", null);

@@ -149,15 +149,16 @@ public sealed class ResumableUploadTests
         await using var server = await ReelServer.StartAsync(settings: new Dictionary<string, string> { ["Upload:ResumableExpiryMinutes"] = "0.05" });
         var clip = await Clips.PathAsync(Clips.Bulky);
         using var state = new StateFile();
+        string id;
         await using (var first = TusJsClient.Start(Endpoint(server), clip, state.Path, AccessToken(server), chunkSize: 1 << 20, delayMs: 40))
         {
             await first.WaitForProgressAsync(0.2, ClientTimeout);
+            id = state.VideoId;
             // Asked while the client still sends, which keeps the upload alive: once it is killed,
             // the three-second expiry may pass before a slow machine has listed the store.
-            Assert.NotEmpty(await StoredFiles.KeysAsync(server.DataDir, $"originals/{state.VideoId}"));
+            Assert.NotEmpty(await StoredFiles.KeysAsync(server.DataDir, $"originals/{id}"));
             await first.KillAsync();
         }
-        var id = state.VideoId;
 
         var deadline = DateTime.UtcNow.AddSeconds(30);
         HttpStatusCode expired;
