@@ -29,11 +29,18 @@ internal sealed class UploadStore(Database database, TimeProvider clock)
         return await connection.QuerySingleOrDefaultAsync<UploadRecord>($"SELECT {Columns} FROM uploads WHERE video_id = @videoId", new { videoId });
     }
 
-    /// <summary>Takes the upload's lock for <paramref name="lease"/> unless another request holds it.</summary>
-    public async Task<bool> TryLockAsync(string videoId, string owner, TimeSpan lease, CancellationToken cancellationToken) =>
-        await database.ExecuteAsync(
-            "UPDATE uploads SET lock_owner = @owner, lock_until = @until WHERE video_id = @videoId AND (lock_owner IS NULL OR lock_until < @now)",
-            new { videoId, owner, until = Now + (long)lease.TotalMilliseconds, now = Now }, cancellationToken) > 0;
+    /// <summary>
+    /// Takes the upload's lock for <paramref name="lease"/> unless another request holds it. With
+    /// <paramref name="onlyIfExpired"/> (the sweeper's claim) only an upload still past its expiry is taken, so one that a
+    /// request is adding to or judging, or has renewed since it was listed, is never removed.
+    /// </summary>
+    public async Task<bool> TryLockAsync(string videoId, string owner, TimeSpan lease, CancellationToken cancellationToken, bool onlyIfExpired = false)
+    {
+        var now = Now;
+        return await database.ExecuteAsync(
+            "UPDATE uploads SET lock_owner = @owner, lock_until = @until WHERE video_id = @videoId AND (lock_owner IS NULL OR lock_until < @now) AND expires_at < @expiredBefore",
+            new { videoId, owner, until = now + (long)lease.TotalMilliseconds, now, expiredBefore = onlyIfExpired ? now : long.MaxValue }, cancellationToken) > 0;
+    }
 
     /// <summary>Extends the lock; false when it was lost (expired and taken, or the upload is gone).</summary>
     public async Task<bool> RenewLockAsync(string videoId, string owner, TimeSpan lease, CancellationToken cancellationToken) =>

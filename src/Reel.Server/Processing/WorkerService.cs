@@ -86,6 +86,9 @@ internal sealed class WorkerService(
             {
                 foreach (var upload in await uploads.ExpiredAsync(stoppingToken))
                 {
+                    // Claimed first, and never given back: the lock goes with the upload's row.
+                    if (!await uploads.TryLockAsync(upload.VideoId, Guid.NewGuid().ToString("N"), TusEndpoints.LockLease, stoppingToken, onlyIfExpired: true))
+                        continue;
                     await TusEndpoints.DiscardAsync(upload, videos, storage, stoppingToken);
                     logger.LogInformation("Removed resumable upload {VideoId}: abandoned at {Bytes} of {Length} bytes", upload.VideoId, upload.OffsetBytes, upload.Length);
                 }

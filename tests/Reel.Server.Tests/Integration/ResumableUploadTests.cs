@@ -186,6 +186,25 @@ public sealed class ResumableUploadTests
     }
 
     [Fact]
+    public async Task An_upload_whose_bytes_arrive_for_longer_than_its_expiry_is_kept_while_they_arrive()
+    {
+        // Expiry 1.2 s, swept every second; the body takes about 4 s to arrive.
+        await using var server = await ReelServer.StartAsync(settings: new Dictionary<string, string> { ["Upload:ResumableExpiryMinutes"] = "0.02" });
+        var bytes = await File.ReadAllBytesAsync(await Clips.PathAsync(Clips.Silent));
+        var id = await CreateAsync(server, bytes.Length);
+
+        using var request = Tus(HttpMethod.Patch, id);
+        request.Headers.Add("Upload-Offset", "0");
+        request.Content = new TrickleContent(bytes, pieces: 9, pause: TimeSpan.FromMilliseconds(500));
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/offset+octet-stream");
+        using var response = await server.Client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
+        Assert.Equal(bytes.Length.ToString(CultureInfo.InvariantCulture), response.Headers.GetValues("Upload-Offset").Single());
+        Assert.NotEqual("uploading", (await server.GetVideoAsync(id)).Status);
+    }
+
+    [Fact]
     public async Task Protocol_errors_get_their_tus_answers_and_change_nothing()
     {
         await using var server = await ReelServer.StartAsync(settings: KeepOriginals);
@@ -416,6 +435,27 @@ public sealed class ResumableUploadTests
 #pragma warning disable CA5350
     private static string Sha1Checksum(byte[] body) => "sha1 " + Convert.ToBase64String(SHA1.HashData(body));
 #pragma warning restore CA5350
+
+    /// <summary>A body of known length sent in pieces with a pause between them, as over a slow link.</summary>
+    private sealed class TrickleContent(byte[] bytes, int pieces, TimeSpan pause) : HttpContent
+    {
+        protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context)
+        {
+            var size = (bytes.Length + pieces - 1) / pieces;
+            for (var at = 0; at < bytes.Length; at += size)
+            {
+                if (at > 0) await Task.Delay(pause);
+                await stream.WriteAsync(bytes.AsMemory(at, Math.Min(size, bytes.Length - at)));
+                await stream.FlushAsync();
+            }
+        }
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = bytes.Length;
+            return true;
+        }
+    }
 
     private sealed class UnknownLengthStream(byte[] content) : MemoryStream(content)
     {

@@ -27,7 +27,7 @@ internal static class TusEndpoints
     private const string OffsetContentType = "application/offset+octet-stream";
     private const string VideoIdHeader = "Reel-Video-Id";
     private const int BufferSize = 128 * 1024;
-    private static readonly TimeSpan LockLease = TimeSpan.FromSeconds(30);
+    internal static readonly TimeSpan LockLease = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan LockRenewal = TimeSpan.FromSeconds(10);
     private static readonly string[] Checksums = ["sha1", "sha256", "md5"];
 
