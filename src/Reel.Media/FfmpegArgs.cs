@@ -91,11 +91,14 @@ public static class FfmpegArgs
         var rungs = plan.Renditions;
         var largestFirst = rungs.Select((r, i) => (Rung: r, Index: i)).OrderByDescending(x => x.Rung.Width * x.Rung.Height).ToList();
         var graph = new List<string>();
-        var input = $"[0:{plan.VideoStreamIndex}]fps={plan.FrameRate},";
+        var picture = plan.Picture ?? PictureTreatment.Plain;
+        var input = $"[0:{plan.VideoStreamIndex}]" + (picture.Deinterlacer is { } deinterlace ? deinterlace + "," : "") + $"fps={plan.FrameRate},";
         for (var k = 0; k < largestFirst.Count; k++)
         {
             var (rung, index) = largestFirst[k];
-            var scaled = $"scale={rung.Width}:{rung.Height}:flags=bicubic,setsar=1" + (k == 0 ? ",format=yuv420p" : "");
+            // The largest rung is made from the source (deinterlaced, tone-mapped, converted to BT.709 8-bit);
+            // every smaller one from the next larger, which is already all that.
+            var scaled = k == 0 ? picture.ScaleTo(rung.Width, rung.Height) : $"scale={rung.Width}:{rung.Height}:flags=bicubic,setsar=1";
             graph.Add(k == largestFirst.Count - 1
                 ? $"{input}{scaled}[v{index}]"
                 : $"{input}{scaled},split=2[v{index}][c{k}]");
@@ -106,6 +109,8 @@ public static class FfmpegArgs
         for (var i = 0; i < rungs.Count; i++)
             args.AddRange(["-map", $"[v{i}]"]);
         if (plan.AudioStreamIndex is { } audio) args.AddRange(["-map", $"0:{audio}"]);
+        foreach (var track in plan.AlternateAudio)
+            args.AddRange(["-map", $"0:{track.StreamIndex}"]);
 
         var gop = (int)Math.Ceiling(plan.FrameRate.Value * LadderPlan.SegmentSeconds * 2);
         args.AddRange([
@@ -113,6 +118,7 @@ public static class FfmpegArgs
             // Only the forced keyframes may start a GOP; scene cuts would differ between rungs and break alignment.
             "-sc_threshold", "0", "-g", gop.ToString(CultureInfo.InvariantCulture),
             "-force_key_frames", KeyframeExpression,
+            .. PictureTreatment.Bt709Tags,
         ]);
         for (var i = 0; i < rungs.Count; i++)
         {
@@ -122,24 +128,36 @@ public static class FfmpegArgs
                 $"-maxrate:v:{n}", Kbps(r.MaxrateKbps), $"-bufsize:v:{n}", Kbps(r.BufsizeKbps), $"-level:v:{n}", r.LevelText,
             ]);
         }
-        if (plan.AudioStreamIndex is not null)
+        if (plan.AudioStreamIndex is not null || plan.AlternateAudio.Count > 0)
             args.AddRange(["-c:a", "aac", "-b:a", Kbps(Rendition.AudioKbps), "-ac", "2", "-ar", "48000"]);
         args.AddRange(StripMetadata());
         // Behind the tee muxer ffmpeg cannot tell that the HLS muxers need codec headers out of band, so it is told.
         args.AddRange(["-flags", "+global_header", "-f", "tee"]);
         var folders = LadderFolders(plan, outputDir);
-        args.Add(string.Join('|', rungs.Select((r, i) =>
+        var videoOutputs = rungs.Select((r, i) =>
         {
             // A hls_time below every keyframe interval makes each forced keyframe start a segment.
             var options = HlsOptions(hlsTime: "0.5", initName: $"{segmentPrefix}-init-{r.Name}.mp4", Path.Combine(folders[i], segmentPrefix + "-%05d.m4s"));
             return TeeOutput([("select", plan.AudioStreamIndex is null ? $"v:{i}" : $"v:{i},a"), ("f", "hls"), .. options], Path.Combine(folders[i], "index.m3u8"));
-        })));
+        });
+        // Audio has a keyframe in every packet, so a one-second target cuts one-second segments: quick to start
+        // without the request count of half-second ones.
+        var audioOutputs = plan.AlternateAudio.Select((track, k) =>
+        {
+            var folder = folders[rungs.Count + k];
+            var options = HlsOptions(hlsTime: "1", initName: $"{segmentPrefix}-init-{track.Name}.mp4", Path.Combine(folder, segmentPrefix + "-%05d.m4s"));
+            return TeeOutput([("select", $"a:{k}"), ("f", "hls"), .. options], Path.Combine(folder, "index.m3u8"));
+        });
+        args.Add(string.Join('|', videoOutputs.Concat(audioOutputs)));
         return args;
     }
 
-    /// <summary>The folder <see cref="LadderHls"/> writes each rung to, in the plan's order: <c>outputDir/NAME</c>.</summary>
+    /// <summary>
+    /// The folder <see cref="LadderHls"/> writes each rung to, in the plan's order, then each audio rendition's:
+    /// <c>outputDir/NAME</c>.
+    /// </summary>
     public static IReadOnlyList<string> LadderFolders(LadderPlan plan, string outputDir) =>
-        [.. plan.Renditions.Select(r => Path.Combine(outputDir, r.Name))];
+        [.. plan.Renditions.Select(r => Path.Combine(outputDir, r.Name)), .. plan.AlternateAudio.Select(a => Path.Combine(outputDir, a.Name))];
 
     /// <summary>
     /// Keyframes at 0, 0.5 and 1 s, then every <see cref="LadderPlan.SegmentSeconds"/>: two half-second lead-in
@@ -148,14 +166,19 @@ public static class FfmpegArgs
     public static string KeyframeExpression { get; } =
         $"expr:if(lt(t,1),gte(t,n_forced*0.5),gte(t,{LadderPlan.SegmentSeconds}*(n_forced-2)))";
 
-    /// <summary>One JPEG frame at <paramref name="atSeconds"/>, scaled to the given display size.</summary>
-    public static IReadOnlyList<string> Thumbnail(string inputPath, int videoStreamIndex, double atSeconds, int width, int height, string outputPath, long maxPixels) =>
+    /// <summary>
+    /// One JPEG frame at <paramref name="atSeconds"/>, scaled to the given display size, deinterlaced and tone-mapped
+    /// as the renditions are (<paramref name="picture"/> null: a rendition of ours, which needs neither).
+    /// </summary>
+    public static IReadOnlyList<string> Thumbnail(string inputPath, int videoStreamIndex, double atSeconds, int width, int height, string outputPath, long maxPixels, PictureTreatment? picture = null) =>
     [
         "-hide_banner", "-nostats", "-loglevel", "warning", "-y",
         "-ss", Seconds(atSeconds),
         .. SafeInput(inputPath, maxPixels),
         "-map", $"0:{videoStreamIndex}", "-frames:v", "1",
-        "-vf", $"scale={width}:{height}:flags=bicubic,setsar=1",
+        "-vf", picture is null
+            ? $"scale={width}:{height}:flags=bicubic,setsar=1"
+            : (picture.Deinterlacer is { } deinterlace ? deinterlace + "," : "") + picture.ScaleTo(width, height, toYuv420: false),
         "-q:v", "3", "-map_metadata", "-1", "-f", "image2", "-update", "1", outputPath,
     ];
 

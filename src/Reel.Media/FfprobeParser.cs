@@ -19,15 +19,25 @@ public static class FfprobeParser
             : [];
 
         VideoStreamInfo? video = null;
-        AudioStreamInfo? audio = null;
+        var audioTracks = new List<AudioStreamInfo>();
+        var subtitleTracks = new List<SubtitleStreamInfo>();
         foreach (var stream in streams)
         {
             var type = String(stream, "codec_type");
             if (type == "video" && video is null && !IsAttachedPicture(stream))
                 video = ParseVideo(stream);
-            else if (type == "audio" && audio is null)
-                audio = ParseAudio(stream);
+            else if (type == "audio")
+                audioTracks.Add(ParseAudio(stream));
+            else if (type == "subtitle")
+                subtitleTracks.Add(new SubtitleStreamInfo(Int(stream, "index"), String(stream, "codec_name") ?? "unknown")
+                {
+                    Language = Language(stream),
+                    Title = Tag(stream, "title"),
+                    IsDefault = Disposition(stream, "default"),
+                });
         }
+        // The track the file flags as default plays; without a flag, the first.
+        var audio = audioTracks.FirstOrDefault(a => a.IsDefault) ?? audioTracks.FirstOrDefault();
 
         var duration = Number(format, "duration");
         if (duration <= 0 && video is not null)
@@ -38,7 +48,11 @@ public static class FfprobeParser
             DurationSeconds: duration,
             StreamCount: streams.Count,
             Video: video,
-            Audio: audio);
+            Audio: audio)
+        {
+            AudioTracks = audioTracks,
+            SubtitleTracks = subtitleTracks,
+        };
     }
 
     private static VideoStreamInfo ParseVideo(JsonElement stream)
@@ -59,7 +73,15 @@ public static class FfprobeParser
             SarDenominator: sarDen,
             Rotation: Rotation(stream),
             FrameRate: frameRate,
-            BitRate: String(stream, "bit_rate") is { } b && long.TryParse(b, CultureInfo.InvariantCulture, out var bits) ? bits : null);
+            BitRate: String(stream, "bit_rate") is { } b && long.TryParse(b, CultureInfo.InvariantCulture, out var bits) ? bits : null)
+        {
+            ColorTransfer = Known(String(stream, "color_transfer")),
+            ColorPrimaries = Known(String(stream, "color_primaries")),
+            ColorSpace = Known(String(stream, "color_space")),
+            FieldOrder = Known(String(stream, "field_order")),
+            DolbyVisionProfile = SideData(stream, "DOVI configuration record") is { } dovi && dovi.TryGetProperty("dv_profile", out var p)
+                && p.ValueKind == JsonValueKind.Number ? p.GetInt32() : null,
+        };
     }
 
     private static AudioStreamInfo ParseAudio(JsonElement stream) => new(
@@ -67,13 +89,46 @@ public static class FfprobeParser
         Codec: String(stream, "codec_name") ?? "unknown",
         Profile: String(stream, "profile"),
         Channels: Int(stream, "channels"),
-        SampleRate: (int)Number(stream, "sample_rate"));
+        SampleRate: (int)Number(stream, "sample_rate"))
+    {
+        Language = Language(stream),
+        Title = Tag(stream, "title"),
+        IsDefault = Disposition(stream, "default"),
+    };
 
-    private static bool IsAttachedPicture(JsonElement stream) =>
+    private static bool IsAttachedPicture(JsonElement stream) => Disposition(stream, "attached_pic");
+
+    private static bool Disposition(JsonElement stream, string flag) =>
         stream.TryGetProperty("disposition", out var d)
-        && d.TryGetProperty("attached_pic", out var pic)
-        && pic.ValueKind == JsonValueKind.Number
-        && pic.GetInt32() == 1;
+        && d.TryGetProperty(flag, out var value)
+        && value.ValueKind == JsonValueKind.Number
+        && value.GetInt32() == 1;
+
+    // Containers spell tags in either case ("language" in Matroska, "LANGUAGE" in some muxers' output).
+    private static string? Tag(JsonElement stream, string name)
+    {
+        if (!stream.TryGetProperty("tags", out var tags) || tags.ValueKind != JsonValueKind.Object) return null;
+        foreach (var tag in tags.EnumerateObject())
+        {
+            if (string.Equals(tag.Name, name, StringComparison.OrdinalIgnoreCase) && tag.Value.ValueKind == JsonValueKind.String)
+                return tag.Value.GetString() is { Length: > 0 } text ? text.Trim() : null;
+        }
+        return null;
+    }
+
+    private static string? Language(JsonElement stream) => Tag(stream, "language") is { } language && language != "und" ? language : null;
+
+    private static string? Known(string? value) => value is null or "unknown" or "unspecified" or "reserved" ? null : value;
+
+    private static JsonElement? SideData(JsonElement stream, string type)
+    {
+        if (!stream.TryGetProperty("side_data_list", out var list) || list.ValueKind != JsonValueKind.Array) return null;
+        foreach (var item in list.EnumerateArray())
+        {
+            if (String(item, "side_data_type") == type) return item;
+        }
+        return null;
+    }
 
     // ffmpeg 5 reports rotation as display-matrix side data; older muxers also left a "rotate" tag.
     private static int Rotation(JsonElement stream)

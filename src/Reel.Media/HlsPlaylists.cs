@@ -57,19 +57,38 @@ public static partial class HlsPlaylists
         return at < 0 ? mediaPlaylist : mediaPlaylist.Insert(at + 1, "#EXT-X-START:TIME-OFFSET=0,PRECISE=YES\n");
     }
 
-    /// <summary>A master playlist listing the given variants, best first.</summary>
-    public static string Master(IEnumerable<MasterEntry> variants)
+    /// <summary>The GROUP-ID of the alternate audio renditions.</summary>
+    public const string AudioGroup = "audio";
+
+    /// <summary>
+    /// A master playlist listing the given variants, best first. With audio renditions, every variant names their
+    /// group and counts the audio in its bandwidth and codecs (its own segments carry video only).
+    /// </summary>
+    public static string Master(IEnumerable<MasterEntry> variants, IReadOnlyList<AudioEntry>? audio = null)
     {
         var text = new StringBuilder("#EXTM3U\n#EXT-X-VERSION:7\n#EXT-X-INDEPENDENT-SEGMENTS\n");
+        audio ??= [];
+        foreach (var a in audio)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID=\"{AudioGroup}\",NAME=\"{Quoted(a.Label)}\"");
+            if (a.Language is { } language) text.Append(CultureInfo.InvariantCulture, $",LANGUAGE=\"{Quoted(language)}\"");
+            text.Append(CultureInfo.InvariantCulture, $",DEFAULT={(a.IsDefault ? "YES" : "NO")},AUTOSELECT=YES,CHANNELS=\"2\",URI=\"{a.Name}/index.m3u8\"\n");
+        }
         foreach (var v in variants.OrderByDescending(v => v.Width * v.Height))
         {
+            var bandwidth = v.BandwidthBps + (audio.Count > 0 ? Rendition.AudioKbps * 1000 : 0);
+            var codecs = audio.Count > 0 && !v.Codecs.Contains("mp4a", StringComparison.Ordinal) ? v.Codecs + "," + AudioRendition.Codecs : v.Codecs;
             text.Append(CultureInfo.InvariantCulture,
-                $"#EXT-X-STREAM-INF:BANDWIDTH={v.BandwidthBps},RESOLUTION={v.Width}x{v.Height},CODECS=\"{v.Codecs}\"");
+                $"#EXT-X-STREAM-INF:BANDWIDTH={bandwidth},RESOLUTION={v.Width}x{v.Height},CODECS=\"{codecs}\"");
             if (v.FrameRate > 0) text.Append(CultureInfo.InvariantCulture, $",FRAME-RATE={v.FrameRate:0.000}");
+            if (audio.Count > 0) text.Append(CultureInfo.InvariantCulture, $",AUDIO=\"{AudioGroup}\"");
             text.Append('\n').Append(v.Name).Append("/index.m3u8\n");
         }
         return text.ToString();
     }
+
+    // A quoted-string attribute may hold neither a double quote nor a line break (RFC 8216, 4.2).
+    private static string Quoted(string value) => new([.. value.Where(c => c != '"' && !char.IsControl(c))]);
 
     private static string CheckedName(string uri) =>
         IsPlainFileName(uri) ? uri : throw new FormatException($"Unexpected URI in playlist: {uri}");
@@ -83,6 +102,9 @@ public static partial class HlsPlaylists
 
 /// <summary>One variant of a master playlist.</summary>
 public sealed record MasterEntry(string Name, int Width, int Height, int BandwidthBps, string Codecs, double FrameRate);
+
+/// <summary>One alternate audio rendition of a master playlist, in folder <see cref="Name"/>.</summary>
+public sealed record AudioEntry(string Name, string? Language, string Label, bool IsDefault);
 
 /// <summary>RFC 6381 codec strings for the master playlist.</summary>
 public static class CodecStrings

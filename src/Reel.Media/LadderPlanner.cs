@@ -22,13 +22,40 @@ public static class LadderPlanner
     public static LadderPlan Plan(MediaProbe probe)
     {
         var video = probe.Video ?? throw new ArgumentException("The source has no video stream.", nameof(probe));
-        var rate = OutputFrameRate(video.FrameRate);
-        var hasAudio = probe.Audio is not null;
+        // Deinterlacing makes a frame of every field: 25 frames of 50 fields become 50 frames.
+        var rate = OutputFrameRate(video.Interlaced ? video.FrameRate * 2 : video.FrameRate);
+        var alternate = probe.AudioTracks.Count > 1 ? AudioRenditions(probe) : [];
+        var muxedAudio = alternate.Count == 0 ? probe.Audio?.Index : null;
         var renditions = RungSizes(video.DisplayWidth, video.DisplayHeight)
-            .Select(size => Rung(size.Width, size.Height, rate, hasAudio))
+            .Select(size => Rung(size.Width, size.Height, rate, muxedAudio is not null))
             .ToList();
-        return new LadderPlan(video.Index, probe.Audio?.Index, rate, renditions);
+        return new LadderPlan(video.Index, muxedAudio, rate, renditions, PictureTreatment.For(video)) { AlternateAudio = alternate };
     }
+
+    /// <summary>Every audio track as an audio rendition, labelled by its title, else its language, else its number.</summary>
+    public static IReadOnlyList<AudioRendition> AudioRenditions(MediaProbe probe) =>
+        [.. probe.AudioTracks.Select((track, k) =>
+        {
+            var language = LanguageTags.ToBcp47(track.Language);
+            var label = Label(track.Title) ?? (language is null ? null : LanguageName(language)) ?? $"Track {k + 1}";
+            return new AudioRendition($"audio-{k + 1}", track.Index, language, label, track.Index == probe.Audio?.Index);
+        })];
+
+    // Titles come from the file: keep printable characters other than quotes, within a length players show.
+    private static string? Label(string? title)
+    {
+        if (title is null) return null;
+        var text = new string([.. title.Where(c => !char.IsControl(c) && c != '"')]).Trim();
+        return text.Length == 0 ? null : text.Length <= 60 ? text : text[..60].TrimEnd();
+    }
+
+    private static string LanguageName(string bcp47) => bcp47.Split('-')[0] switch
+    {
+        "en" => "English", "fr" => "Français", "de" => "Deutsch", "es" => "Español", "it" => "Italiano", "pt" => "Português",
+        "nl" => "Nederlands", "ru" => "Русский", "pl" => "Polski", "ja" => "日本語", "zh" => "中文", "ko" => "한국어",
+        "sv" => "Svenska", "da" => "Dansk", "no" or "nb" or "nn" => "Norsk", "fi" => "Suomi", "tr" => "Türkçe", "ar" => "العربية",
+        _ => bcp47,
+    };
 
     /// <summary>
     /// Rung sizes for a display size. Rungs are named by the short side, so portrait video gets portrait rungs.

@@ -22,6 +22,12 @@ public sealed record MediaRunOptions
 
     /// <summary>Receives every stdout line, for output too long to keep (a packet listing).</summary>
     public Action<string>? OnOutputLine { get; init; }
+
+    /// <summary>
+    /// The scheduling priority: below the server by default; <see cref="ProcessPriorityClass.Normal"/> for work a
+    /// viewer waits for, <see cref="ProcessPriorityClass.Idle"/> for background encodes that must yield to it.
+    /// </summary>
+    public ProcessPriorityClass Priority { get; init; } = ProcessPriorityClass.BelowNormal;
 }
 
 /// <summary>What a finished run left behind.</summary>
@@ -42,7 +48,7 @@ public sealed class MediaProcessException(string message, int exitCode, string e
     public string ErrorTail { get; } = errorTail;
 }
 
-/// <summary>Runs ffmpeg/ffprobe with an argument list (never a shell), at lowered priority, with a timeout.</summary>
+/// <summary>Runs ffmpeg/ffprobe with an argument list (never a shell), at a chosen priority, with a timeout.</summary>
 public static class MediaProcess
 {
     private const int MaxOutputChars = 4 * 1024 * 1024;
@@ -79,7 +85,7 @@ public static class MediaProcess
         {
             throw new MediaProcessException($"Cannot start {executable}: {e.Message}", -1, "");
         }
-        LowerPriority(process);
+        SetPriority(process, options.Priority);
 
         var output = new StringBuilder();
         var errorTail = new Queue<string>();
@@ -103,11 +109,12 @@ public static class MediaProcess
         return new MediaRunResult(process.ExitCode, output.ToString(), string.Join('\n', errorTail));
     }
 
-    private static void LowerPriority(Process process)
+    private static void SetPriority(Process process, ProcessPriorityClass priority)
     {
+        if (priority == ProcessPriorityClass.Normal) return;
         try
         {
-            process.PriorityClass = ProcessPriorityClass.BelowNormal;
+            process.PriorityClass = priority;
         }
         catch (Exception e) when (e is InvalidOperationException or Win32Exception)
         {

@@ -13,14 +13,43 @@ public sealed record SourceProblem(string Code, string Message);
 /// <summary>Decides from a probe whether a file is a video Reel will process.</summary>
 public static class SourceCheck
 {
-    /// <summary>ffmpeg demuxer names of the containers Reel accepts: the MP4/MOV family, Matroska/WebM and AVI.</summary>
-    public const string AcceptedDemuxers = "mov,mp4,m4a,3gp,3g2,mj2,matroska,webm,avi";
+    /// <summary>
+    /// ffmpeg demuxer names of the containers Reel accepts: the MP4/MOV/3GP family, Matroska/WebM, AVI, MPEG-TS
+    /// (AVCHD .mts/.m2ts), MPEG-PS (.mpg, .vob), ASF (.wmv), FLV, MXF, Ogg and the animated image formats GIF and
+    /// APNG. A whitelist of demuxers that read one file each: no playlist (hls, concat) or image-sequence (image2)
+    /// demuxer is ever on it, so a file cannot make ffmpeg read another file or a URL.
+    /// </summary>
+    public const string AcceptedDemuxers = "mov,mp4,m4a,3gp,3g2,mj2,matroska,webm,avi,mpegts,mpeg,asf,flv,mxf,ogg,gif,apng";
+
+    /// <summary>The demuxers of animated image formats: a file of one frame is a still image, not a video.</summary>
+    public static bool IsImageFormat(string formatName) => formatName is "gif" or "apng";
+
+    /// <summary>What people call the container ffprobe named, for messages and <c>sourceInfo</c>.</summary>
+    public static string ContainerName(string formatName) => formatName.Split(',')[0] switch
+    {
+        "mov" => "MP4 / QuickTime",
+        "matroska" => formatName.Contains("webm", StringComparison.Ordinal) ? "Matroska / WebM" : "Matroska",
+        "webm" => "WebM",
+        "avi" => "AVI",
+        "mpegts" => "MPEG-TS",
+        "mpeg" => "MPEG-PS",
+        "asf" => "ASF (Windows Media)",
+        "flv" => "Flash Video",
+        "mxf" => "MXF",
+        "ogg" => "Ogg",
+        "gif" => "animated GIF",
+        "apng" => "animated PNG",
+        var other => other,
+    };
+
+    /// <summary>The accepted containers, as the error message for a file that is none of them names them.</summary>
+    public const string AcceptedNames = "MP4, MOV, 3GP, MKV, WebM, AVI, MPEG-TS (AVCHD), MPEG-PS, WMV, FLV, MXF, Ogg, animated GIF or APNG";
 
     /// <summary>Returns null when the source is acceptable, otherwise the problem.</summary>
     public static SourceProblem? Check(MediaProbe probe, MediaLimits limits)
     {
         if (!IsAcceptedContainer(probe.FormatName))
-            return new("unsupported_media", "The file is not an MP4, MOV, MKV, WebM or AVI video.");
+            return new("unsupported_media", $"The file is not a video Reel reads ({AcceptedNames}).");
         if (probe.Video is null)
             return new("no_video_stream", "The file has no video stream (audio-only files and still images cannot be played as video).");
         var video = probe.Video;
@@ -34,7 +63,37 @@ public static class SourceCheck
             return new("media_limits_exceeded", $"The file has {probe.StreamCount} streams; at most {limits.MaxStreams} are accepted.");
         if (probe.DurationSeconds <= 0)
             return new("unsupported_media", "The video has no frames with timestamps; the file may be truncated or damaged.");
+        if (video.Hdr == HdrKind.DolbyVisionWithoutBase)
+            return new("unsupported_hdr", "The video is Dolby Vision profile 5, whose colours only Dolby's own decoder can show; every other player shows it green and purple. Export it from the phone or camera as HDR10, HLG or SDR (\"Most compatible\").");
         return null;
+    }
+
+    /// <summary>
+    /// The probe with the packets' span as its duration where the header states none (browser recordings, piped
+    /// streams, animated PNG).
+    /// </summary>
+    public static MediaProbe WithTimeline(MediaProbe probe, PacketTimeline timeline) =>
+        probe.DurationSeconds > 0 ? probe : probe with { DurationSeconds = timeline.SpanSeconds };
+
+    /// <summary>
+    /// Judges what the frames really cover against the duration the file claims: a still image in an animated-image
+    /// container is not a video, and a timeline that is mostly empty (more than half of it, and over a minute, in
+    /// pauses longer than <see cref="PacketTimeline.LongestStill"/>) is a damaged or hostile file whose processing would
+    /// cost hours for seconds of picture.
+    /// </summary>
+    public static SourceProblem? CheckTimeline(MediaProbe probe, PacketTimeline timeline)
+    {
+        if (timeline.Frames <= 1)
+            return IsImageFormat(probe.FormatName)
+                ? new("no_video_stream", "The file is a still image (one frame), not a video.")
+                : new("unsupported_media", "The video has fewer than two frames; the file may be truncated or damaged.");
+        var claimed = Math.Max(probe.DurationSeconds, timeline.SpanSeconds);
+        var empty = claimed - timeline.CoveredSeconds;
+        if (empty > 60 && empty > claimed / 2)
+            return new("implausible_timestamps", $"The file's timestamps claim {Clock(claimed)}, but its {timeline.Frames} frames cover only {Clock(timeline.CoveredSeconds)}; the file is damaged or made to look longer than it is.");
+        return null;
+
+        static string Clock(double seconds) => TimeSpan.FromSeconds(Math.Round(seconds)).ToString(seconds >= 3600 ? @"h\:mm\:ss" : @"m\:ss", System.Globalization.CultureInfo.InvariantCulture);
     }
 
     /// <summary>True for the demuxers in <see cref="AcceptedDemuxers"/>.</summary>
@@ -42,11 +101,15 @@ public static class SourceCheck
         formatName.Split(',').Any(name => AcceptedDemuxers.Split(',').Contains(name, StringComparer.Ordinal));
 
     /// <summary>
-    /// True when browsers play the video stream as it is (H.264 8-bit 4:2:0, upright, square pixels, at most 1080p60),
-    /// so it can be remuxed instead of encoded. Audio is judged separately: it is cheap to re-encode.
+    /// True when browsers play the video stream as it is (H.264 8-bit 4:2:0, progressive, standard dynamic range,
+    /// upright, square pixels, at most 1080p60), so it can be remuxed instead of encoded. Audio is judged separately:
+    /// it is cheap to re-encode.
     /// </summary>
     public static bool IsBrowserCompatible(VideoStreamInfo video) =>
         video.Codec == "h264"
+        && !video.Interlaced
+        && video.Hdr == HdrKind.None
+        && video.ColorPrimaries is null or "bt709" or "smpte170m" or "bt470bg"
         && video.PixelFormat is "yuv420p" or "yuvj420p"
         && video.Profile is "Baseline" or "Constrained Baseline" or "Main" or "High"
         && video.Rotation == 0

@@ -36,6 +36,20 @@ public sealed class FfmpegArgsTests
             new Rendition("720p", 720, 1280, 4200, 32, HasAudio: false),
         ]);
 
+    // An interlaced HLG camcorder clip with two audio tracks: deinterlaced, tone-mapped, audio as renditions of its own.
+    private static readonly LadderPlan HdrInterlacedWithTwoAudioTracks = new(
+        VideoStreamIndex: 0,
+        AudioStreamIndex: null,
+        new FrameRate(50, 1),
+        [
+            new Rendition("360p", 640, 360, 1200, 31, HasAudio: false),
+            new Rendition("1080p", 1920, 1080, 7500, 42, HasAudio: false),
+        ],
+        new PictureTreatment(Deinterlace: true, HdrKind.Hlg, "bt2020"))
+    {
+        AlternateAudio = [new AudioRendition("audio-1", 1, "en", "English", IsDefault: true), new AudioRendition("audio-2", 2, null, "Track 2", IsDefault: false)],
+    };
+
     private static MediaProbe WithAudio(AudioStreamInfo? audio) => Source1080 with { Audio = audio, StreamCount = audio is null ? 1 : 2 };
 
     public static TheoryData<string> Builders => new(AllLists().Select(l => l.Name));
@@ -46,6 +60,8 @@ public sealed class FfmpegArgsTests
         yield return ("ladder_hls_portrait_no_audio", FfmpegArgs.LadderHls(Input, PortraitLadderWithoutAudio, OutDir, Prefix, MaxPixels));
         yield return ("fast_start_hls", FfmpegArgs.FastStartHls(Input, Source1080, OutDir, Prefix, MaxPixels));
         yield return ("fast_start_hls_no_audio", FfmpegArgs.FastStartHls(Input, WithAudio(null), OutDir, Prefix, MaxPixels));
+        yield return ("ladder_hls_hdr_interlaced_two_audio_tracks", FfmpegArgs.LadderHls(Input, HdrInterlacedWithTwoAudioTracks, OutDir, Prefix, MaxPixels));
+        yield return ("thumbnail_pq", FfmpegArgs.Thumbnail(Input, 0, 2, 1280, 720, "/srv/reel/work/Xq3vD8kPz1mN7bT2yR5uAw/poster.jpg", MaxPixels, new PictureTreatment(false, HdrKind.Pq, "bt2020")));
         yield return ("thumbnail", FfmpegArgs.Thumbnail(Input, 0, 12.3456, 1280, 720, "/srv/reel/work/Xq3vD8kPz1mN7bT2yR5uAw/poster.jpg", MaxPixels));
         yield return ("storyboard", FfmpegArgs.Storyboard("/srv/reel/work/Xq3vD8kPz1mN7bT2yR5uAw/hls/360p/source.mp4", 2, 160, 90, 10, 5, "/srv/reel/work/Xq3vD8kPz1mN7bT2yR5uAw/storyboard/k7Gm2xQp-%d.jpg", MaxPixels));
         yield return ("progressive_mp4", FfmpegArgs.ProgressiveMp4(Input, WithAudio(new AudioStreamInfo(1, "aac", "LC", 6, 48000)), "/srv/reel/work/Xq3vD8kPz1mN7bT2yR5uAw/download.mp4", MaxPixels));
@@ -151,7 +167,7 @@ public sealed class FfmpegArgsTests
         var graph = args[IndexOf(args, "-filter_complex") + 1].Split(';');
         Assert.Equal(
             [
-                "[0:0]fps=30000/1001,scale=1920:1080:flags=bicubic,setsar=1,format=yuv420p,split=2[v2][c0]",
+                "[0:0]fps=30000/1001,scale=1920:1080:flags=bicubic:in_color_matrix=bt709:out_color_matrix=bt709:out_range=tv,setsar=1,format=yuv420p,split=2[v2][c0]",
                 "[c0]scale=1280:720:flags=bicubic,setsar=1,split=2[v1][c1]",
                 "[c1]scale=640:360:flags=bicubic,setsar=1[v0]",
             ],
@@ -206,7 +222,7 @@ public sealed class FfmpegArgsTests
         Assert.Equal(["[v0]", "[v1]"], MapTargets(args));
         Assert.DoesNotContain(args, a => a.StartsWith("-c:a", StringComparison.Ordinal) || a.StartsWith("-b:a", StringComparison.Ordinal));
         Assert.Equal([@"[select=v\\:0:", @"[select=v\\:1:"], args[^1].Split('|').Select(o => o[..14]));
-        Assert.StartsWith("[0:1]fps=60,scale=720:1280:flags=bicubic,setsar=1,format=yuv420p,split=2[v1][c0];", args[IndexOf(args, "-filter_complex") + 1], StringComparison.Ordinal);
+        Assert.StartsWith("[0:1]fps=60,scale=720:1280:flags=bicubic:in_color_matrix=bt709:out_color_matrix=bt709:out_range=tv,setsar=1,format=yuv420p,split=2[v1][c0];", args[IndexOf(args, "-filter_complex") + 1], StringComparison.Ordinal);
     }
 
     [Fact]

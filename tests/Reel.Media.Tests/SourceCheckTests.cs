@@ -13,6 +13,14 @@ public sealed class SourceCheckTests
     [InlineData("matroska,webm")]
     [InlineData("avi")]
     [InlineData("mp4")]
+    [InlineData("mpegts")]
+    [InlineData("mpeg")]
+    [InlineData("asf")]
+    [InlineData("flv")]
+    [InlineData("mxf")]
+    [InlineData("ogg")]
+    [InlineData("gif")]
+    [InlineData("apng")]
     public void Videos_in_accepted_containers_pass(string format)
     {
         Assert.Null(Problem(new MediaProbe(format, 10, 2, Hd, Probes.AacStereo())));
@@ -23,7 +31,7 @@ public sealed class SourceCheckTests
     [InlineData("concat")]
     [InlineData("png_pipe")]
     [InlineData("mp3")]
-    [InlineData("mpegts")]
+    [InlineData("image2")]
     [InlineData("")]
     [InlineData("movie")]
     public void Other_containers_are_unsupported_media_even_with_a_video_stream(string format)
@@ -148,5 +156,46 @@ public sealed class SourceCheckTests
     public void Other_audio_is_not_browser_compatible(string codec, string? profile, int channels)
     {
         Assert.False(SourceCheck.IsBrowserCompatible(Probes.Audio(codec, profile, channels)));
+    }
+
+    [Fact]
+    public void Interlaced_or_HDR_H264_is_encoded_not_remuxed()
+    {
+        Assert.True(SourceCheck.IsBrowserCompatible(Hd));
+        Assert.False(SourceCheck.IsBrowserCompatible(Hd with { FieldOrder = "tt" }));
+        Assert.False(SourceCheck.IsBrowserCompatible(Hd with { ColorTransfer = "arib-std-b67" }));
+        Assert.False(SourceCheck.IsBrowserCompatible(Hd with { ColorPrimaries = "bt2020" }));
+        Assert.True(SourceCheck.IsBrowserCompatible(Hd with { FieldOrder = "progressive", ColorPrimaries = "bt709" }));
+    }
+
+    [Fact]
+    public void Dolby_Vision_profile_5_is_refused_and_profile_8_is_read_by_its_base_layer()
+    {
+        var profile5 = Hd with { Codec = "hevc", PixelFormat = "yuv420p10le", DolbyVisionProfile = 5 };
+        Assert.Equal("unsupported_hdr", Problem(Probes.Mp4(profile5)));
+        var profile8 = profile5 with { DolbyVisionProfile = 8, ColorTransfer = "smpte2084" };
+        Assert.Null(Problem(Probes.Mp4(profile8)));
+        Assert.Equal(HdrKind.Pq, profile8.Hdr);
+    }
+
+    [Fact]
+    public void A_timeline_mostly_of_empty_hours_is_implausible_but_pauses_of_a_still_screen_are_not()
+    {
+        var hostile = Timeline((0, 1), (1, 1), (21_500, 1));
+        Assert.Equal("implausible_timestamps", SourceCheck.CheckTimeline(Probes.Mp4(Hd, duration: 21_501), hostile)?.Code);
+        Assert.Equal(12, hostile.CoveredSeconds);
+
+        // A screen recording that sat still for minutes between bursts, but most of whose time has frames.
+        var screen = Timeline([.. Enumerable.Range(0, 300).Select(i => (i * 1.0, 1.0)), (400, 1)]);
+        Assert.Null(SourceCheck.CheckTimeline(Probes.Mp4(Hd, duration: 401), screen));
+
+        Assert.Equal("no_video_stream", SourceCheck.CheckTimeline(Probes.Mp4(Hd) with { FormatName = "gif" }, Timeline((0, 0.1)))?.Code);
+    }
+
+    private static PacketTimeline Timeline(params (double Pts, double Duration)[] packets)
+    {
+        var timeline = new PacketTimeline();
+        foreach (var (pts, duration) in packets) timeline.Add(pts, duration);
+        return timeline;
     }
 }

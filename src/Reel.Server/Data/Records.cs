@@ -71,10 +71,10 @@ internal sealed class JobRecord
 
 internal static class JobKind
 {
-    /// <summary>Quick work that makes a video playable and gives it a poster: remux, thumbnail, download copy.</summary>
+    /// <summary>What makes a video playable: a remux of a compatible source, else the first rung of the ladder; it never waits behind encodes.</summary>
     public const string Prepare = "prepare";
 
-    /// <summary>The ladder encode and everything made from it.</summary>
+    /// <summary>The rest of the ladder, the poster and everything made from the ladder.</summary>
     public const string Encode = "encode";
 
     /// <summary>Regenerates derived files of a ready video that went missing.</summary>
@@ -97,4 +97,30 @@ internal sealed record RenditionState(
     double FrameRate,
     bool FastStart,
     bool Available,
-    bool Ready);
+    bool Ready)
+{
+    /// <summary>Seconds of video its playlist lists so far: players must not switch to a rung that is behind them.</summary>
+    public double EncodedSeconds { get; init; }
+
+    /// <summary>Set on an alternate-audio rendition (which has no picture): its language, label and default flag.</summary>
+    public AudioRenditionInfo? Audio { get; init; }
+
+    /// <summary>A rung of the H.264 ladder (not the remuxed source, not audio).</summary>
+    public bool IsLadderRung => !FastStart && Audio is null;
+
+    /// <summary>
+    /// What the master playlist lists: the ladder rungs that have segments, with the audio renditions they name once
+    /// every one of those has segments too; until then the remuxed source, if it has segments. Players keep the master
+    /// they loaded, so one that started on the remux plays it to the end while later viewers get the ladder.
+    /// </summary>
+    public static (IReadOnlyList<RenditionState> Variants, IReadOnlyList<RenditionState> Audio) Listed(IReadOnlyList<RenditionState> renditions)
+    {
+        var audio = renditions.Where(r => r.Audio is not null).ToList();
+        var ladder = renditions.Where(r => r.IsLadderRung && r.Available).ToList();
+        if (ladder.Count > 0 && audio.All(a => a.Available)) return (ladder, audio);
+        return (renditions.Where(r => r.FastStart && r.Available).ToList(), []);
+    }
+}
+
+/// <summary>What the master playlist says of an alternate-audio rendition.</summary>
+internal sealed record AudioRenditionInfo(string? Language, string Label, bool IsDefault);

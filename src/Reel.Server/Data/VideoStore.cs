@@ -125,7 +125,7 @@ internal sealed class VideoStore(Database database, TimeProvider clock)
     public Task<bool> SetRenditionsAsync(string id, IReadOnlyList<RenditionState> renditions, CancellationToken cancellationToken) =>
         ExecuteAsync(
             "UPDATE videos SET renditions = @json, playable = @playable, updated_at = @now WHERE id = @id",
-            new { id, json = JsonSerializer.Serialize(renditions), playable = renditions.Any(r => r.Available), now = Now },
+            new { id, json = JsonSerializer.Serialize(renditions), playable = RenditionState.Listed(renditions).Variants.Count > 0, now = Now },
             cancellationToken);
 
     public Task<bool> SetFilesAsync(string id, bool? thumbnail, bool? storyboard, bool? download, CancellationToken cancellationToken) =>

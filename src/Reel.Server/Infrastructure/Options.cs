@@ -219,7 +219,7 @@ internal sealed class ProcessingOptions
     [Range(1, 64)]
     public int Concurrency { get; set; } = Math.Max(1, Environment.ProcessorCount / 4);
 
-    /// <summary>Quick jobs (remux to a first playable rendition, poster) at once; they run beside the encodes.</summary>
+    /// <summary>Jobs that make a new video playable (a remux, or the first rung) at once; they run beside the encodes, ahead of them.</summary>
     [Range(1, 64)]
     public int PrepareConcurrency { get; set; } = 2;
 

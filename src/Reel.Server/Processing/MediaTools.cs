@@ -36,17 +36,21 @@ internal sealed class MediaTools(IOptions<ProcessingOptions> options, ILogger<Me
             return new(null, null, new("unsupported_media", "The file could not be read as a video."));
         }
 
-        if (probe.Video is not null && probe.DurationSeconds <= 0)
-            probe = probe with { DurationSeconds = await MeasureDurationAsync(path, probe.Video.Index, cancellationToken) };
+        var timeline = probe.Video is null ? null : await MeasureTimelineAsync(path, probe.Video.Index, cancellationToken);
+        if (timeline is not null) probe = SourceCheck.WithTimeline(probe, timeline);
         if (SourceCheck.Check(probe, Options.Limits) is { } problem)
             return new(probe, run.Output, problem);
+        if (timeline is not null && SourceCheck.CheckTimeline(probe, timeline) is { } timing)
+            return new(probe, run.Output, timing);
         if (probe.FormatName.StartsWith("mov", StringComparison.Ordinal) && await IsTruncatedAsync(path, probe, cancellationToken))
             return new(probe, run.Output, new("unsupported_media", "The file is truncated: its index refers to data that is not there. Upload the complete file."));
         return new(probe, run.Output, null);
     }
 
     /// <summary>Runs ffmpeg to completion, throwing <see cref="MediaProcessException"/> when it fails.</summary>
-    public async Task RunFfmpegAsync(IReadOnlyList<string> arguments, string what, double durationSeconds, Action<TimeSpan>? onProgress, string? logPath, CancellationToken cancellationToken)
+    public async Task RunFfmpegAsync(
+        IReadOnlyList<string> arguments, string what, double durationSeconds, Action<TimeSpan>? onProgress, string? logPath, CancellationToken cancellationToken,
+        ProcessPriorityClass priority = ProcessPriorityClass.BelowNormal)
     {
         var started = Stopwatch.GetTimestamp();
         var run = await MediaProcess.RunAsync(Options.FfmpegPath, arguments, new MediaRunOptions
@@ -54,6 +58,7 @@ internal sealed class MediaTools(IOptions<ProcessingOptions> options, ILogger<Me
             Timeout = Options.TimeoutFor(durationSeconds),
             OnProgress = onProgress,
             LogPath = logPath,
+            Priority = priority,
         }, cancellationToken);
         run.EnsureSuccess(what);
         logger.LogDebug("{What}: ffmpeg took {Seconds:0.00} s", what, Stopwatch.GetElapsedTime(started).TotalSeconds);
@@ -78,24 +83,16 @@ internal sealed class MediaTools(IOptions<ProcessingOptions> options, ILogger<Me
         return true;
     }
 
-    // Browser recordings and piped streams carry no duration in their header: the last video packet tells it.
-    private async Task<double> MeasureDurationAsync(string path, int videoStreamIndex, CancellationToken cancellationToken)
+    // One read of the file, no decoding: what the video packets really cover (see PacketTimeline).
+    private async Task<PacketTimeline> MeasureTimelineAsync(string path, int videoStreamIndex, CancellationToken cancellationToken)
     {
-        var end = 0.0;
+        var timeline = new PacketTimeline();
         await MediaProcess.RunAsync(Options.FfprobePath, FfmpegArgs.PacketTimes(path, videoStreamIndex), new MediaRunOptions
         {
             Timeout = TimeSpan.FromMinutes(5),
-            OnOutputLine = line =>
-            {
-                var parts = line.Split(',');
-                if (parts.Length >= 1 && double.TryParse(parts[0], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var pts))
-                {
-                    var duration = parts.Length >= 2 && double.TryParse(parts[1], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var d) ? d : 0;
-                    end = Math.Max(end, pts + duration);
-                }
-            },
+            OnOutputLine = timeline.AddLine,
         }, cancellationToken);
-        return end;
+        return timeline;
     }
 
     // A moov-first MP4 cut short still probes fine; reading every packet (no decoding) finds the hole.
@@ -121,6 +118,6 @@ internal sealed class MediaTools(IOptions<ProcessingOptions> options, ILogger<Me
                 logger.LogDebug(e, "Identification output was not ffprobe JSON");
             }
         }
-        return new("unsupported_media", "The file is not an MP4, MOV, MKV, WebM or AVI video.");
+        return new("unsupported_media", $"The file is not a video Reel reads ({SourceCheck.AcceptedNames}).");
     }
 }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.Extensions.Options;
 using Reel.Media;
 using Reel.Server.Data;
@@ -10,9 +11,11 @@ namespace Reel.Server.Processing;
 internal sealed class VideoGoneException(string videoId) : Exception($"Video {videoId} no longer exists.");
 
 /// <summary>
-/// Turns an upload into everything a player needs. <see cref="JobKind.Prepare"/> makes a browser-compatible video
-/// playable at once by remuxing it, and makes the poster; <see cref="JobKind.Encode"/> encodes the ladder in one
-/// ffmpeg process, then the storyboard and the download; <see cref="JobKind.Repair"/> remakes lost derived files.
+/// Turns an upload into everything a player needs. <see cref="JobKind.Prepare"/> makes a video playable: a
+/// browser-compatible one by remuxing it, any other by encoding the lowest rung of its ladder (and its audio) ahead of
+/// the rest at the server's priority; <see cref="JobKind.Encode"/> encodes the other rungs in one ffmpeg process at
+/// idle priority, beside it the poster, then the storyboard and the download; <see cref="JobKind.Repair"/> remakes
+/// lost derived files.
 /// Every job starts by removing what an earlier attempt left, so running it again is always safe.
 /// </summary>
 internal sealed class VideoProcessor(
@@ -24,8 +27,9 @@ internal sealed class VideoProcessor(
     ILogger<VideoProcessor> logger)
 {
     public const string FastStartName = "source";
-    private const double PrepareShare = 0.05;
-    private const double LadderShare = 0.85;
+
+    // Shares of the progress bar: the ladder ends at 90 %, the storyboard and download take the rest.
+    private const double LadderEnd = 0.9;
 
     /// <summary>Runs the job; returns the kind of the job that should follow it, if any.</summary>
     public async Task<string?> RunAsync(JobRecord job, string workDir, CancellationToken cancellationToken)
@@ -79,18 +83,31 @@ internal sealed class VideoProcessor(
             var outDir = Directory.CreateDirectory(Path.Combine(hlsDir, FastStartName)).FullName;
             var publisher = new HlsPublisher(storage, id, hlsDir, async (_, playlist) =>
             {
-                var updated = state with { Available = playlist.Segments.Count > 0, Ready = playlist.Ended };
+                var updated = state with { Available = playlist.Segments.Count > 0, Ready = playlist.Ended, EncodedSeconds = Math.Round(playlist.DurationSeconds, 1) };
                 if (updated == renditions[0]) return;
+                var listingChanged = updated.Available != renditions[0].Available;
                 renditions[0] = updated;
-                await PublishRenditionsAsync(id, renditions, cancellationToken);
+                await PublishRenditionsAsync(id, renditions, listingChanged, cancellationToken);
             });
             await publisher.RunAsync(token => media.RunFfmpegAsync(
                 FfmpegArgs.FastStartHls(source, job.Probe, outDir, Ids.NewGeneration(), media.MaxPixels),
-                "Remuxing to a first playable rendition", job.Video.DurationSeconds, job.Progress.Reporter(0, PrepareShare / 2, job.Video.DurationSeconds), job.LogPath, token),
+                "Remuxing to a first playable rendition", job.Video.DurationSeconds, job.Progress.Reporter(0, job.PrepareShare, job.Video.DurationSeconds), job.LogPath, token,
+                ProcessPriorityClass.Normal),
                 cancellationToken);
             logger.LogInformation("Playable from the remuxed source");
         }
-        await job.Progress.WriteAsync(PrepareShare, force: true, cancellationToken);
+        else
+        {
+            // Nothing a browser plays can be copied: the lowest rung of the ladder (with the audio) is encoded first,
+            // on its own and at the server's priority, while the other rungs wait at idle priority, so a viewer who
+            // starts at once never catches up with the encoder (ADR 11).
+            var plan = LadderPlanner.Plan(job.Probe);
+            await EncodeRenditionsAsync(
+                job, source, plan with { Renditions = [plan.FirstRung] }, [], "Encoding the first rendition", ProcessPriorityClass.Normal,
+                job.Progress.Reporter(0, job.PrepareShare, job.Video.DurationSeconds), cancellationToken);
+            logger.LogInformation("Playable from the first rung, {Rung}", plan.FirstRung.Name);
+        }
+        await job.Progress.WriteAsync(job.PrepareShare, force: true, cancellationToken);
     }
 
     private async Task EncodeAsync(JobContext job, CancellationToken cancellationToken)
@@ -100,38 +117,26 @@ internal sealed class VideoProcessor(
         var source = await SourcePathAsync(job, cancellationToken);
         var plan = LadderPlanner.Plan(job.Probe);
 
-        var renditions = VideoStore.Renditions(job.Video).Where(r => r.FastStart).ToList();
-        renditions.AddRange(plan.Renditions.Select(rung =>
-            new RenditionState(rung.Name, rung.Width, rung.Height, rung.MaxrateKbps, rung.BandwidthBps, rung.Codecs, plan.FrameRate.Value, FastStart: false, Available: false, Ready: false)));
-        // A rerun (after a crash or an outage) first points the master away from what it is about to remove.
-        await PublishRenditionsAsync(id, renditions, cancellationToken);
-        foreach (var rung in plan.Renditions)
-            await storage.DeletePrefixAsync(StorageKeys.VideoFolder(id, rung.Name), cancellationToken);
+        // What the prepare job finished (the first rung and the audio beside it) stays; the rest is encoded here.
+        var kept = VideoStore.Renditions(job.Video).Where(r => r.FastStart || r.Ready).ToList();
+        var done = kept.Where(r => !r.FastStart).Select(r => r.Name).ToHashSet(StringComparer.Ordinal);
+        var rest = plan with
+        {
+            Renditions = [.. plan.Renditions.Where(r => !done.Contains(r.Name))],
+            AlternateAudio = [.. plan.AlternateAudio.Where(a => !done.Contains(a.Name))],
+        };
         await storage.DeletePrefixAsync(StorageKeys.VideoFolder(id, "storyboard"), cancellationToken);
 
         // Poster and (for a compatible source) the download copy are cheap: made beside the ladder, not before it.
         using var stopExtras = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var extras = MakeSourceExtrasAsync(job, source, stopExtras.Token);
-
-        var hlsDir = Directory.CreateDirectory(Path.Combine(job.WorkDir, "ladder")).FullName;
-        foreach (var folder in FfmpegArgs.LadderFolders(plan, hlsDir))
-            Directory.CreateDirectory(folder);
-        var publisher = new HlsPublisher(storage, id, hlsDir, async (name, playlist) =>
-        {
-            var index = renditions.FindIndex(r => r.Name == name && !r.FastStart);
-            if (index < 0) throw new InvalidOperationException($"ffmpeg wrote an unplanned rendition '{name}'.");
-            var updated = renditions[index] with { Available = playlist.Segments.Count > 0, Ready = playlist.Ended };
-            // Only a change of state touches the master and the database; a new segment alone needs neither.
-            if (updated == renditions[index]) return;
-            renditions[index] = updated;
-            await PublishRenditionsAsync(id, renditions, cancellationToken);
-        });
+        var renditions = kept;
         try
         {
-            await publisher.RunAsync(token => media.RunFfmpegAsync(
-                FfmpegArgs.LadderHls(source, plan, hlsDir, Ids.NewGeneration(), media.MaxPixels),
-                "Encoding the ladder", job.Video.DurationSeconds, job.Progress.Reporter(PrepareShare, LadderShare, job.Video.DurationSeconds), job.LogPath, token),
-                cancellationToken);
+            if (rest.Renditions.Count > 0)
+                renditions = await EncodeRenditionsAsync(
+                    job, source, rest, kept, "Encoding the ladder", ProcessPriorityClass.Idle,
+                    job.Progress.Reporter(job.PrepareShare, LadderEnd - job.PrepareShare, job.Video.DurationSeconds), cancellationToken);
         }
         catch
         {
@@ -140,12 +145,12 @@ internal sealed class VideoProcessor(
             throw;
         }
         await extras;
-        if (renditions.Where(r => !r.FastStart).FirstOrDefault(r => !r.Ready) is { } unfinished)
-            throw new InvalidOperationException($"ffmpeg ended without finishing rendition {unfinished.Name}.");
 
-        var ladderRungs = renditions.Where(r => !r.FastStart).OrderBy(r => r.Width * r.Height).ToList();
+        var ladderRungs = renditions.Where(r => r.IsLadderRung).OrderBy(r => r.Width * r.Height).ToList();
+        if (ladderRungs.Count != plan.Renditions.Count)
+            throw new InvalidOperationException("The ladder is missing rungs its plan has.");
         await MakeStoryboardAsync(job, ladderRungs[0].Name, cancellationToken);
-        await job.Progress.WriteAsync(PrepareShare + LadderShare + 0.03, force: true, cancellationToken);
+        await job.Progress.WriteAsync(LadderEnd + 0.03, force: true, cancellationToken);
 
         if (!SourceCheck.IsBrowserCompatible(job.Probe.Video!))
             await MakeDownloadFromRenditionAsync(job, ladderRungs[^1].Name, cancellationToken);
@@ -156,10 +161,57 @@ internal sealed class VideoProcessor(
         logger.LogInformation("Ready: {Renditions}", string.Join(", ", ladderRungs.Select(r => r.Name)));
     }
 
+    /// <summary>
+    /// Encodes the rungs and audio renditions of <paramref name="part"/> in one ffmpeg process, publishing segments
+    /// as they come; <paramref name="kept"/> are the renditions that stay listed meanwhile. Returns them all.
+    /// </summary>
+    private async Task<List<RenditionState>> EncodeRenditionsAsync(
+        JobContext job, string source, LadderPlan part, IReadOnlyList<RenditionState> kept, string what, ProcessPriorityClass priority,
+        Action<TimeSpan> onProgress, CancellationToken cancellationToken)
+    {
+        var id = job.Video.Id;
+        var renditions = kept.ToList();
+        renditions.AddRange(part.Renditions.Select(rung =>
+            new RenditionState(rung.Name, rung.Width, rung.Height, rung.MaxrateKbps, rung.BandwidthBps, rung.Codecs, part.FrameRate.Value, FastStart: false, Available: false, Ready: false)));
+        renditions.AddRange(part.AlternateAudio.Select(audio =>
+            new RenditionState(audio.Name, 0, 0, Rendition.AudioKbps, Rendition.AudioKbps * 1000, AudioRendition.Codecs, 0, FastStart: false, Available: false, Ready: false)
+            {
+                Audio = new AudioRenditionInfo(audio.Language, audio.Label, audio.IsDefault),
+            }));
+        // A rerun (after a crash or an outage) first points the master away from what it is about to remove.
+        await PublishRenditionsAsync(id, renditions, writeMaster: true, cancellationToken);
+        var hlsDir = Directory.CreateDirectory(Path.Combine(job.WorkDir, "ladder")).FullName;
+        var folders = FfmpegArgs.LadderFolders(part, hlsDir);
+        foreach (var folder in folders)
+        {
+            await storage.DeletePrefixAsync(StorageKeys.VideoFolder(id, Path.GetFileName(folder)), cancellationToken);
+            Directory.CreateDirectory(folder);
+        }
+
+        var publisher = new HlsPublisher(storage, id, hlsDir, async (name, playlist) =>
+        {
+            var index = renditions.FindIndex(r => r.Name == name && !r.FastStart);
+            if (index < 0) throw new InvalidOperationException($"ffmpeg wrote an unplanned rendition '{name}'.");
+            var updated = renditions[index] with { Available = playlist.Segments.Count > 0, Ready = playlist.Ended, EncodedSeconds = Math.Round(playlist.DurationSeconds, 1) };
+            if (updated == renditions[index]) return;
+            // A new segment moves only the database's note of how far the rendition is; the master changes with the listing.
+            var listingChanged = updated.Available != renditions[index].Available;
+            renditions[index] = updated;
+            await PublishRenditionsAsync(id, renditions, listingChanged, cancellationToken);
+        });
+        await publisher.RunAsync(token => media.RunFfmpegAsync(
+            FfmpegArgs.LadderHls(source, part, hlsDir, Ids.NewGeneration(), media.MaxPixels),
+            what, job.Video.DurationSeconds, onProgress, job.LogPath, token, priority),
+            cancellationToken);
+        if (renditions.Where(r => !r.FastStart).FirstOrDefault(r => !r.Ready) is { } unfinished)
+            throw new InvalidOperationException($"ffmpeg ended without finishing rendition {unfinished.Name}.");
+        return renditions;
+    }
+
     private async Task MakeSourceExtrasAsync(JobContext job, string source, CancellationToken cancellationToken)
     {
         await Task.Yield();
-        await MakeThumbnailAsync(job, source, job.Probe.Video!.Index, cancellationToken);
+        await MakeThumbnailAsync(job, source, job.Probe.Video!.Index, PictureTreatment.For(job.Probe.Video!), cancellationToken);
         if (SourceCheck.IsBrowserCompatible(job.Probe.Video!))
             await MakeDownloadAsync(job, source, job.Probe, cancellationToken);
     }
@@ -167,14 +219,15 @@ internal sealed class VideoProcessor(
     private async Task RepairAsync(JobContext job, CancellationToken cancellationToken)
     {
         var id = job.Video.Id;
-        var ladder = VideoStore.Renditions(job.Video).Where(r => !r.FastStart && r.Ready).OrderBy(r => r.Width * r.Height).ToList();
+        var finished = VideoStore.Renditions(job.Video).Where(r => !r.FastStart && r.Ready).ToList();
+        var ladder = finished.Where(r => r.IsLadderRung).OrderBy(r => r.Width * r.Height).ToList();
         if (ladder.Count == 0) throw new InvalidOperationException("A ready video without renditions cannot be repaired.");
-        await WriteMasterAsync(id, ladder, cancellationToken);
+        await WriteMasterAsync(id, finished, cancellationToken);
 
         if (await storage.StatAsync(StorageKeys.VideoFile(id, "thumbnail.jpg"), cancellationToken) is null)
         {
             var top = await MaterializeAsync(job, ladder[^1].Name, cancellationToken);
-            await MakeThumbnailAsync(job, top, 0, cancellationToken);
+            await MakeThumbnailAsync(job, top, 0, picture: null, cancellationToken);
         }
         if (await storage.StatAsync(StorageKeys.VideoFile(id, "storyboard.vtt"), cancellationToken) is null)
             await MakeStoryboardAsync(job, ladder[0].Name, cancellationToken);
@@ -187,37 +240,35 @@ internal sealed class VideoProcessor(
     {
         var renditions = VideoStore.Renditions(job.Video).Where(r => !r.FastStart).ToList();
         if (renditions.Count == 0 || renditions.Any(r => !r.Ready)) return;
-        await PublishRenditionsAsync(job.Video.Id, renditions, cancellationToken);
+        await PublishRenditionsAsync(job.Video.Id, renditions, writeMaster: true, cancellationToken);
         await storage.DeletePrefixAsync(StorageKeys.VideoFolder(job.Video.Id, FastStartName), cancellationToken);
         logger.LogInformation("Removed the remuxed first rendition");
     }
 
     /// <summary>The master playlist first, then the database: when the API says playable, the playlist is there.</summary>
-    private async Task PublishRenditionsAsync(string id, List<RenditionState> renditions, CancellationToken cancellationToken)
+    private async Task PublishRenditionsAsync(string id, List<RenditionState> renditions, bool writeMaster, CancellationToken cancellationToken)
     {
-        await WriteMasterAsync(id, renditions, cancellationToken);
+        if (writeMaster) await WriteMasterAsync(id, renditions, cancellationToken);
         if (!await videos.SetRenditionsAsync(id, renditions, cancellationToken)) throw new VideoGoneException(id);
     }
 
-    /// <summary>
-    /// Lists the ladder rungs that have segments; until one has, the remuxed source. Players keep the master they
-    /// loaded, so one that started on the remux plays it to the end while later viewers get the ladder.
-    /// </summary>
+    /// <summary>Writes the master playlist of what <see cref="RenditionState.Listed"/> lists; nothing until that is something.</summary>
     private Task WriteMasterAsync(string id, IReadOnlyList<RenditionState> renditions, CancellationToken cancellationToken)
     {
-        var ladder = renditions.Where(r => !r.FastStart && r.Available).ToList();
-        var listed = ladder.Count > 0 ? ladder : renditions.Where(r => r.FastStart && r.Available).ToList();
-        if (listed.Count == 0) return Task.CompletedTask;
-        var master = HlsPlaylists.Master(listed.Select(r => new MasterEntry(r.Name, r.Width, r.Height, r.BandwidthBps, r.Codecs, r.FrameRate)));
+        var (variants, audio) = RenditionState.Listed(renditions);
+        if (variants.Count == 0) return Task.CompletedTask;
+        var master = HlsPlaylists.Master(
+            variants.Select(r => new MasterEntry(r.Name, r.Width, r.Height, r.BandwidthBps, r.Codecs, r.FrameRate)),
+            [.. audio.Select(a => new AudioEntry(a.Name, a.Audio!.Language, a.Audio.Label, a.Audio.IsDefault))]);
         return storage.PutTextAsync(StorageKeys.VideoFile(id, "master.m3u8"), master, cancellationToken);
     }
 
-    private async Task MakeThumbnailAsync(JobContext job, string input, int videoStreamIndex, CancellationToken cancellationToken)
+    private async Task MakeThumbnailAsync(JobContext job, string input, int videoStreamIndex, PictureTreatment? picture, CancellationToken cancellationToken)
     {
         var (width, height) = FitWithin(job.Video.Width, job.Video.Height, 1280, 720);
         var at = Math.Min(2.0, job.Video.DurationSeconds * 0.1);
         var output = Path.Combine(job.WorkDir, "thumbnail.jpg");
-        await media.RunFfmpegAsync(FfmpegArgs.Thumbnail(input, videoStreamIndex, at, width, height, output, media.MaxPixels),
+        await media.RunFfmpegAsync(FfmpegArgs.Thumbnail(input, videoStreamIndex, at, width, height, output, media.MaxPixels, picture),
             "Making the poster", 10, null, job.LogPath, cancellationToken);
         await storage.PutFileAsync(StorageKeys.VideoFile(job.Video.Id, "thumbnail.jpg"), output, cancellationToken);
         await videos.SetFilesAsync(job.Video.Id, thumbnail: true, storyboard: null, download: null, cancellationToken);
@@ -298,6 +349,9 @@ internal sealed class VideoProcessor(
     private sealed record JobContext(VideoRecord Video, MediaProbe Probe, string WorkDir, ProgressWriter Progress)
     {
         public string LogPath => Path.Combine(WorkDir, "ffmpeg.log");
+
+        /// <summary>The prepare job's share of the progress bar: a remux is a moment, a first rung a real encode.</summary>
+        public double PrepareShare => SourceCheck.IsBrowserCompatible(Probe.Video!) ? 0.05 : 0.3;
     }
 }
 

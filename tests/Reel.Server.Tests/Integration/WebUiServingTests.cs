@@ -39,7 +39,10 @@ public sealed partial class WebUiServingTests
         using var config = JsonDocument.Parse(await server.Client.GetStringAsync("/api/config"));
         var upload = config.RootElement.GetProperty("upload");
         Assert.Equal(5_000_000, upload.GetProperty("maxBytes").GetInt64());
-        Assert.Equal([".mp4", ".mov", ".m4v", ".mkv", ".webm", ".avi"], upload.GetProperty("acceptedExtensions").EnumerateArray().Select(e => e.GetString()));
+        var extensions = upload.GetProperty("acceptedExtensions").EnumerateArray().Select(e => e.GetString()).ToList();
+        Assert.Superset(new HashSet<string?> { ".mp4", ".mov", ".mkv", ".webm", ".avi", ".mts", ".m2ts", ".mpg", ".vob", ".wmv", ".flv", ".3gp", ".mxf", ".ogv", ".gif" }, extensions.ToHashSet());
+        Assert.Contains("video/*", upload.GetProperty("acceptedMimeTypes").EnumerateArray().Select(e => e.GetString()));
+        Assert.All(upload.GetProperty("formats").EnumerateArray(), f => Assert.NotEmpty(f.GetProperty("extensions").EnumerateArray()));
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using Microsoft.Extensions.Options;
+using Reel.Media;
 using Reel.Server.Data;
 using Reel.Server.Features.Auth;
 using Reel.Server.Infrastructure;
@@ -31,6 +32,8 @@ internal sealed record VideoDto(
     OwnerDto? Owner,
     bool CanManage,
     double? ResumeAtSeconds,
+    IReadOnlyList<AudioTrackDto> AudioTracks,
+    SourceInfo? SourceInfo,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] long? UploadedBytes = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? ManageToken = null);
 
@@ -70,6 +73,8 @@ internal sealed class VideoViews(StreamTokens tokens, AccountStore accounts, IOp
     private VideoDto Render(VideoRecord v, Caller caller, double? resumeAt, OwnerDto? owner)
     {
         var links = Playback(v);
+        // Derived from the stored probe on every answer, so what it says follows the code that processes the video.
+        var source = v.ProbeJson.Length == 0 ? null : SourceInfo.Describe(FfprobeParser.Parse(v.ProbeJson));
         return new VideoDto(
             Id: v.Id,
             Title: v.Title,
@@ -90,12 +95,14 @@ internal sealed class VideoViews(StreamTokens tokens, AccountStore accounts, IOp
             StoryboardUrl: links.StoryboardUrl,
             LinksExpireAt: links.ExpiresAt,
             WatchUrl: $"/watch/{v.Id}",
-            Renditions: VideoStore.Renditions(v).Where(r => !r.FastStart)
-                .Select(r => new RenditionDto(r.Name, r.Width, r.Height, r.BitrateKbps, r.Ready))
+            Renditions: VideoStore.Renditions(v).Where(r => r.IsLadderRung)
+                .Select(r => new RenditionDto(r.Name, r.Width, r.Height, r.BitrateKbps, r.Ready, r.Ready ? Math.Round(v.DurationSeconds, 1) : r.EncodedSeconds))
                 .ToList(),
             Owner: owner,
             CanManage: caller.CanManage(v),
             ResumeAtSeconds: resumeAt.HasValue ? Math.Round(resumeAt.Value, 1) : null,
+            AudioTracks: source?.Audio.Select(a => new AudioTrackDto(a.Index, a.Language, a.Title, a.Codec, a.Channels, a.Default)).ToList() ?? [],
+            SourceInfo: source,
             UploadedBytes: v.Status == VideoStatus.Uploading ? v.UploadedBytes ?? 0 : null);
     }
 
@@ -104,7 +111,11 @@ internal sealed class VideoViews(StreamTokens tokens, AccountStore accounts, IOp
 
 internal sealed record VideoErrorDto(string Code, string Message);
 
-internal sealed record RenditionDto(string Name, int Width, int Height, int BitrateKbps, bool Ready);
+/// <summary>A rung of the ladder; <c>EncodedSeconds</c> is how far its playlist reaches while it is encoded.</summary>
+internal sealed record RenditionDto(string Name, int Width, int Height, int BitrateKbps, bool Ready, double EncodedSeconds);
+
+/// <summary>An audio track of the source; <c>Default</c> is the one that plays unless the viewer picks another.</summary>
+internal sealed record AudioTrackDto(int Index, string? Language, string? Title, string Codec, int Channels, bool Default);
 
 internal sealed record VideoPage(IReadOnlyList<VideoDto> Items, string? NextCursor);
 

@@ -35,18 +35,18 @@ internal static class VideoEndpoints
         videos.MapPost("/{id}/playback", PlaybackAsync).WithSummary("Fresh playback links (tokens expire)");
         videos.MapPost("/{id}/revoke-links", RevokeLinksAsync).WithSummary("Make every outstanding playback link of the video fail");
         videos.MapPut("/{id}/progress", SaveProgressAsync).WithSummary("Remember where the caller stopped watching");
-        app.MapGet("/api/config", (IOptions<UploadOptions> upload) => TypedResults.Ok(new ClientConfig(new UploadLimits(upload.Value.MaxBytes, UploadLimits.Extensions))))
+        app.MapGet("/api/config", (IOptions<UploadOptions> upload) => TypedResults.Ok(new ClientConfig(new UploadLimits(upload.Value.MaxBytes, AcceptedFormats.Extensions, AcceptedFormats.MimeTypes, AcceptedFormats.All))))
             .WithTags("Videos").WithSummary("Limits a client can check before it uploads");
         return app;
     }
 
     internal sealed record ClientConfig(UploadLimits Upload);
 
-    /// <summary>What a client checks before sending; the server still judges every upload by its content.</summary>
-    internal sealed record UploadLimits(long MaxBytes, IReadOnlyList<string> AcceptedExtensions)
-    {
-        public static readonly IReadOnlyList<string> Extensions = [".mp4", ".mov", ".m4v", ".mkv", ".webm", ".avi"];
-    }
+    /// <summary>
+    /// What a client checks before sending, and the kinds of file it offers in its picker; the server still judges
+    /// every upload by its content.
+    /// </summary>
+    internal sealed record UploadLimits(long MaxBytes, IReadOnlyList<string> AcceptedExtensions, IReadOnlyList<string> AcceptedMimeTypes, IReadOnlyList<AcceptedFormat> Formats);
 
     internal sealed record UploadServices(
         UploadReceiver Receiver,
