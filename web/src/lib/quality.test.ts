@@ -139,7 +139,7 @@ describe('rungs still encoding', () => {
     const items = qualityItems(ladder, loaded, AUTO, 60);
     expect(items.map((i) => [i.label, i.disabled])).toEqual([
       ['Auto', false],
-      ['1080p (encoded to 1:10)', true],
+      ['1080p (encoding, 1:10 so far)', true],
       ['720p (encoding)', false],
       ['360p', false],
     ]);

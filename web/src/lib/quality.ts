@@ -96,7 +96,7 @@ export function qualityItems(
         label: rung.ready
           ? rung.name
           : behind
-            ? `${rung.name} (encoded to ${formatDuration(rung.encodedSeconds ?? 0)})`
+            ? `${rung.name} (encoding, ${formatDuration(rung.encodedSeconds ?? 0)} so far)`
             : `${rung.name} (encoding)`,
         checked: choice === rung.name,
         levelIndex,
