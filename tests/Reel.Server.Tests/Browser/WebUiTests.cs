@@ -134,9 +134,10 @@ public sealed class WebUiTests
         var page = chromium.Page;
         await page.GotoAsync(Url(server, "/"));
 
-        // Refused by the page from its name, before a byte is sent.
-        await page.SetInputFilesAsync("input[type=file]", Clips.Write("notes.txt", "shopping list\n"u8.ToArray()));
-        await Assertions.Expect(page.GetByRole(AriaRole.Alert).Filter(new() { HasText = "notes.txt" })).ToBeVisibleAsync();
+        // Refused by the page from its first bytes, before a byte is sent, with what it is.
+        await page.SetInputFilesAsync("input[type=file]", Clips.Write("notes.pdf", "%PDF-1.4\nshopping list\n"u8.ToArray()));
+        await Assertions.Expect(page.GetByRole(AriaRole.Alert).Filter(new() { HasText = "notes.pdf" }))
+            .ToContainTextAsync("notes.pdf is a PDF document, not a video.");
 
         // Named like a video, so only the server can tell: its problem+json reaches the person.
         await page.SetInputFilesAsync("input[type=file]", Clips.Write("holiday.mp4", "not a video at all\n"u8.ToArray()));

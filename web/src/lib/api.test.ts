@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { problemToError, shareUrl } from './api';
+import { DEFAULT_LIMITS, parseUploadLimits, problemToError, shareUrl } from './api';
 
 describe('problemToError', () => {
   it('carries the status, code and detail of a problem+json answer', () => {
@@ -25,5 +25,39 @@ describe('problemToError', () => {
 describe('shareUrl', () => {
   it('is absolute, from the origin the page runs on', () => {
     expect(shareUrl({ watchUrl: '/watch/abc' }, 'https://videos.example.org')).toBe('https://videos.example.org/watch/abc');
+  });
+});
+
+describe('parseUploadLimits', () => {
+  it("takes the server's lists as they are", () => {
+    const limits = parseUploadLimits({
+      maxBytes: 2048,
+      acceptedExtensions: ['.mp4', '.MTS', '.vob'],
+      acceptedMimeTypes: ['video/*', 'application/mxf'],
+      formats: [
+        { name: 'MP4, MOV, M4V, 3GP', extensions: ['.mp4', '.mov'] },
+        { name: 'MPEG-TS, AVCHD', extensions: ['.ts', '.mts'] },
+      ],
+    });
+    expect(limits).toEqual({
+      maxBytes: 2048,
+      acceptedExtensions: ['.mp4', '.mts', '.vob'],
+      acceptedMimeTypes: ['video/*', 'application/mxf'],
+      formats: [
+        { name: 'MP4, MOV, M4V, 3GP', extensions: ['.mp4', '.mov'] },
+        { name: 'MPEG-TS, AVCHD', extensions: ['.ts', '.mts'] },
+      ],
+    });
+  });
+
+  it('falls back list by list for an older server', () => {
+    expect(parseUploadLimits({ maxBytes: 10, acceptedExtensions: ['.mp4', '.webm'] })).toEqual({
+      maxBytes: 10,
+      acceptedExtensions: ['.mp4', '.webm'],
+      acceptedMimeTypes: ['video/*'],
+      formats: [{ name: 'MP4 and WebM', extensions: ['.mp4', '.webm'] }],
+    });
+    expect(parseUploadLimits(undefined)).toEqual(DEFAULT_LIMITS);
+    expect(parseUploadLimits({ maxBytes: -1, formats: [{ extensions: ['.mp4'] }] })).toEqual(DEFAULT_LIMITS);
   });
 });

@@ -6,6 +6,7 @@
 import { MANAGE_TOKEN_HEADER, manageTokens } from './manage-tokens';
 import { ApiError, networkError, problemToError } from './problem';
 import { session } from './session';
+import { describeExtensions } from './upload-rules';
 
 export type VideoStatus = 'queued' | 'processing' | 'ready' | 'failed';
 
@@ -15,6 +16,67 @@ export interface Rendition {
   height: number;
   bitrateKbps: number;
   ready: boolean;
+  /** Seconds of video its playlist holds so far (the duration once ready); absent from older servers. */
+  encodedSeconds?: number;
+}
+
+/** One audio track of the source; where there are several, the master offers them as alternate audio. */
+export interface AudioTrack {
+  index: number;
+  /** ISO 639 code, e.g. "en"; null when the source does not say. */
+  language: string | null;
+  title: string | null;
+  codec: string;
+  channels: number;
+  default: boolean;
+}
+
+export type HdrKind = 'hlg' | 'pq' | 'dolby-vision';
+
+/** What became of a track of the source: played, offered as alternate audio, or left out. */
+export type TrackFate = 'played' | 'alternate' | 'dropped';
+
+export interface SourceAudioTrack {
+  index: number;
+  codec: string;
+  language: string | null;
+  title: string | null;
+  channels: number;
+  default: boolean;
+  fate: TrackFate;
+  /** Why it was left out, as a sentence; null for tracks that were kept. */
+  reason: string | null;
+}
+
+export interface SourceSubtitleTrack {
+  index: number;
+  codec: string;
+  language: string | null;
+  title: string | null;
+  fate: 'dropped';
+  reason: string;
+}
+
+/** What the uploaded file held, and what Reel kept of it. */
+export interface SourceInfo {
+  /** The demuxer's name, e.g. "mpegts". */
+  container: string;
+  /** As people know it, e.g. "MPEG-TS". */
+  containerName: string;
+  video: {
+    codec: string;
+    profile: string | null;
+    width: number;
+    height: number;
+    frameRate: number;
+    bitDepth: number;
+    hdr: HdrKind | null;
+    interlaced: boolean;
+  };
+  audio: SourceAudioTrack[];
+  subtitles: SourceSubtitleTrack[];
+  /** Sentences about conversions, e.g. "HDR (HLG) was converted to standard dynamic range." */
+  notes: string[];
 }
 
 export type Visibility = 'public' | 'unlisted' | 'private';
@@ -55,6 +117,10 @@ export interface Video {
   linksExpireAt?: string | null;
   /** Only in the 201 of an anonymous upload: the one time the server shows it. */
   manageToken?: string;
+  /** Every audio track of the source, in the order the master offers them. */
+  audioTracks?: AudioTrack[];
+  /** What the upload held and what became of it; null until probed. */
+  sourceInfo?: SourceInfo | null;
 }
 
 export interface PlaybackAnswer {
@@ -83,15 +149,33 @@ export interface VideoPage {
   nextCursor: string | null;
 }
 
-export interface UploadLimits {
-  maxBytes: number;
-  acceptedExtensions: string[];
+/** A kind of file the server takes, as people know it, e.g. "Matroska (MKV), WebM". */
+export interface UploadFormat {
+  name: string;
+  extensions: string[];
 }
 
-/** What the server told us before we upload; used when GET /api/config is unavailable. */
+export interface UploadLimits {
+  maxBytes: number;
+  /** For the file picker: the server judges by content, so these only guide what the picker offers. */
+  acceptedExtensions: string[];
+  acceptedMimeTypes: string[];
+  formats: UploadFormat[];
+}
+
+/**
+ * Used only when GET /api/config is unavailable (older server, network trouble): what every Reel server took.
+ * The server's own lists replace it as soon as they are known.
+ */
 export const DEFAULT_LIMITS: UploadLimits = {
   maxBytes: 1024 * 1024 * 1024,
   acceptedExtensions: ['.mp4', '.mov', '.m4v', '.mkv', '.webm', '.avi'],
+  acceptedMimeTypes: ['video/*'],
+  formats: [
+    { name: 'MP4, MOV, M4V', extensions: ['.mp4', '.mov', '.m4v'] },
+    { name: 'Matroska (MKV), WebM', extensions: ['.mkv', '.webm'] },
+    { name: 'AVI', extensions: ['.avi'] },
+  ],
 };
 
 export { ApiError, NETWORK_ERROR_CODE, networkError, problemToError } from './problem';
@@ -207,19 +291,38 @@ export async function deleteUser(id: string): Promise<void> {
 /** The upload limits, or the documented defaults when the server cannot say (older server, network trouble). */
 export async function getUploadLimits(signal?: AbortSignal): Promise<UploadLimits> {
   try {
-    const config = await getJson<{ upload?: Partial<UploadLimits> }>('/api/config', signal);
-    const maxBytes = config.upload?.maxBytes;
-    const extensions = config.upload?.acceptedExtensions;
-    return {
-      maxBytes: typeof maxBytes === 'number' && maxBytes > 0 ? maxBytes : DEFAULT_LIMITS.maxBytes,
-      acceptedExtensions:
-        Array.isArray(extensions) && extensions.length > 0
-          ? extensions.map((e) => String(e).toLowerCase())
-          : DEFAULT_LIMITS.acceptedExtensions,
-    };
+    const config = await getJson<{ upload?: unknown }>('/api/config', signal);
+    return parseUploadLimits(config.upload);
   } catch {
     return DEFAULT_LIMITS;
   }
+}
+
+const stringList = (value: unknown): string[] | null =>
+  Array.isArray(value) && value.length > 0 ? value.map((v) => String(v).toLowerCase()) : null;
+
+/** The `upload` part of GET /api/config, each list falling back on its own when an older server lacks it. */
+export function parseUploadLimits(upload: unknown): UploadLimits {
+  const given = (upload ?? {}) as Record<string, unknown>;
+  const maxBytes = given.maxBytes;
+  const extensions = stringList(given.acceptedExtensions);
+  const mimeTypes = stringList(given.acceptedMimeTypes);
+  const formats = Array.isArray(given.formats)
+    ? (given.formats as { name?: unknown; extensions?: unknown }[])
+        .filter((f) => f && typeof f.name === 'string' && f.name.trim() !== '')
+        .map((f) => ({ name: String(f.name), extensions: stringList(f.extensions) ?? [] }))
+    : [];
+  return {
+    maxBytes: typeof maxBytes === 'number' && maxBytes > 0 ? maxBytes : DEFAULT_LIMITS.maxBytes,
+    acceptedExtensions: extensions ?? DEFAULT_LIMITS.acceptedExtensions,
+    acceptedMimeTypes: mimeTypes ?? DEFAULT_LIMITS.acceptedMimeTypes,
+    formats:
+      formats.length > 0
+        ? formats
+        : extensions
+          ? [{ name: describeExtensions(extensions), extensions }]
+          : DEFAULT_LIMITS.formats,
+  };
 }
 
 /** The address a person shares: absolute, because it leaves this browser. */

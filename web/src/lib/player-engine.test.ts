@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { HLS_BUFFERING, PlayerEngine, type HlsClass, type HlsInstance, type PlayerCallbacks } from './player-engine';
+import type { Rendition } from './api';
+import {
+  HLS_BUFFERING,
+  PlayerEngine,
+  type HlsAudioTrack,
+  type HlsClass,
+  type HlsInstance,
+  type PlayerCallbacks,
+} from './player-engine';
 import type { LoadedLevel } from './quality';
 
 const STREAM = '/media/abc/master.m3u8';
@@ -11,6 +19,8 @@ const level = (name: string, height: number): LoadedLevel => ({
 
 /** What the server's master playlist lists at the moment a player loads it. */
 let master: LoadedLevel[] = [];
+/** Its alternate audio. */
+let masterAudio: HlsAudioTrack[] = [];
 const instances: FakeHls[] = [];
 
 class FakeHls implements HlsInstance {
@@ -18,6 +28,9 @@ class FakeHls implements HlsInstance {
   levels: LoadedLevel[] = [];
   currentLevel = -1;
   nextLevel = -1;
+  autoLevelCapping = -1;
+  audioTracks: HlsAudioTrack[] = [];
+  audioTrack = -1;
   destroyed = false;
   media: HTMLMediaElement | null = null;
   source: string | null = null;
@@ -53,10 +66,16 @@ class FakeHls implements HlsInstance {
   parsed() {
     this.levels = [...master];
     this.fire('hlsManifestParsed');
+    if (masterAudio.length > 0) {
+      this.audioTracks = [...masterAudio];
+      this.audioTrack = 0;
+      this.fire('hlsAudioTracksUpdated', { audioTracks: this.audioTracks });
+    }
   }
 }
 
 class FakeVideo {
+  audioTracks?: unknown;
   currentTime = 0;
   paused = true;
   plays = 0;
@@ -69,8 +88,9 @@ class FakeVideo {
   }
 }
 
-function setup(options: { linkAware?: boolean } = {}) {
+function setup(options: { linkAware?: boolean; native?: boolean } = {}) {
   instances.length = 0;
+  masterAudio = [];
   const events: string[] = [];
   const callbacks: PlayerCallbacks = {
     onLevels: (levels) => events.push(`levels ${levels.length}`),
@@ -80,10 +100,13 @@ function setup(options: { linkAware?: boolean } = {}) {
     onError: (message) => events.push(`error ${message}`),
     onAutoplayBlocked: () => events.push('blocked'),
     onReloading: (reloading) => events.push(`reloading ${reloading}`),
+    onAudioTracks: (tracks, current) => events.push(`audio ${tracks.map((t) => t.name).join('|')} @${current}`),
     ...(options.linkAware ? { onLinksRejected: () => events.push('links rejected') } : {}),
   };
   const video = new FakeVideo();
-  const engine = new PlayerEngine(video as unknown as HTMLVideoElement, STREAM, callbacks, FakeHls as unknown as HlsClass);
+  if (options.native) video.canPlayType = () => 'maybe';
+  const Hls = options.native ? null : (FakeHls as unknown as HlsClass);
+  const engine = new PlayerEngine(video as unknown as HTMLVideoElement, STREAM, callbacks, Hls);
   return { engine, video, events, current: () => instances[instances.length - 1]! };
 }
 
@@ -327,5 +350,177 @@ describe('PlayerEngine with expiring links', () => {
     current().fire('hlsError', notFound('fragLoadError', true));
     expect(current().startLoads).toEqual([3]);
     expect(events).not.toContain('links rejected');
+  });
+});
+
+describe('PlayerEngine while the ladder is still encoding', () => {
+  const rung = (name: string, ready: boolean, encodedSeconds: number): Rendition => ({
+    name,
+    width: 0,
+    height: 0,
+    bitrateKbps: 0,
+    ready,
+    encodedSeconds,
+  });
+
+  it('caps Auto to the rungs encoded far enough ahead, and follows them as they advance', () => {
+    master = [level('360p', 360), level('720p', 720), level('1080p', 1080)];
+    const { engine, video, current } = setup();
+    engine.setRenditions([rung('360p', true, 600), rung('720p', false, 50), rung('1080p', false, 15)]);
+    engine.start(null);
+    current().parsed();
+    expect(current().autoLevelCapping).toBe(1);
+
+    video.currentTime = 40;
+    engine.checkRungs();
+    expect(current().autoLevelCapping).toBe(0);
+
+    engine.setRenditions([rung('360p', true, 600), rung('720p', true, 600), rung('1080p', false, 100)]);
+    expect(current().autoLevelCapping).toBe(-1);
+    expect(instances).toHaveLength(1);
+  });
+
+  it('judges from where a resumed video is about to start, before the element has seeked there', () => {
+    master = [level('360p', 360), level('720p', 720)];
+    const { engine, video, current } = setup();
+    engine.setRenditions([rung('360p', true, 600), rung('720p', false, 100)]);
+    engine.start(300);
+    current().parsed();
+    expect(current().autoLevelCapping).toBe(0);
+
+    video.currentTime = 60;
+    engine.checkRungs();
+    expect(current().autoLevelCapping).toBe(-1);
+  });
+
+  it('refuses a rung that is behind the viewer, with a short message, and keeps the choice', () => {
+    master = [level('360p', 360), level('1080p', 1080)];
+    const { engine, video, events, current } = setup();
+    engine.setRenditions([rung('360p', true, 600), rung('1080p', false, 70)]);
+    engine.start(null);
+    current().parsed();
+    video.currentTime = 60;
+    events.length = 0;
+
+    engine.selectQuality('1080p');
+
+    expect(current().nextLevel).toBe(-1);
+    expect(events).toEqual(['notice 1080p is encoded only up to 1:10 so far; try again in a while.', 'choice auto']);
+  });
+
+  it('reloads the master in Auto once a rung it does not list becomes playable, and only once', () => {
+    master = [level('source', 1080)];
+    const { engine, video, current } = setup();
+    engine.setRenditions([rung('360p', false, 10)]);
+    engine.start(null);
+    current().parsed();
+    video.currentTime = 5;
+    video.paused = false;
+    video.plays = 0;
+
+    engine.setRenditions([rung('360p', false, 30)]);
+    expect(instances).toHaveLength(2);
+    expect(current().config.startPosition).toBe(5);
+    // The server's master may still lag behind the API: no second reload for the same rung.
+    current().parsed();
+    expect(video.plays).toBe(1);
+    engine.setRenditions([rung('360p', false, 40)]);
+    engine.checkRungs();
+    expect(instances).toHaveLength(2);
+
+    master = [level('360p', 360)];
+    engine.setRenditions([rung('360p', false, 40), rung('720p', false, 30)]);
+    expect(instances).toHaveLength(3);
+  });
+
+  it('does not reload for rungs that were playable when the master was loaded', () => {
+    master = [level('source', 1080)];
+    const { engine, current } = setup();
+    engine.setRenditions([rung('360p', true, 60)]);
+    engine.start(null);
+    current().parsed();
+    engine.setRenditions([rung('360p', true, 60)]);
+    expect(instances).toHaveLength(1);
+  });
+
+  it('does not reload the master for a new rung while the viewer has locked one', () => {
+    master = [level('360p', 360)];
+    const { engine, current } = setup();
+    engine.setRenditions([rung('360p', true, 600)]);
+    engine.start(null);
+    current().parsed();
+    engine.selectQuality('360p');
+    engine.setRenditions([rung('360p', true, 600), rung('720p', true, 600)]);
+    expect(instances).toHaveLength(1);
+  });
+
+  it('returns to Auto with a notice when a locked rung falls behind the viewer', () => {
+    master = [level('360p', 360), level('720p', 720)];
+    const { engine, video, events, current } = setup();
+    engine.setRenditions([rung('360p', true, 600), rung('720p', false, 60)]);
+    engine.start(null);
+    current().parsed();
+    engine.selectQuality('720p');
+    expect(current().nextLevel).toBe(1);
+
+    video.currentTime = 45;
+    engine.checkRungs();
+
+    expect(current().nextLevel).toBe(-1);
+    expect(events).toContain('choice auto');
+    expect(events.at(-1)).toBe('notice 720p is still encoding behind you, so the player chooses until it is ahead.');
+  });
+});
+
+describe('PlayerEngine with several audio tracks', () => {
+  it('reports the tracks of the master and switches without reloading', () => {
+    master = [level('720p', 720)];
+    const { engine, events, current } = setup();
+    masterAudio = [{ name: 'English', lang: 'en' }, { name: 'Commentary', lang: 'en' }];
+    engine.start(null);
+    current().parsed();
+    expect(events.at(-1)).toBe('audio English|Commentary @0');
+
+    engine.selectAudio(1);
+    expect(current().audioTrack).toBe(1);
+    current().fire('hlsAudioTrackSwitched', { id: 1 });
+    expect(events.at(-1)).toBe('audio English|Commentary @1');
+    expect(instances).toHaveLength(1);
+  });
+
+  it('keeps the chosen track when the master is loaded again', () => {
+    master = [level('source', 1080)];
+    const { engine, current } = setup();
+    masterAudio = [{ name: 'English', lang: 'en' }, { name: 'Français', lang: 'fr' }];
+    engine.start(null);
+    current().parsed();
+    engine.selectAudio(1);
+    master = [level('720p', 720)];
+    engine.selectQuality('720p');
+    current().parsed();
+    expect(instances).toHaveLength(2);
+    expect(current().audioTrack).toBe(1);
+  });
+
+  it("uses Safari's own audio tracks when the browser plays HLS itself", () => {
+    master = [];
+    const { engine, video, events } = setup({ native: true });
+    const listeners: (() => void)[] = [];
+    const tracks = [
+      { label: 'English', language: 'en', enabled: true },
+      { label: 'Commentary', language: 'en', enabled: false },
+    ];
+    video.audioTracks = Object.assign(tracks, {
+      addEventListener: (_type: string, listener: () => void) => listeners.push(listener),
+      removeEventListener: () => {},
+    });
+    (video as unknown as { addEventListener: () => void }).addEventListener = () => {};
+    engine.start(null);
+    listeners[0]!();
+    expect(events.at(-1)).toBe('audio English|Commentary @0');
+
+    engine.selectAudio(1);
+    expect(tracks.map((t) => t.enabled)).toEqual([false, true]);
+    expect(events.at(-1)).toBe('audio English|Commentary @1');
   });
 });

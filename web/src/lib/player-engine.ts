@@ -2,7 +2,20 @@
 // HLS (Safari) otherwise. It owns the hls.js instance so the page only deals with choices and callbacks.
 // hls.js is passed in (and typed narrowly) so the quality-reload logic is tested without a browser.
 
-import { AUTO, levelIndexFor, playingName, type LoadedLevel, type QualityChoice } from './quality';
+import type { Rendition } from './api';
+import type { PlayerAudioTrack } from './audio';
+import {
+  AUTO,
+  autoLevelCap,
+  displayName,
+  levelIndexFor,
+  pickRefusal,
+  playingName,
+  rungState,
+  unlistedEligibleRungs,
+  type LoadedLevel,
+  type QualityChoice,
+} from './quality';
 
 /**
  * Buffering, as decided in the ADR on buffering: fetch 30 s ahead in a burst and then idle until the buffer
@@ -15,11 +28,22 @@ export const HLS_BUFFERING = {
   backBufferLength: 30,
 } as const;
 
+/** What the engine reads of an hls.js audio track (a MediaPlaylist of the master's EXT-X-MEDIA:TYPE=AUDIO). */
+export interface HlsAudioTrack {
+  name: string;
+  lang?: string;
+}
+
 /** The part of an hls.js instance the engine uses. */
 export interface HlsInstance {
   readonly levels: readonly LoadedLevel[];
   currentLevel: number;
   nextLevel: number;
+  /** The highest level Auto may use; -1 for none. */
+  autoLevelCapping: number;
+  /** The alternate audio of the master (empty in the light build, which Player.svelte loads when there is none). */
+  readonly audioTracks: readonly HlsAudioTrack[];
+  audioTrack: number;
   attachMedia(media: HTMLMediaElement): void;
   loadSource(url: string): void;
   startLoad(startPosition?: number): void;
@@ -39,8 +63,18 @@ const EVENTS = {
   levelSwitched: 'hlsLevelSwitched',
   levelsUpdated: 'hlsLevelsUpdated',
   fragBuffered: 'hlsFragBuffered',
+  audioTracksUpdated: 'hlsAudioTracksUpdated',
+  audioTrackSwitched: 'hlsAudioTrackSwitched',
   error: 'hlsError',
 } as const;
+
+/** Safari's own audio track list (HTMLMediaElement.audioTracks), which the DOM typings leave out. */
+interface NativeAudioTrackList {
+  readonly length: number;
+  [index: number]: { label: string; language: string; enabled: boolean };
+  addEventListener(type: string, listener: () => void): void;
+  removeEventListener(type: string, listener: () => void): void;
+}
 
 interface HlsErrorData {
   fatal: boolean;
@@ -65,6 +99,8 @@ export interface PlayerCallbacks {
   onAutoplayBlocked(): void;
   /** True while the master is being loaded again, when the element briefly reports no time. */
   onReloading(reloading: boolean): void;
+  /** The audio tracks offered and the index of the one playing (-1 when unknown); fewer than two means no choice. */
+  onAudioTracks?(tracks: readonly PlayerAudioTrack[], current: number): void;
   /**
    * The stream answered 404: its links expired or were revoked (or the video is gone). The page asks for fresh
    * links and answers with `reloadSource`, or with `fail` when there are none. Without this callback a 404 is an
@@ -89,6 +125,15 @@ export class PlayerEngine {
   /** Fresh links were asked for and nothing has loaded since: a 404 now is not about expired links. */
   private linksRenewed = false;
   private awaitingLinks = false;
+  /** The API's rungs, from the page's polling: how far each is encoded decides which ones may play. */
+  private renditions: readonly Rendition[] = [];
+  /** Rungs the loaded master was loaded with in mind: a rung new to this set may reload the master in Auto. */
+  private reloadedFor = new Set<string>();
+  /** The audio track the viewer picked, kept across master reloads; null for the stream's default. */
+  private audioChoice: number | null = null;
+  private parsed = false;
+  /** Where the loaded master was asked to start, until the element reports a time of its own. */
+  private loadPosition: number | null = null;
 
   readonly mode: PlaybackMode;
 
@@ -110,10 +155,19 @@ export class PlayerEngine {
     else this.callbacks.onError('This browser cannot play streaming video. Use the download link instead.');
   }
 
-  /** Locks a rung or returns to Auto; a rung the loaded master does not list yet reloads the master. */
+  /**
+   * Locks a rung or returns to Auto; a rung the loaded master does not list yet reloads the master. A rung whose
+   * encoding is not far enough ahead of the playhead is refused with a notice.
+   */
   selectQuality(choice: QualityChoice): void {
     const hls = this.hls;
     if (!hls || this.destroyed) return;
+    const refusal = pickRefusal(this.renditions, choice, this.position());
+    if (refusal) {
+      this.callbacks.onNotice(refusal);
+      this.callbacks.onChoice(this.choice);
+      return;
+    }
     this.choice = choice;
     this.callbacks.onChoice(choice);
     if (choice === AUTO) {
@@ -125,12 +179,52 @@ export class PlayerEngine {
     if (index !== null) {
       hls.nextLevel = index;
     } else {
-      const position = this.video.currentTime;
-      const resume = !this.video.paused;
-      this.destroyHls();
-      this.callbacks.onReloading(true);
-      this.createHls(position, { lock: choice, resume });
+      this.reloadMaster(choice);
     }
+  }
+
+  /** The API's rungs as last polled; applied at once (see `checkRungs`). */
+  setRenditions(renditions: readonly Rendition[]): void {
+    this.renditions = renditions;
+    this.checkRungs();
+  }
+
+  /**
+   * Keeps playback ahead of the encoders, on every poll and every few seconds of playback: Auto is capped to the
+   * rungs encoded far enough past the playhead; a rung that became playable and that the loaded master does not
+   * list reloads it once; a locked rung that fell behind gives way to Auto.
+   */
+  checkRungs(): void {
+    const hls = this.hls;
+    if (!hls || !this.parsed || this.destroyed) return;
+    const position = this.position();
+    const cap = autoLevelCap(hls.levels, this.renditions, position);
+    if (hls.autoLevelCapping !== cap) hls.autoLevelCapping = cap;
+    if (this.choice === AUTO) {
+      if (unlistedEligibleRungs(this.renditions, hls.levels, position, this.reloadedFor).length > 0) this.reloadMaster(null);
+    } else if (rungState(this.renditions, this.choice, position) === 'behind') {
+      const fallen = this.choice;
+      this.choice = AUTO;
+      hls.nextLevel = -1;
+      this.callbacks.onChoice(AUTO);
+      this.callbacks.onNotice(`${displayName(fallen)} is still encoding behind you, so the player chooses until it is ahead.`);
+    }
+  }
+
+  /** Plays another of the audio tracks reported through `onAudioTracks`, without stopping the picture. */
+  selectAudio(index: number): void {
+    if (this.destroyed) return;
+    this.audioChoice = index;
+    if (this.mode === 'hls.js') {
+      if (this.hls && index >= 0 && index < this.hls.audioTracks.length) this.hls.audioTrack = index;
+      return;
+    }
+    const native = this.nativeAudio();
+    if (!native || index < 0 || index >= native.length) return;
+    // Enable the new track before disabling the old one, so the element never has no audio track at all.
+    native[index]!.enabled = true;
+    for (let i = 0; i < native.length; i++) if (i !== index) native[i]!.enabled = false;
+    this.reportNativeAudio();
   }
 
   /** Starts again from the current position after an error the engine gave up on. */
@@ -190,7 +284,28 @@ export class PlayerEngine {
     this.removeNativeListeners?.();
   }
 
+  /** Loads the master again at the current position, playing on if it played, e.g. for a rung it did not list. */
+  private reloadMaster(lock: QualityChoice | null): void {
+    const position = this.video.currentTime;
+    const resume = !this.video.paused;
+    this.destroyHls();
+    this.callbacks.onReloading(true);
+    this.createHls(position, { lock, resume });
+  }
+
+  /** The playhead, or where playback is about to start: a resumed video reports 0 until it has seeked. */
+  private position(): number {
+    const time = this.video.currentTime;
+    if (this.loadPosition !== null) {
+      if (time > 0) this.loadPosition = null;
+      else return this.loadPosition;
+    }
+    return time;
+  }
+
   private createHls(startPosition: number | null, pending: Pending): void {
+    this.parsed = false;
+    this.loadPosition = startPosition !== null && startPosition > 0 ? startPosition : null;
     const hls = new this.Hls!({
       ...HLS_BUFFERING,
       startPosition: startPosition ?? -1,
@@ -205,13 +320,35 @@ export class PlayerEngine {
       this.recovered = { media: false, network: false };
       this.linksRenewed = false;
     });
+    hls.on(EVENTS.audioTracksUpdated, () => this.audioTracksUpdated(hls));
+    hls.on(EVENTS.audioTrackSwitched, (_event, data: { id: number }) => {
+      if (hls === this.hls) this.callbacks.onAudioTracks?.(this.hlsAudio(hls), data.id);
+    });
     hls.on(EVENTS.error, (_event, data: HlsErrorData) => this.hlsError(hls, data));
     hls.attachMedia(this.video);
     hls.loadSource(this.streamUrl);
   }
 
+  private hlsAudio(hls: HlsInstance): PlayerAudioTrack[] {
+    return hls.audioTracks.map((track) => ({ name: track.name || null, language: track.lang || null }));
+  }
+
+  private audioTracksUpdated(hls: HlsInstance): void {
+    if (hls !== this.hls) return;
+    // A reloaded master starts on the default track: the viewer's choice carries over.
+    const choice = this.audioChoice;
+    if (choice !== null && choice < hls.audioTracks.length && hls.audioTrack !== choice) hls.audioTrack = choice;
+    this.callbacks.onAudioTracks?.(this.hlsAudio(hls), hls.audioTrack);
+  }
+
   private manifestParsed(hls: HlsInstance, pending: Pending): void {
     if (hls !== this.hls) return;
+    this.parsed = true;
+    // The master now lists what is playable at this moment; only rungs becoming playable later are worth a reload.
+    const position = this.position();
+    for (const rendition of this.renditions) {
+      if (rungState(this.renditions, rendition.name, position) === 'eligible') this.reloadedFor.add(rendition.name);
+    }
     this.callbacks.onReloading(false);
     this.callbacks.onLevels(hls.levels);
     if (pending.lock !== null) {
@@ -224,6 +361,7 @@ export class PlayerEngine {
         this.callbacks.onNotice(`${pending.lock} is not playable yet, so the player chooses for you until it is.`);
       }
     }
+    this.checkRungs();
     if (pending.resume) this.play();
   }
 
@@ -281,15 +419,36 @@ export class PlayerEngine {
       }
       this.callbacks.onError('The video could not be played.');
     };
+    const audioChanged = () => this.reportNativeAudio();
+    const audio = this.nativeAudio();
     video.addEventListener('loadedmetadata', loaded, { once: true });
     video.addEventListener('playing', playing);
     video.addEventListener('error', failed);
+    for (const type of ['addtrack', 'removetrack', 'change']) audio?.addEventListener(type, audioChanged);
     this.removeNativeListeners = () => {
       video.removeEventListener('loadedmetadata', loaded);
       video.removeEventListener('playing', playing);
       video.removeEventListener('error', failed);
+      for (const type of ['addtrack', 'removetrack', 'change']) audio?.removeEventListener(type, audioChanged);
     };
     video.src = this.streamUrl;
+  }
+
+  private nativeAudio(): NativeAudioTrackList | null {
+    return (this.video as unknown as { audioTracks?: NativeAudioTrackList }).audioTracks ?? null;
+  }
+
+  private reportNativeAudio(): void {
+    const list = this.nativeAudio();
+    if (!list || this.destroyed) return;
+    const tracks: PlayerAudioTrack[] = [];
+    let current = -1;
+    for (let i = 0; i < list.length; i++) {
+      const track = list[i]!;
+      tracks.push({ name: track.label || null, language: track.language || null });
+      if (current < 0 && track.enabled) current = i;
+    }
+    this.callbacks.onAudioTracks?.(tracks, current);
   }
 
   private play(): void {

@@ -1,13 +1,27 @@
 import { describe, expect, it } from 'vitest';
 import type { Rendition } from './api';
-import { AUTO, levelIndexFor, playingName, qualityItems, qualityLabel, rungNameFromUrl, type LoadedLevel } from './quality';
+import {
+  AUTO,
+  LEAD_SECONDS,
+  autoLevelCap,
+  levelIndexFor,
+  pickRefusal,
+  playingName,
+  qualityItems,
+  qualityLabel,
+  rungNameFromUrl,
+  rungState,
+  unlistedEligibleRungs,
+  type LoadedLevel,
+} from './quality';
 
-const rung = (name: string, height: number, ready: boolean): Rendition => ({
+const rung = (name: string, height: number, ready: boolean, encodedSeconds?: number): Rendition => ({
   name,
   width: Math.round((height * 16) / 9),
   height,
   bitrateKbps: height * 4,
   ready,
+  ...(encodedSeconds === undefined ? {} : { encodedSeconds }),
 });
 const level = (name: string, height: number): LoadedLevel => ({
   uri: `http://reel.test/media/abc/${name}/index.m3u8`,
@@ -78,5 +92,70 @@ describe('the playing quality', () => {
     expect(qualityLabel(AUTO, 'source')).toBe('Auto (Original)');
     expect(qualityLabel(AUTO, null)).toBe('Auto');
     expect(qualityLabel('360p', '360p')).toBe('360p');
+  });
+});
+
+describe('rungs still encoding', () => {
+  // A 10-minute video, watched at 1:00: 360p is done, 720p reaches 1:30, 1080p only 1:10.
+  const ladder = [rung('360p', 360, true, 600), rung('720p', 720, false, 90), rung('1080p', 1080, false, 70)];
+  // hls.js lists levels from the lowest bitrate up.
+  const loaded = [level('360p', 360), level('720p', 720), level('1080p', 1080)];
+
+  it(`may be played once encoded ${LEAD_SECONDS} s past the playhead`, () => {
+    expect(rungState(ladder, '360p', 60)).toBe('eligible');
+    expect(rungState(ladder, '720p', 60)).toBe('eligible');
+    expect(rungState(ladder, '720p', 70)).toBe('eligible');
+    expect(rungState(ladder, '720p', 70.5)).toBe('behind');
+    expect(rungState(ladder, '1080p', 60)).toBe('behind');
+  });
+
+  it('count the remux as always playable, and rungs an older server says nothing about as unknown', () => {
+    expect(rungState(ladder, 'source', 500)).toBe('eligible');
+    expect(rungState([rung('720p', 720, false)], '720p', 0)).toBe('unknown');
+    expect(rungState(ladder, '4k', 0)).toBe('unknown');
+  });
+
+  it('cap Auto below the first level that is behind', () => {
+    expect(autoLevelCap(loaded, ladder, 60)).toBe(1);
+    expect(autoLevelCap(loaded, ladder, 75)).toBe(0);
+    expect(autoLevelCap(loaded, ladder, 40)).toBe(-1);
+    expect(autoLevelCap(loaded, [rung('360p', 360, true), rung('720p', 720, true), rung('1080p', 1080, true)], 0)).toBe(-1);
+  });
+
+  it('leave Auto uncapped by rungs an older server says nothing about', () => {
+    expect(autoLevelCap(loaded, [rung('360p', 360, true), rung('720p', 720, false)], 60)).toBe(-1);
+  });
+
+  it('never let a playable remux at the top lift the cap over a rung that is behind', () => {
+    expect(autoLevelCap([level('360p', 360), level('1080p', 1080), level('source', 1080)], ladder, 60)).toBe(0);
+  });
+
+  it('keep the cap on the highest playable level when even the lowest is behind', () => {
+    const odd = [rung('360p', 360, false, 10), rung('720p', 720, true)];
+    expect(autoLevelCap([level('360p', 360), level('720p', 720)], odd, 60)).toBe(1);
+  });
+
+  it('are disabled in the menu with how far they are encoded', () => {
+    const items = qualityItems(ladder, loaded, AUTO, 60);
+    expect(items.map((i) => [i.label, i.disabled])).toEqual([
+      ['Auto', false],
+      ['1080p (encoding, 1:10 so far)', true],
+      ['720p (encoding)', false],
+      ['360p', false],
+    ]);
+  });
+
+  it('are refused with a short message when picked anyway', () => {
+    expect(pickRefusal(ladder, '1080p', 60)).toBe('1080p is encoded only up to 1:10 so far; try again in a while.');
+    expect(pickRefusal(ladder, '720p', 60)).toBeNull();
+    expect(pickRefusal(ladder, AUTO, 60)).toBeNull();
+  });
+
+  it('ask for a reload of the master when one becomes playable that it does not list, once per rung', () => {
+    const remuxOnly = [level('source', 1080)];
+    expect(unlistedEligibleRungs(ladder, remuxOnly, 60, new Set())).toEqual(['360p', '720p']);
+    expect(unlistedEligibleRungs(ladder, remuxOnly, 60, new Set(['360p']))).toEqual(['720p']);
+    expect(unlistedEligibleRungs(ladder, remuxOnly, 60, new Set(['360p', '720p']))).toEqual([]);
+    expect(unlistedEligibleRungs(ladder, loaded, 60, new Set())).toEqual([]);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ApiError, problemToError, type Video } from './api';
+import { ApiError, DEFAULT_LIMITS, problemToError, type Video } from './api';
 import {
   TransferMeter,
   UploadQueue,
@@ -49,14 +49,21 @@ class FakeTransport implements UploadTransport<UploadFile> {
 const file = (name: string, size = 10 * MiB): UploadFile => ({ name, size });
 const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
 
-function setup(now = () => 0) {
+function setup(now = () => 0, inspect?: (file: UploadFile) => Promise<string | null>) {
   const transport = new FakeTransport();
-  const queue = new UploadQueue<UploadFile>(transport, {
-    limits: { maxBytes: 100 * MiB, acceptedExtensions: ['.mp4', '.mov', '.m4v', '.mkv', '.webm', '.avi'] },
-    now,
-  });
+  const queue = new UploadQueue<UploadFile>(transport, { limits: { ...DEFAULT_LIMITS, maxBytes: 100 * MiB }, now, inspect });
   return { transport, queue };
 }
+
+/** A stand-in for the content check: here the name says what the bytes would. */
+const inspectByName = (f: UploadFile): Promise<string | null> =>
+  Promise.resolve(
+    f.name.endsWith('.pdf')
+      ? `${f.name} is a PDF document, not a video.`
+      : f.name.endsWith('.mp3')
+        ? `${f.name} is audio only; Reel needs a video.`
+        : null,
+  );
 
 const byName = (queue: UploadQueue<UploadFile>, name: string): UploadItem => queue.items.find((i) => i.name === name)!;
 
@@ -114,14 +121,10 @@ describe('UploadQueue', () => {
     expect(byName(queue, 'b.mp4').state).toBe('uploading');
   });
 
-  it('refuses a file that is not a supported video without sending it, naming the file', () => {
+  it('never refuses a file by its name: the server judges by content', () => {
     const { transport, queue } = setup();
-    const [item] = queue.add([file('notes.txt', 1000)]);
-
-    expect(transport.calls).toHaveLength(0);
-    expect(item!.state).toBe('failed');
-    expect(item!.rejected).toBe(true);
-    expect(item!.error).toBe('notes.txt is not a supported video. Reel accepts MP4, MOV, M4V, MKV, WebM and AVI.');
+    queue.add([file('recording.mts', 1000)]);
+    expect(transport.names).toEqual(['recording.mts']);
   });
 
   it('refuses a file larger than the server limit without sending it', () => {
@@ -134,20 +137,58 @@ describe('UploadQueue', () => {
 
   it('follows limits that arrive later from the server', () => {
     const { transport, queue } = setup();
-    queue.setLimits({ maxBytes: 5 * MiB, acceptedExtensions: ['.mp4'] });
-    const [mov, big] = queue.add([file('a.mov', MiB), file('b.mp4', 6 * MiB)]);
+    queue.setLimits({ ...DEFAULT_LIMITS, maxBytes: 5 * MiB });
+    const [big] = queue.add([file('b.mp4', 6 * MiB)]);
 
-    expect(mov!.error).toBe('a.mov is not a supported video. Reel accepts MP4.');
     expect(big!.error).toContain('up to 5 MB');
     expect(transport.calls).toHaveLength(0);
   });
 
-  it('uploads the acceptable files of a mixed choice and lists the refused ones as failed', () => {
-    const { transport, queue } = setup();
-    queue.add([file('notes.txt'), file('clip.MP4')]);
+  it('refuses a file whose content is not a video without sending it, naming the file', async () => {
+    const { transport, queue } = setup(() => 0, inspectByName);
+    const [item] = queue.add([file('holiday.pdf', 1000)]);
+    expect(item!.state).toBe('queued');
+    expect(transport.calls).toHaveLength(0);
+    await settle();
+
+    const refused = byName(queue, 'holiday.pdf');
+    expect(transport.calls).toHaveLength(0);
+    expect(refused.state).toBe('failed');
+    expect(refused.rejected).toBe(true);
+    expect(refused.error).toBe('holiday.pdf is a PDF document, not a video.');
+  });
+
+  it('uploads the acceptable files of a mixed choice in order and lists the refused ones as failed', async () => {
+    const { transport, queue } = setup(() => 0, inspectByName);
+    queue.add([file('notes.pdf'), file('clip.MP4'), file('song.mp3'), file('later.mkv')]);
+    expect(transport.calls).toHaveLength(0);
+    await settle();
 
     expect(transport.names).toEqual(['clip.MP4']);
-    expect(queue.items.map((i) => i.state)).toEqual(['failed', 'uploading']);
+    expect(queue.items.map((i) => i.state)).toEqual(['failed', 'uploading', 'failed', 'queued']);
+    expect(byName(queue, 'song.mp3').error).toBe('song.mp3 is audio only; Reel needs a video.');
+  });
+
+  it('does not read a file it refuses for its size, and never sends one cancelled while it was read', async () => {
+    const inspected: string[] = [];
+    const { transport, queue } = setup(() => 0, (f) => {
+      inspected.push(f.name);
+      return Promise.resolve(null);
+    });
+    queue.add([file('huge.mp4', 500 * MiB), file('a.mp4')]);
+    queue.cancel(byName(queue, 'a.mp4').id);
+    await settle();
+
+    expect(inspected).toEqual(['a.mp4']);
+    expect(transport.calls).toHaveLength(0);
+    expect(queue.items.map((i) => i.name)).toEqual(['huge.mp4']);
+  });
+
+  it('sends a file whose check failed: the server judges', async () => {
+    const { transport, queue } = setup(() => 0, () => Promise.reject(new Error('unreadable')));
+    queue.add([file('a.mp4')]);
+    await settle();
+    expect(transport.names).toEqual(['a.mp4']);
   });
 
   it("shows the server's problem detail when the server refuses the upload", async () => {
@@ -224,11 +265,11 @@ describe('UploadQueue', () => {
 
   it('dismisses finished items but never active ones', async () => {
     const { transport, queue } = setup();
-    queue.add([file('a.mp4'), file('b.mp4'), file('c.txt')]);
+    queue.add([file('a.mp4'), file('b.mp4'), file('c.mp4', 0)]);
     transport.calls[0]!.resolve(aVideo());
     await settle();
     queue.dismiss(byName(queue, 'b.mp4').id);
-    expect(queue.items.map((i) => i.name)).toEqual(['a.mp4', 'b.mp4', 'c.txt']);
+    expect(queue.items.map((i) => i.name)).toEqual(['a.mp4', 'b.mp4', 'c.mp4']);
     queue.clearFinished();
     expect(queue.items.map((i) => i.name)).toEqual(['b.mp4']);
   });
@@ -255,7 +296,7 @@ describe('opening the player after an upload', () => {
 
   it('stays on the library when one file of a choice was refused', async () => {
     const { transport, queue } = setup();
-    queue.add([file('a.mp4'), file('b.txt')]);
+    queue.add([file('a.mp4'), file('b.mp4', 0)]);
     transport.calls[0]!.resolve(aVideo());
     await settle();
     expect(shouldOpenWatchPage(queue.items, byName(queue, 'a.mp4'))).toBe(false);

@@ -5,7 +5,8 @@
 //   queued ──► uploading ──► done
 //     │            ├───────► failed      (server refused it, or the connection broke)
 //     │            └───────► cancelled   (the person aborted it)
-//     └─ cancel: removed from the list; a file refused before sending starts as failed.
+//     └─ cancel: removed from the list; a file refused before sending starts as failed, or turns failed once
+//        its content was read (the `inspect` option) and found not to be a video.
 
 import { DEFAULT_LIMITS, type UploadLimits, type Video } from './api';
 import { ApiError } from './problem';
@@ -100,14 +101,18 @@ interface Entry<F> {
   file: F;
   running: RunningUpload | null;
   meter: TransferMeter | null;
+  /** False while the content check runs: the file is not sent before it is judged. */
+  inspected: boolean;
 }
 
 type ItemsListener = (items: readonly UploadItem[]) => void;
 type UploadedListener = (item: UploadItem, video: Video) => void;
 
-export interface UploadQueueOptions {
+export interface UploadQueueOptions<F> {
   limits?: UploadLimits;
   now?: () => number;
+  /** Reads the file and says why it is certainly not a video, or null to send it (see media-sniff.ts). */
+  inspect?: (file: F) => Promise<string | null>;
 }
 
 export class UploadQueue<F extends UploadFile = File> {
@@ -115,15 +120,17 @@ export class UploadQueue<F extends UploadFile = File> {
   private nextId = 1;
   private limits: UploadLimits;
   private readonly now: () => number;
+  private readonly inspect: ((file: F) => Promise<string | null>) | null;
   private readonly itemListeners = new Set<ItemsListener>();
   private readonly uploadedListeners = new Set<UploadedListener>();
 
   constructor(
     private readonly transport: UploadTransport<F>,
-    options: UploadQueueOptions = {},
+    options: UploadQueueOptions<F> = {},
   ) {
     this.limits = options.limits ?? DEFAULT_LIMITS;
     this.now = options.now ?? (() => performance.now());
+    this.inspect = options.inspect ?? null;
   }
 
   get items(): readonly UploadItem[] {
@@ -134,7 +141,10 @@ export class UploadQueue<F extends UploadFile = File> {
     this.limits = limits;
   }
 
-  /** Queues files in the given order; files the browser can already refuse are listed as failed at once. */
+  /**
+   * Queues files in the given order; files the browser can already refuse are listed as failed at once, and those
+   * whose content is not a video as soon as it has been read.
+   */
   add(files: readonly F[]): UploadItem[] {
     const added = files.map((file) => {
       const reason = rejectionReason(file, this.limits);
@@ -153,7 +163,9 @@ export class UploadQueue<F extends UploadFile = File> {
         rejected: reason !== null,
         video: null,
       };
-      this.entries.push({ item, file, running: null, meter: null });
+      const entry: Entry<F> = { item, file, running: null, meter: null, inspected: reason !== null || !this.inspect };
+      this.entries.push(entry);
+      if (!entry.inspected) this.check(entry);
       return item;
     });
     this.emit();
@@ -203,10 +215,24 @@ export class UploadQueue<F extends UploadFile = File> {
     return () => this.uploadedListeners.delete(listener);
   }
 
+  private check(entry: Entry<F>): void {
+    this.inspect!(entry.file)
+      .catch(() => null)
+      .then((refusal) => {
+        entry.inspected = true;
+        // Cancelled meanwhile: it is off the list and stays off.
+        if (refusal && entry.item.state === 'queued' && this.entries.includes(entry)) {
+          this.update(entry, { state: 'failed', error: refusal, rejected: true });
+        }
+        this.pump();
+      });
+  }
+
   private pump(): void {
     if (this.entries.some((e) => e.item.state === 'uploading')) return;
     const next = this.entries.find((e) => e.item.state === 'queued');
-    if (next) this.begin(next);
+    // The next file waits for its check, which pumps again when it is done; files keep their order.
+    if (next?.inspected) this.begin(next);
   }
 
   private begin(entry: Entry<F>): void {

@@ -1,20 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_LIMITS } from './api';
-import { MAX_TITLE_LENGTH, describeExtensions, extensionOf, rejectionReason, titleFor } from './upload-rules';
-
-describe('extensionOf', () => {
-  it('reads the last extension, lower-cased', () => {
-    expect(extensionOf('Holiday.MOV')).toBe('.mov');
-    expect(extensionOf('archive.tar.webm')).toBe('.webm');
-    expect(extensionOf('.mp4')).toBe('');
-    expect(extensionOf('README')).toBe('');
-    expect(extensionOf('trailing.')).toBe('');
-  });
-});
+import { MAX_TITLE_LENGTH, acceptAttribute, describeExtensions, rejectionReason, titleFor } from './upload-rules';
 
 describe('rejectionReason', () => {
-  it('accepts every listed container, whatever the case', () => {
-    for (const name of ['a.mp4', 'b.MOV', 'c.m4v', 'd.mkv', 'e.WebM', 'f.avi']) {
+  it('never judges by name: the server accepts by content', () => {
+    for (const name of ['a.mp4', 'b.3gp', 'c.MTS', 'd.vob', 'recording', 'clip.weird']) {
       expect(rejectionReason({ name, size: 10 }, DEFAULT_LIMITS)).toBeNull();
     }
   });
@@ -28,6 +18,15 @@ describe('rejectionReason', () => {
     expect(rejectionReason({ name: 'a.mp4', size: DEFAULT_LIMITS.maxBytes + 1 }, DEFAULT_LIMITS)).toBe(
       'a.mp4 is too large (1 GB). Reel accepts videos up to 1 GB.',
     );
+  });
+});
+
+describe('acceptAttribute', () => {
+  it("offers what the server lists, MIME types first, each once", () => {
+    expect(
+      acceptAttribute({ acceptedMimeTypes: ['video/*', 'image/gif'], acceptedExtensions: ['.mp4', '.mts', '.gif', '.mp4'] }),
+    ).toBe('video/*,image/gif,.mp4,.mts,.gif');
+    expect(acceptAttribute(DEFAULT_LIMITS)).toBe('video/*,.mp4,.mov,.m4v,.mkv,.webm,.avi');
   });
 });
 

@@ -2,10 +2,11 @@
 
 import { getUploadLimits } from './api';
 import { manageTokens } from './manage-tokens';
+import { contentRefusal } from './media-sniff';
 import { UploadQueue } from './upload-queue';
 import { tusUploadTransport } from './tus-upload';
 
-export const uploads = new UploadQueue<File>(tusUploadTransport);
+export const uploads = new UploadQueue<File>(tusUploadTransport, { inspect: contentRefusal });
 
 // An anonymous upload's manage token is shown once: keep it before anything else hears of the upload.
 uploads.onUploaded((_item, video) => {
