@@ -60,8 +60,9 @@ public static class FfmpegArgs
     ];
 
     /// <summary>
-    /// Remuxes a browser-compatible source to an fMP4 HLS rendition without re-encoding the video, so it is playable
-    /// a fraction of a second after it is stored. Segments follow the source's keyframes.
+    /// Remuxes a browser-compatible source to an HLS rendition (MPEG-TS segments, see <see cref="HlsOptions"/>) without
+    /// re-encoding the video, so it is playable a fraction of a second after it is stored. Segments follow the source's
+    /// keyframes.
     /// </summary>
     public static IReadOnlyList<string> FastStartHls(string inputPath, MediaProbe probe, string outputDir, string segmentPrefix, long maxPixels)
     {
@@ -73,7 +74,7 @@ public static class FfmpegArgs
         if (probe.Audio is { } a) args.AddRange(AudioCodec(a));
         args.AddRange(StripMetadata());
         args.AddRange(["-f", "hls"]);
-        args.AddRange(HlsOptions(hlsTime: "2", initName: segmentPrefix + "-init.mp4", Path.Combine(outputDir, segmentPrefix + "-%05d.m4s"))
+        args.AddRange(HlsOptions(hlsTime: "2", Path.Combine(outputDir, segmentPrefix + SegmentPattern))
             .SelectMany(o => new[] { "-" + o.Key, o.Value }));
         args.Add(Path.Combine(outputDir, "index.m3u8"));
         return args;
@@ -131,13 +132,14 @@ public static class FfmpegArgs
         if (plan.AudioStreamIndex is not null || plan.AlternateAudio.Count > 0)
             args.AddRange(["-c:a", "aac", "-b:a", Kbps(Rendition.AudioKbps), "-ac", "2", "-ar", "48000"]);
         args.AddRange(StripMetadata());
-        // Behind the tee muxer ffmpeg cannot tell that the HLS muxers need codec headers out of band, so it is told.
+        // Behind the tee muxer ffmpeg cannot tell that the muxers want codec headers out of band, so it is told: the
+        // MPEG-TS muxer then writes SPS/PPS before every keyframe and ADTS headers from them, so each segment decodes alone.
         args.AddRange(["-flags", "+global_header", "-f", "tee"]);
         var folders = LadderFolders(plan, outputDir);
         var videoOutputs = rungs.Select((r, i) =>
         {
             // A hls_time below every keyframe interval makes each forced keyframe start a segment.
-            var options = HlsOptions(hlsTime: "0.5", initName: $"{segmentPrefix}-init-{r.Name}.mp4", Path.Combine(folders[i], segmentPrefix + "-%05d.m4s"));
+            var options = HlsOptions(hlsTime: "0.5", Path.Combine(folders[i], segmentPrefix + SegmentPattern));
             return TeeOutput([("select", plan.AudioStreamIndex is null ? $"v:{i}" : $"v:{i},a"), ("f", "hls"), .. options], Path.Combine(folders[i], "index.m3u8"));
         });
         // Audio has a keyframe in every packet, so a one-second target cuts one-second segments: quick to start
@@ -145,12 +147,29 @@ public static class FfmpegArgs
         var audioOutputs = plan.AlternateAudio.Select((track, k) =>
         {
             var folder = folders[rungs.Count + k];
-            var options = HlsOptions(hlsTime: "1", initName: $"{segmentPrefix}-init-{track.Name}.mp4", Path.Combine(folder, segmentPrefix + "-%05d.m4s"));
+            var options = HlsOptions(hlsTime: "1", Path.Combine(folder, segmentPrefix + SegmentPattern));
             return TeeOutput([("select", $"a:{k}"), ("f", "hls"), .. options], Path.Combine(folder, "index.m3u8"));
         });
         args.Add(string.Join('|', videoOutputs.Concat(audioOutputs)));
         return args;
     }
+
+    /// <summary>
+    /// Remuxes one of our own HLS renditions, its MPEG-TS segments joined end to end into <paramref name="joinedTsPath"/>,
+    /// to an MP4 with an index, so the storyboard and download builders read it with exact duration and seeking. Only
+    /// the TS demuxer is allowed.
+    /// </summary>
+    public static IReadOnlyList<string> JoinedRenditionToMp4(string joinedTsPath, string outputPath) =>
+    [
+        .. Head(),
+        "-protocol_whitelist", "file",
+        "-format_whitelist", "mpegts",
+        "-f", "mpegts",
+        "-i", "file:" + joinedTsPath,
+        "-map", "0:v", "-map", "0:a?", "-c", "copy",
+        .. StripMetadata(),
+        "-f", "mp4", outputPath,
+    ];
 
     /// <summary>
     /// The folder <see cref="LadderHls"/> writes each rung to, in the plan's order, then each audio rendition's:
@@ -231,15 +250,20 @@ public static class FfmpegArgs
     // Drop subtitles and data tracks, and every tag: phone videos carry GPS positions that a share link must not leak.
     private static IEnumerable<string> StripMetadata() => ["-sn", "-dn", "-map_metadata", "-1", "-map_chapters", "-1"];
 
-    private static IEnumerable<(string Key, string Value)> HlsOptions(string hlsTime, string initName, string segmentPattern) =>
+    // The segment file names after the prefix: a five-digit sequence number, MPEG-TS.
+    private const string SegmentPattern = "-%05d.ts";
+
+    private static IEnumerable<(string Key, string Value)> HlsOptions(string hlsTime, string segmentPattern) =>
     [
         ("hls_time", hlsTime),
         // EVENT playlists grow while ffmpeg works, so players can start on the first segment.
         ("hls_playlist_type", "event"),
-        ("hls_segment_type", "fmp4"),
+        // MPEG-TS, not fMP4: libavformat before 8.0 (mpv and ffplay on Debian 12, Ubuntu 24.04) cannot seek in fMP4 HLS,
+        // its mov demuxer reads the segment after a seek at the byte offsets of the one before ("Invalid NAL unit size").
+        // The TS demuxer keeps no byte offsets: a segment after a seek is just more packets. hls.js and Safari play TS.
+        ("hls_segment_type", "mpegts"),
         // temp_file: segments and playlists appear under their names only when complete.
         ("hls_flags", "temp_file+independent_segments"),
-        ("hls_fmp4_init_filename", initName),
         ("hls_segment_filename", segmentPattern),
     ];
 

@@ -211,7 +211,36 @@ public sealed class FfmpegArgsTests
         Assert.Equal(3, outputs.Length);
         Assert.StartsWith(@"[select=v\\:0,a:f=hls:hls_time=0.5:", outputs[0], StringComparison.Ordinal);
         Assert.EndsWith("]" + OutDir + "/360p/index.m3u8", outputs[0], StringComparison.Ordinal);
-        Assert.Contains(@":hls_fmp4_init_filename=k7Gm2xQp-init-1080p.mp4:hls_segment_filename=" + OutDir + "/1080p/k7Gm2xQp-%05d.m4s]", outputs[2], StringComparison.Ordinal);
+        Assert.Contains(@":hls_segment_filename=" + OutDir + "/1080p/k7Gm2xQp-%05d.ts]", outputs[2], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void HLS_segments_are_MPEG_TS_without_an_init_segment_so_libavformat_before_8_can_seek_them()
+    {
+        var ladderOutputs = FfmpegArgs.LadderHls(Input, LadderWithAudio, OutDir, Prefix, MaxPixels)[^1].Split('|');
+        var fastStart = FfmpegArgs.FastStartHls(Input, Source1080, OutDir, Prefix, MaxPixels);
+
+        Assert.All(ladderOutputs, o => Assert.Contains(":hls_segment_type=mpegts:", o, StringComparison.Ordinal));
+        Assert.All(ladderOutputs, o => Assert.DoesNotContain("fmp4", o, StringComparison.Ordinal));
+        Assert.Equal("mpegts", fastStart[IndexOf(fastStart, "-hls_segment_type") + 1]);
+        Assert.Equal(OutDir + "/k7Gm2xQp-%05d.ts", fastStart[IndexOf(fastStart, "-hls_segment_filename") + 1]);
+        Assert.DoesNotContain("-hls_fmp4_init_filename", fastStart);
+    }
+
+    [Fact]
+    public void A_joined_rendition_is_remuxed_to_MP4_reading_only_a_local_MPEG_TS_file()
+    {
+        var args = FfmpegArgs.JoinedRenditionToMp4("/srv/reel/work/Xq3vD8kPz1mN7bT2yR5uAw/720p.joined.mp4.part.ts", "/srv/reel/work/Xq3vD8kPz1mN7bT2yR5uAw/720p.joined.mp4.part.mp4");
+
+        Golden.AssertArguments("joined_rendition_to_mp4", args);
+        var input = IndexOf(args, "-i");
+        Assert.Equal("file", args[IndexOf(args, "-protocol_whitelist") + 1]);
+        Assert.Equal("mpegts", args[IndexOf(args, "-format_whitelist") + 1]);
+        Assert.Equal("mpegts", args[IndexOf(args, "-f") + 1]);
+        Assert.InRange(IndexOf(args, "-format_whitelist"), 0, input - 1);
+        Assert.Equal("file:/srv/reel/work/Xq3vD8kPz1mN7bT2yR5uAw/720p.joined.mp4.part.ts", args[input + 1]);
+        Assert.Equal("copy", args[IndexOf(args, "-c") + 1]);
+        Assert.Equal(["-f", "mp4", "/srv/reel/work/Xq3vD8kPz1mN7bT2yR5uAw/720p.joined.mp4.part.mp4"], args.TakeLast(3));
     }
 
     [Fact]

@@ -177,9 +177,9 @@ public sealed partial class RealWorldMediaTests
     {
         var playlist = HlsPlaylists.ParseMedia(await File.ReadAllTextAsync(Path.Combine(renditionDir, "index.m3u8")));
         Assert.True(playlist.Ended);
-        var joined = renditionDir + ".mp4";
+        var joined = renditionDir + ".ts";
         await using var output = File.Create(joined);
-        foreach (var name in new[] { playlist.InitUri! }.Concat(playlist.Segments.Select(s => s.Uri)))
+        foreach (var name in playlist.Segments.Select(s => s.Uri))
         {
             await using var part = File.OpenRead(Path.Combine(renditionDir, name));
             await part.CopyToAsync(output);

@@ -310,7 +310,10 @@ internal sealed class VideoProcessor(
         await MakeDownloadAsync(job, input, outcome.Probe, cancellationToken);
     }
 
-    /// <summary>Joins a stored fMP4 rendition (init segment, then media segments) into one local file ffmpeg can read.</summary>
+    /// <summary>
+    /// Joins a stored rendition into one local MP4 ffmpeg can read: MPEG-TS segments end to end, then remuxed; the fMP4
+    /// renditions of videos processed before segments were TS (init segment, then media segments) are an MP4 as joined.
+    /// </summary>
     private async Task<string> MaterializeAsync(JobContext job, string renditionName, CancellationToken cancellationToken)
     {
         var target = Path.Combine(job.WorkDir, $"{renditionName}.joined.mp4");
@@ -320,7 +323,7 @@ internal sealed class VideoProcessor(
         using (var reader = new StreamReader(playlistStream))
             text = await reader.ReadToEndAsync(cancellationToken);
         var playlist = HlsPlaylists.ParseMedia(text);
-        var staging = target + ".part";
+        var staging = target + (playlist.InitUri is null ? ".part.ts" : ".part");
         await using (var output = new FileStream(staging, FileMode.Create, FileAccess.Write, FileShare.None, 0, FileOptions.Asynchronous))
         {
             foreach (var name in (playlist.InitUri is { } init ? [init] : Array.Empty<string>()).Concat(playlist.Segments.Select(s => s.Uri)))
@@ -328,6 +331,14 @@ internal sealed class VideoProcessor(
                 await using var part = await storage.OpenWholeAsync(StorageKeys.VideoFile(job.Video.Id, $"{renditionName}/{name}"), cancellationToken);
                 await part.CopyToAsync(output, cancellationToken);
             }
+        }
+        if (playlist.InitUri is null)
+        {
+            var remuxed = target + ".part.mp4";
+            await media.RunFfmpegAsync(FfmpegArgs.JoinedRenditionToMp4(staging, remuxed),
+                $"Joining the {renditionName} rendition", job.Video.DurationSeconds / 10, null, job.LogPath, cancellationToken);
+            File.Delete(staging);
+            staging = remuxed;
         }
         File.Move(staging, target);
         return target;

@@ -112,7 +112,7 @@ internal sealed partial class S3Storage : IMediaStorage, IDisposable
     {
         // A segment's name carries its encode's generation, so what is stored under it never changes: its size and
         // time are looked up once, which halves the requests to S3 of every segment served.
-        if (key.EndsWith(".m4s", StringComparison.Ordinal) && _segments.TryGetValue(key, out StoredFile? known)) return known;
+        if (IsSegment(key) && _segments.TryGetValue(key, out StoredFile? known)) return known;
         var file = await Guard($"look up {key}", async () =>
         {
             try
@@ -125,7 +125,7 @@ internal sealed partial class S3Storage : IMediaStorage, IDisposable
                 return null;
             }
         });
-        if (file is not null && key.EndsWith(".m4s", StringComparison.Ordinal))
+        if (file is not null && IsSegment(key))
             _segments.Set(key, file, new MemoryCacheEntryOptions { Size = 1, SlidingExpiration = TimeSpan.FromMinutes(10) });
         return file;
     }
@@ -332,6 +332,10 @@ internal sealed partial class S3Storage : IMediaStorage, IDisposable
         });
 
     // The SDK gives S3's times (always UTC) as DateTime of unspecified kind.
+    // MPEG-TS segments, and the fMP4 ones of videos processed before segments were TS.
+    private static bool IsSegment(string key) =>
+        key.EndsWith(".ts", StringComparison.Ordinal) || key.EndsWith(".m4s", StringComparison.Ordinal);
+
     private static DateTimeOffset Utc(DateTime? time) => new(DateTime.SpecifyKind(time ?? default, DateTimeKind.Utc));
 
     /// <summary>

@@ -40,13 +40,14 @@ internal static class Hls
             var playlist = HlsPlaylists.ParseMedia(await GetTextAsync(client, url));
             Assert.True(playlist.Ended);
             Assert.InRange(playlist.DurationSeconds, durationSeconds - 0.5, durationSeconds + 0.5);
-            var init = await GetBytesAsync(client, Resolve(url, playlist.InitUri!));
             foreach (var segment in playlist.Segments)
             {
                 using var response = await client.SendAsync(new HttpRequestMessage(HttpMethod.Head, Resolve(url, segment.Uri)));
                 Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
             }
-            var last = await ProbeBytesAsync(init, await GetBytesAsync(client, Resolve(url, playlist.Segments[^1].Uri)));
+            // MPEG-TS segments, each of which decodes on its own.
+            Assert.Null(playlist.InitUri);
+            var last = await ProbeBytesAsync(await GetBytesAsync(client, Resolve(url, playlist.Segments[^1].Uri)));
             Assert.Equal((variant.Width, variant.Height), (last.Video!.Width, last.Video.Height));
         }
     }
@@ -66,7 +67,7 @@ internal static class Hls
         return await response.Content.ReadAsByteArrayAsync();
     }
 
-    /// <summary>ffprobe of a file assembled from bytes (an init segment plus a media segment, a JPEG, an MP4).</summary>
+    /// <summary>ffprobe of a file assembled from bytes (a media segment, a JPEG, an MP4).</summary>
     public static async Task<MediaProbe> ProbeBytesAsync(params byte[][] parts)
     {
         var path = Path.Combine(Path.GetTempPath(), $"reel-probe-{Guid.NewGuid():N}.bin");

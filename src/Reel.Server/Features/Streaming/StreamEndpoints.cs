@@ -124,7 +124,8 @@ internal static partial class StreamEndpoints
         }
     }
 
-    // What our outputs are named: at most one folder (a rendition) deep, one of a few extensions.
-    [GeneratedRegex("^([A-Za-z0-9_-]{1,64}/)?[A-Za-z0-9_-]{1,100}\\.(m3u8|m4s|mp4|jpg|vtt)\\z")]
+    // What our outputs are named: at most one folder (a rendition) deep, one of a few extensions (m4s: the fMP4
+    // segments of videos processed before HLS segments were MPEG-TS).
+    [GeneratedRegex("^([A-Za-z0-9_-]{1,64}/)?[A-Za-z0-9_-]{1,100}\\.(m3u8|ts|m4s|mp4|jpg|vtt)\\z")]
     private static partial Regex FilePath();
 }
