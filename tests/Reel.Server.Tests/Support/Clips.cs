@@ -91,6 +91,13 @@ internal static class Clips
         ["-f", "lavfi", "-i", "testsrc2=size=640x360:rate=30:duration=8,noise=alls=30:allf=t", .. Tone(seconds: 8),
             "-c:v", "libx264", "-preset", "ultrafast", "-b:v", "24M", "-maxrate", "24M", "-bufsize", "48M", "-pix_fmt", "yuv420p", .. Aac]);
 
+    /// <summary>
+    /// A source nothing can be copied from (10-bit H.264 at 60 fps, as phones and action cameras record): it is
+    /// playable only from an encode, which a viewer who starts at once must never catch up with.
+    /// </summary>
+    public static readonly Clip TenBit60 = new("h264-10bit-60fps.mp4", "video/mp4", 1280, 720, true, ["360p", "720p"],
+        [.. Video("1280x720", seconds: 12, rate: 60), .. Tone(seconds: 12), "-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p10le", .. Aac, "-movflags", "+faststart"]);
+
     public static readonly Clip[] Formats = [H264Aac720p, H264MoovAtEnd, Mov, Mkv, WebM, WebMWithoutDuration, Avi, Hevc, Silent, Surround, Rotated, OddSize];
 
     public static Clip ByName(string name) => Formats.Append(Long).Append(Watchable).Single(c => c.Name == name);

@@ -328,7 +328,11 @@ internal sealed record VideoJson(
     bool CanManage = false,
     double? ResumeAtSeconds = null,
     string? ManageToken = null,
-    long? UploadedBytes = null);
+    long? UploadedBytes = null,
+    IReadOnlyList<AudioTrackJson>? AudioTracks = null,
+    JsonElement? SourceInfo = null);
+
+internal sealed record AudioTrackJson(int Index, string? Language, string? Title, string Codec, int Channels, bool Default);
 
 internal sealed record VideoErrorJson(string Code, string Message);
 
@@ -338,6 +342,6 @@ internal sealed record SessionJson(string AccessToken, string? RefreshToken, int
 
 internal sealed record OwnerJson(string Id, string DisplayName);
 
-internal sealed record RenditionJson(string Name, int Width, int Height, int BitrateKbps, bool Ready);
+internal sealed record RenditionJson(string Name, int Width, int Height, int BitrateKbps, bool Ready, double EncodedSeconds = 0);
 
 internal sealed record VideoPageJson(IReadOnlyList<VideoJson> Items, string? NextCursor);
