@@ -201,4 +201,29 @@ public sealed class FfprobeParserTests
         Assert.Equal(0, probe.StreamCount);
         Assert.Equal("mp3", probe.FormatName);
     }
+
+    [Fact]
+    public void Colour_field_order_Dolby_Vision_languages_and_default_flags_are_read()
+    {
+        const string json = """
+            {"streams":[
+              {"index":0,"codec_type":"video","codec_name":"hevc","profile":"Main 10","pix_fmt":"yuv420p10le","width":3840,"height":2160,
+               "color_transfer":"smpte2084","color_primaries":"bt2020","color_space":"bt2020nc","field_order":"progressive","avg_frame_rate":"30/1",
+               "side_data_list":[{"side_data_type":"DOVI configuration record","dv_version_major":1,"dv_profile":8,"dv_level":6,"bl_present_flag":1,"dv_bl_signal_compatibility_id":1}]},
+              {"index":1,"codec_type":"audio","codec_name":"aac","profile":"LC","channels":2,"sample_rate":"48000","disposition":{"default":0},"tags":{"language":"und"}},
+              {"index":2,"codec_type":"audio","codec_name":"ac3","channels":6,"sample_rate":"48000","disposition":{"default":1},"tags":{"LANGUAGE":"ger","title":"Deutsch 5.1"}},
+              {"index":3,"codec_type":"subtitle","codec_name":"hdmv_pgs_subtitle","tags":{"language":"eng"}}],
+             "format":{"format_name":"matroska,webm","duration":"12.5"}}
+            """;
+
+        var probe = FfprobeParser.Parse(json);
+
+        Assert.Equal((8, HdrKind.Pq, 10, false), (probe.Video!.DolbyVisionProfile, probe.Video.Hdr, probe.Video.BitDepth, probe.Video.Interlaced));
+        Assert.Equal([1, 2], probe.AudioTracks.Select(a => a.Index));
+        Assert.Equal((2, "ger", "Deutsch 5.1"), (probe.Audio!.Index, probe.Audio.Language, probe.Audio.Title));
+        Assert.Null(probe.AudioTracks[0].Language);
+        var subtitle = Assert.Single(probe.SubtitleTracks);
+        Assert.False(subtitle.IsText);
+        Assert.Equal("Picture-based subtitles (DVD, Blu-ray, DVB) cannot be shown as text.", SourceInfo.Describe(probe).Subtitles[0].Reason);
+    }
 }

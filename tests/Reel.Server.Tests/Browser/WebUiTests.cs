@@ -142,7 +142,7 @@ public sealed class WebUiTests
         // Named like a video, so only the server can tell: its problem+json reaches the person.
         await page.SetInputFilesAsync("input[type=file]", Clips.Write("holiday.mp4", "not a video at all\n"u8.ToArray()));
         await Assertions.Expect(page.GetByTestId("upload-item").Filter(new() { HasText = "holiday" }).GetByRole(AriaRole.Alert))
-            .ToContainTextAsync("The file is not a video Reel reads");
+            .ToContainTextAsync("The file is not a video Reel reads", new() { Timeout = 30_000 });
 
         var list = await server.Client.GetStringAsync("/api/videos");
         Assert.Contains("\"items\":[]", list, StringComparison.Ordinal);

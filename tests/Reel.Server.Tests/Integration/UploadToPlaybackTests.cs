@@ -95,6 +95,34 @@ public sealed class UploadToPlaybackTests
     }
 
     [Fact]
+    public async Task A_camcorder_file_with_two_audio_tracks_is_deinterlaced_and_offers_both_with_the_default_one_playing()
+    {
+        await using var server = await ReelServer.StartAsync();
+        var video = await server.UploadAsync(await Clips.PathAsync(Clips.TwoAudioTracksInterlaced), "video/mp2t");
+
+        Assert.Equal([("en", false), ("fr", true)], video.AudioTracks!.Select(a => (a.Language, a.Default)));
+        var source = video.SourceInfo!.Value;
+        Assert.Equal("mpegts", source.GetProperty("container").GetString());
+        Assert.True(source.GetProperty("video").GetProperty("interlaced").GetBoolean());
+        Assert.Contains("deinterlaced to 50 frames per second", source.GetProperty("notes")[0].GetString(), StringComparison.Ordinal);
+
+        var ready = await server.WaitUntilReadyAsync(video.Id);
+        var master = await Hls.GetTextAsync(server.Client, ready.StreamUrl!);
+        Assert.Contains("#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID=\"audio\",NAME=\"English\",LANGUAGE=\"en\",DEFAULT=NO", master, StringComparison.Ordinal);
+        Assert.Contains("#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID=\"audio\",NAME=\"Français\",LANGUAGE=\"fr\",DEFAULT=YES", master, StringComparison.Ordinal);
+        var variant = Assert.Single(Hls.ParseMaster(master));
+        Assert.Contains("AUDIO=\"audio\"", master, StringComparison.Ordinal);
+        var files = ready.StreamUrl![..ready.StreamUrl!.LastIndexOf('/')];
+        var rung = HlsPlaylists.ParseMedia(await Hls.GetTextAsync(server.Client, $"{files}/{variant.Uri}"));
+        var segment = await Hls.ProbeBytesAsync(await Hls.GetBytesAsync(server.Client, $"{files}/{variant.Uri[..variant.Uri.IndexOf('/')]}/{rung.Segments[^1].Uri}"));
+        Assert.Equal(50, Math.Round(segment.Video!.FrameRate));
+        Assert.Null(segment.Audio);
+        var french = HlsPlaylists.ParseMedia(await Hls.GetTextAsync(server.Client, $"{files}/audio-2/index.m3u8"));
+        Assert.True(french.Ended);
+        Assert.InRange(french.DurationSeconds, 3.5, 4.5);
+    }
+
+    [Fact]
     public async Task A_compatible_upload_gets_a_remuxed_rendition_which_is_dropped_after_its_retention()
     {
         await using var server = await ReelServer.StartAsync(settings: new Dictionary<string, string> { ["Processing:FastStartRetentionMinutes"] = "0.05" });
