@@ -37,10 +37,10 @@ TEST_RESULTS := artifacts/test-results
 dotnet_test = $(DOTNET) test $(2) -c $(CONFIG) --nologo --logger "console;verbosity=normal" --logger trx --results-directory $(TEST_RESULTS)/$(1) \
 	|| { bash scripts/test-failures.sh $(TEST_RESULTS)/$(1); exit 1; }
 
-# The second pass, on PostgreSQL and S3: the integration and auth tests, but of the format matrix only a remuxed, an
-# encoded and a silent source, since storage and database see the same calls whatever the container; and not mpv or
-# the CLI, whose server side (ranges, uploads) the pass covers with its own tests.
-POSTGRES_S3_TESTS := (FullyQualifiedName~Reel.Server.Tests.Integration|FullyQualifiedName~Reel.Server.Tests.Auth)&FullyQualifiedName!~MpvTests&FullyQualifiedName!~CliTests&(DisplayName!~Every_accepted_format|DisplayName~h264-aac-720p.mp4|DisplayName~vp9-opus.webm|DisplayName~h264-no-audio.mp4)
+# The second pass, on PostgreSQL and S3: the integration, auth and store (Data) tests, but of the format matrix only a
+# remuxed, an encoded and a silent source, since storage and database see the same calls whatever the container; and
+# not mpv or the CLI, whose server side (ranges, uploads) the pass covers with its own tests.
+POSTGRES_S3_TESTS := (FullyQualifiedName~Reel.Server.Tests.Integration|FullyQualifiedName~Reel.Server.Tests.Auth|FullyQualifiedName~Reel.Server.Tests.Data)&FullyQualifiedName!~MpvTests&FullyQualifiedName!~CliTests&(DisplayName!~Every_accepted_format|DisplayName~h264-aac-720p.mp4|DisplayName~vp9-opus.webm|DisplayName~h264-no-audio.mp4)
 
 test: test-deps $(WEB_BUNDLE)
 	rm -rf $(TEST_RESULTS)

@@ -42,6 +42,9 @@ internal sealed class Database : IAsyncDisposable
     /// <summary>What a claim adds to its row lookup so concurrent workers skip rows another one is taking.</summary>
     public string SkipLocked => IsPostgres ? " FOR UPDATE SKIP LOCKED" : "";
 
+    /// <summary>As <see cref="SkipLocked"/> for a lookup that joins other tables: locks the rows of <paramref name="alias"/> only.</summary>
+    public string SkipLockedOf(string alias) => IsPostgres ? $" FOR UPDATE OF {alias} SKIP LOCKED" : "";
+
     /// <summary>"Is one of the list <paramref name="parameter"/>": Npgsql takes an array as it is, SQLite needs Dapper to expand it.</summary>
     public string InList(string parameter) => IsPostgres ? $"= ANY(@{parameter})" : $"IN @{parameter}";
 

@@ -24,18 +24,37 @@ internal sealed class JobQueue(Database database, TimeProvider clock)
         await EnqueueAsync(connection, null, videoId, kind, Now);
     }
 
-    /// <summary>Takes the oldest runnable job of a kind: queued and due, or running under a lapsed lease.</summary>
+    /// <summary>
+    /// Takes a runnable job of a kind (queued and due, or running under a lapsed lease): the oldest job of the uploader
+    /// with the fewest jobs of that kind running now; between uploaders running as many, the oldest job.
+    /// </summary>
     public async Task<JobRecord?> ClaimAsync(string kind, string owner, TimeSpan lease, CancellationToken cancellationToken)
     {
         var now = Now;
         await using var connection = await database.OpenAsync(cancellationToken);
+        // Oldest first alone lets one person's fifty uploads hold every encoder for hours while another's one video waits
+        // behind them; putting the uploader with the fewest running jobs first makes uploaders take turns. Videos with no
+        // uploader ('', rows from before it was recorded) share one turn. A lapsed lease is not running: its job is
+        // claimable and does not count. The state IN (...) is redundant but lets jobs_claimable skip finished jobs.
+        // Still one statement: atomic in SQLite (one writer); PostgreSQL locks only the job row taken (FOR UPDATE OF j)
+        // and skips rows another worker is taking. There two claims at the same instant may see the same counts.
         return await connection.QuerySingleOrDefaultAsync<JobRecord>(
             $"""
+            WITH busy AS (
+                SELECT COALESCE(v.uploader, '') AS uploader, COUNT(*) AS running
+                FROM jobs j JOIN videos v ON v.id = j.video_id
+                WHERE j.kind = @kind AND j.state = 'running' AND j.lease_until >= @now
+                GROUP BY COALESCE(v.uploader, ''))
             UPDATE jobs SET state = 'running', lease_owner = @owner, lease_until = @until, attempts = attempts + 1, updated_at = @now
             WHERE id = (
-                SELECT id FROM jobs
-                WHERE kind = @kind AND ((state = 'queued' AND run_after <= @now) OR (state = 'running' AND lease_until < @now))
-                ORDER BY run_after, id LIMIT 1{database.SkipLocked})
+                SELECT j.id
+                FROM jobs j
+                JOIN videos v ON v.id = j.video_id
+                LEFT JOIN busy b ON b.uploader = COALESCE(v.uploader, '')
+                WHERE j.kind = @kind AND j.state IN ('queued', 'running')
+                    AND ((j.state = 'queued' AND j.run_after <= @now) OR (j.state = 'running' AND j.lease_until < @now))
+                ORDER BY COALESCE(b.running, 0), j.run_after, j.id
+                LIMIT 1{database.SkipLockedOf("j")})
             RETURNING {Columns}
             """,
             new { kind, owner, now, until = now + (long)lease.TotalMilliseconds });

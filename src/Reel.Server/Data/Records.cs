@@ -27,6 +27,9 @@ internal sealed class VideoRecord
     public string? OwnerId { get; set; }
     public string? ManageTokenHash { get; set; }
 
+    /// <summary>Whose turn the video's jobs take in the queue (see <see cref="Features.Auth.Caller.Uploader"/>); never shown.</summary>
+    public string? Uploader { get; set; }
+
     /// <summary>Raised to revoke every playback token made before.</summary>
     public int LinksGeneration { get; set; }
 

@@ -325,6 +325,7 @@ public sealed class ResumableUploadTests
 
         var video = await server.GetVideoAsync(id);
         Assert.Equal(("uploading", "Work in progress", 400L, 1000L), (video.Status, video.Title, video.UploadedBytes, video.SizeBytes));
+        Assert.Equal("user:" + video.Owner!.Id, await TestDatabase.UploaderOfAsync(server.DataDir, id));
         using var patched = await server.Client.PatchAsJsonAsync($"/api/videos/{id}", new { visibility = "public" });
         Assert.Equal(HttpStatusCode.OK, patched.StatusCode);
         using var stranger = server.AnonymousClient();

@@ -1,3 +1,5 @@
+using System.Net;
+using System.Net.Sockets;
 using System.Reflection;
 using System.Security.Claims;
 using System.Security.Cryptography;
@@ -19,6 +21,13 @@ internal sealed record Caller(string? UserId, IReadOnlyList<string> Roles, strin
 
     public bool IsUploader => IsAdmin || Roles.Contains(Infrastructure.Roles.Uploader);
 
+    /// <summary>
+    /// Who an upload of this caller belongs to for fair turns in the job queue, under every upload policy: the account,
+    /// else the upload key, else the client's address (the real one behind trusted proxies: the forwarded-headers
+    /// middleware has already replaced it). Null only when there is no address either.
+    /// </summary>
+    public string? Uploader { get; init; }
+
     public static ValueTask<Caller?> BindAsync(HttpContext context, ParameterInfo parameter) => ValueTask.FromResult<Caller?>(From(context));
 
     public static Caller From(HttpContext context)
@@ -27,7 +36,27 @@ internal sealed record Caller(string? UserId, IReadOnlyList<string> Roles, strin
         var userId = user.FindFirstValue(Claims.Subject);
         var roles = userId is null ? [] : user.FindAll(Claims.Roles).Select(c => c.Value).ToList();
         var manage = context.Request.Headers[ManageTokenHeader].FirstOrDefault();
-        return new Caller(userId, roles, user.FindFirstValue(ApiKeyClaim), string.IsNullOrEmpty(manage) ? null : manage);
+        var apiKeyId = user.FindFirstValue(ApiKeyClaim);
+        return new Caller(userId, roles, apiKeyId, string.IsNullOrEmpty(manage) ? null : manage)
+        {
+            Uploader = UploaderOf(userId, apiKeyId, context.Connection.RemoteIpAddress),
+        };
+    }
+
+    internal static string? UploaderOf(string? userId, string? apiKeyId, IPAddress? address)
+    {
+        if (userId is not null) return "user:" + userId;
+        if (apiKeyId is not null) return "key:" + apiKeyId;
+        if (address is null) return null;
+        if (address.IsIPv4MappedToIPv6) address = address.MapToIPv4();
+        if (address.AddressFamily == AddressFamily.InterNetworkV6)
+        {
+            // One IPv6 client is given a whole /64 and may send from any address in it: it takes one turn, not 2^64.
+            var bytes = address.GetAddressBytes();
+            Array.Clear(bytes, 8, 8);
+            return "ip:" + new IPAddress(bytes) + "/64";
+        }
+        return "ip:" + address;
     }
 
     /// <summary>Private videos are seen by their owner, admins and whoever holds the manage token; others by anyone with the id.</summary>

@@ -148,6 +148,7 @@ internal static class VideoEndpoints
             CreatedAt = now,
             UpdatedAt = now,
             OwnerId = caller.UserId,
+            Uploader = caller.Uploader,
             ManageTokenHash = manageToken is null ? null : Secrets.Hash(manageToken),
         };
     }
