@@ -189,11 +189,18 @@ public static class FfmpegArgs
     /// One JPEG frame at <paramref name="atSeconds"/>, scaled to the given display size, deinterlaced and tone-mapped
     /// as the renditions are (<paramref name="picture"/> null: a rendition of ours, which needs neither).
     /// </summary>
-    public static IReadOnlyList<string> Thumbnail(string inputPath, int videoStreamIndex, double atSeconds, int width, int height, string outputPath, long maxPixels, PictureTreatment? picture = null) =>
+    /// <remarks>
+    /// With <paramref name="seekByDecoding"/> ffmpeg decodes up to the moment instead of jumping to it: containers
+    /// without an index (MPEG-TS, MPEG-PS, FLV…) cannot be jumped into reliably, and the poster is never far in.
+    /// </remarks>
+    public static IReadOnlyList<string> Thumbnail(
+        string inputPath, int videoStreamIndex, double atSeconds, int width, int height, string outputPath, long maxPixels,
+        PictureTreatment? picture = null, bool seekByDecoding = false) =>
     [
         "-hide_banner", "-nostats", "-loglevel", "warning", "-y",
-        "-ss", Seconds(atSeconds),
+        .. seekByDecoding ? Array.Empty<string>() : ["-ss", Seconds(atSeconds)],
         .. SafeInput(inputPath, maxPixels),
+        .. seekByDecoding ? ["-ss", Seconds(atSeconds)] : Array.Empty<string>(),
         "-map", $"0:{videoStreamIndex}", "-frames:v", "1",
         "-vf", picture is null
             ? $"scale={width}:{height}:flags=bicubic,setsar=1"

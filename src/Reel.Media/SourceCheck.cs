@@ -21,6 +21,9 @@ public static class SourceCheck
     /// </summary>
     public const string AcceptedDemuxers = "mov,mp4,m4a,3gp,3g2,mj2,matroska,webm,avi,mpegts,mpeg,asf,flv,mxf,ogg,gif,apng";
 
+    /// <summary>True for containers with an index, which ffmpeg can jump into by time (MP4/MOV, Matroska/WebM).</summary>
+    public static bool HasIndex(string formatName) => formatName.Split(',')[0] is "mov" or "matroska" or "webm";
+
     /// <summary>The demuxers of animated image formats: a file of one frame is a still image, not a video.</summary>
     public static bool IsImageFormat(string formatName) => formatName is "gif" or "apng";
 

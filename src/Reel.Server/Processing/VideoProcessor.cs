@@ -211,7 +211,7 @@ internal sealed class VideoProcessor(
     private async Task MakeSourceExtrasAsync(JobContext job, string source, CancellationToken cancellationToken)
     {
         await Task.Yield();
-        await MakeThumbnailAsync(job, source, job.Probe.Video!.Index, PictureTreatment.For(job.Probe.Video!), cancellationToken);
+        await MakeThumbnailAsync(job, source, job.Probe.Video!.Index, PictureTreatment.For(job.Probe.Video!), cancellationToken, seekByDecoding: !SourceCheck.HasIndex(job.Probe.FormatName));
         if (SourceCheck.IsBrowserCompatible(job.Probe.Video!))
             await MakeDownloadAsync(job, source, job.Probe, cancellationToken);
     }
@@ -263,12 +263,12 @@ internal sealed class VideoProcessor(
         return storage.PutTextAsync(StorageKeys.VideoFile(id, "master.m3u8"), master, cancellationToken);
     }
 
-    private async Task MakeThumbnailAsync(JobContext job, string input, int videoStreamIndex, PictureTreatment? picture, CancellationToken cancellationToken)
+    private async Task MakeThumbnailAsync(JobContext job, string input, int videoStreamIndex, PictureTreatment? picture, CancellationToken cancellationToken, bool seekByDecoding = false)
     {
         var (width, height) = FitWithin(job.Video.Width, job.Video.Height, 1280, 720);
         var at = Math.Min(2.0, job.Video.DurationSeconds * 0.1);
         var output = Path.Combine(job.WorkDir, "thumbnail.jpg");
-        await media.RunFfmpegAsync(FfmpegArgs.Thumbnail(input, videoStreamIndex, at, width, height, output, media.MaxPixels, picture),
+        await media.RunFfmpegAsync(FfmpegArgs.Thumbnail(input, videoStreamIndex, at, width, height, output, media.MaxPixels, picture, seekByDecoding),
             "Making the poster", 10, null, job.LogPath, cancellationToken);
         await storage.PutFileAsync(StorageKeys.VideoFile(job.Video.Id, "thumbnail.jpg"), output, cancellationToken);
         await videos.SetFilesAsync(job.Video.Id, thumbnail: true, storyboard: null, download: null, cancellationToken);

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.Playwright;
 using Reel.Server.Tests.Support;
+using Xunit.Abstractions;
 
 namespace Reel.Server.Tests.Browser;
 
@@ -9,7 +10,7 @@ namespace Reel.Server.Tests.Browser;
 /// stops to wait for the encoder. Timing is what is tested, so this runs alone, after every parallel test.
 /// </summary>
 [Collection(Alone.Name)]
-public sealed class PlaybackWhileProcessingTests
+public sealed class PlaybackWhileProcessingTests(ITestOutputHelper output)
 {
     // Records, in the page, when the first frame played and how long playback waited afterwards, until the end.
     private const string StallRecorder = """
@@ -45,6 +46,7 @@ public sealed class PlaybackWhileProcessingTests
         var firstFrame = (log.GetProperty("firstFrameAt").GetInt64() - at201) / 1000.0;
         var stalled = log.GetProperty("stalledMs").GetInt64() / 1000.0;
 
+        output.WriteLine($"first frame {firstFrame:0.00} s after the 201, {stalled:0.00} s stalled in {log.GetProperty("stalls").GetInt32()} stalls");
         Assert.True(firstFrame <= 4, $"the first frame came {firstFrame:0.0} s after the 201");
         Assert.True(stalled <= 1, $"playback waited {stalled:0.0} s in {log.GetProperty("stalls").GetInt32()} stalls");
         Assert.NotEqual("ready", (await server.GetVideoAsync(busy.Id)).Status);

@@ -99,15 +99,14 @@ internal static class Clips
         [.. Video("1280x720", seconds: 12, rate: 60), .. Tone(seconds: 12), "-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p10le", .. Aac, "-movflags", "+faststart"]);
 
     /// <summary>
-    /// Camcorder AVCHD: interlaced H.264 (top field first) with two audio tracks in MPEG-TS, the second flagged default
-    /// and in French: it is deinterlaced, and both tracks are offered with the French one playing.
+    /// Camcorder AVCHD: interlaced H.264 (top field first) with two AC-3 tracks, English and French, in MPEG-TS: it is
+    /// deinterlaced, and both tracks are offered.
     /// </summary>
     public static readonly Clip TwoAudioTracksInterlaced = new("camcorder-two-tracks.mts", "video/mp2t", 640, 360, true, ["360p"],
         [.. Video("640x360", rate: 50), "-f", "lavfi", "-i", "sine=frequency=300:sample_rate=48000:duration=4", "-f", "lavfi", "-i", "sine=frequency=600:sample_rate=48000:duration=4",
             "-map", "0:v", "-map", "1:a", "-map", "2:a", "-vf", "tinterlace=interleave_top,setfield=tff",
             "-c:v", "libx264", "-preset", "ultrafast", "-flags", "+ildct+ilme", "-x264opts", "tff=1", "-pix_fmt", "yuv420p",
-            "-c:a", "ac3", "-metadata:s:a:0", "language=eng", "-metadata:s:a:1", "language=fre",
-            "-disposition:a:0", "0", "-disposition:a:1", "default", "-f", "mpegts"]);
+            "-c:a", "ac3", "-metadata:s:a:0", "language=eng", "-metadata:s:a:1", "language=fre", "-f", "mpegts"]);
 
     public static readonly Clip[] Formats = [H264Aac720p, H264MoovAtEnd, Mov, Mkv, WebM, WebMWithoutDuration, Avi, Hevc, Silent, Surround, Rotated, OddSize];
 

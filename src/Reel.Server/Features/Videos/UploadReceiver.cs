@@ -2,6 +2,7 @@ using System.Buffers;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Options;
+using Reel.Media;
 using Microsoft.Net.Http.Headers;
 using Reel.Server.Infrastructure;
 using Reel.Server.Storage;
@@ -33,10 +34,12 @@ internal sealed class UploadReceiver(IOptions<UploadOptions> options)
     public async Task<ReceivedUpload> ReceiveAsync(HttpRequest request, string targetPath, IStorageUpload stored, CancellationToken cancellationToken)
     {
         if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var contentType) || contentType.MediaType.Value is not { } mediaType)
-            throw new UploadRejectedException(StatusCodes.Status415UnsupportedMediaType, "unsupported_content_type", "Send multipart/form-data with a 'file' part, or the video itself with Content-Type video/* or application/octet-stream.");
+            throw new UploadRejectedException(StatusCodes.Status415UnsupportedMediaType, "unsupported_content_type", "Send multipart/form-data with a 'file' part, or the video itself with Content-Type video/* (or the type of another accepted format) or application/octet-stream.");
 
         var multipart = mediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase);
-        var raw = mediaType.StartsWith("video/", StringComparison.OrdinalIgnoreCase) || mediaType.Equals("application/octet-stream", StringComparison.OrdinalIgnoreCase);
+        // The bytes decide what the file is; the type only has to be one a client may honestly send for a video.
+        var raw = mediaType.StartsWith("video/", StringComparison.OrdinalIgnoreCase) || mediaType.Equals("application/octet-stream", StringComparison.OrdinalIgnoreCase)
+            || AcceptedFormats.MimeTypes.Contains(mediaType, StringComparer.OrdinalIgnoreCase);
         if (!multipart && !raw)
             throw new UploadRejectedException(StatusCodes.Status415UnsupportedMediaType, "unsupported_content_type", $"Content-Type {mediaType} is not accepted. Send multipart/form-data or video/*.");
 

@@ -26,7 +26,7 @@ internal static class VideoEndpoints
     {
         var videos = app.MapGroup("/api/videos").WithTags("Videos");
         videos.MapPost("/", UploadAsync)
-            .Accepts<IFormFile>("multipart/form-data", "video/mp4", "video/quicktime", "video/x-matroska", "video/webm", "video/x-msvideo", "application/octet-stream")
+            .Accepts<IFormFile>("multipart/form-data", [.. AcceptedFormats.MimeTypes, "application/octet-stream"])
             .WithSummary("Upload a video (multipart part 'file', or the raw bytes)");
         videos.MapGet("/", ListAsync).WithSummary("List videos, newest first");
         videos.MapGet("/{id}", GetAsync).WithSummary("Get a video");
@@ -153,7 +153,8 @@ internal static class VideoEndpoints
         };
     }
 
-    /// <summary>Fills in what the probe found and returns the video's first job.</summary>
+    /// <summary>Fills in what the probe found and returns the video's first job: every video is first made playable in the
+    /// lane that never waits behind encodes, by a remux or by its first rung (ADR 11).</summary>
     internal static string TakeProbe(VideoRecord video, ProbeOutcome outcome)
     {
         var probe = outcome.Probe!;
@@ -162,8 +163,7 @@ internal static class VideoEndpoints
         video.Width = probe.Video!.DisplayWidth;
         video.Height = probe.Video.DisplayHeight;
         video.ProbeJson = outcome.ProbeJson!;
-        // Only a browser-compatible source has a quick remux to make first; anything else goes straight to the ladder.
-        return SourceCheck.IsBrowserCompatible(probe.Video) ? JobKind.Prepare : JobKind.Encode;
+        return JobKind.Prepare;
     }
 
     /// <summary>The answer to content ffprobe refused: not a video we take (415), or one without a picture (422).</summary>
