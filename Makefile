@@ -50,7 +50,7 @@ test: test-deps $(WEB_BUNDLE)
 	REEL_TEST_DATABASE=postgres REEL_TEST_STORAGE=s3 $(call dotnet_test,postgres-s3,tests/Reel.Server.Tests --no-build --filter "$(POSTGRES_S3_TESTS)")
 
 bench: deps
-	@bash scripts/ensure-deps.sh wrk nginx $(S3_SERVER)
+	@bash scripts/ensure-deps.sh wrk nginx chromium $(S3_SERVER)
 	bash bench/run.sh
 
 lint: deps $(WEB_INSTALLED)

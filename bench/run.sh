@@ -9,6 +9,11 @@
 #
 # BENCH_ROUNDS (default 3) is how many times Reel, the separate-process ladder and Reel's ladder command run alone
 # (one ffmpeg process, no server) alternate; each is judged by its fastest round.
+#
+# The watch rows open a new upload's watch page in headless Chromium (Debian's chromium, driven by the NuGet
+# Microsoft.Playwright the tests use) at the 201 and time its first frame and stalls, on an idle server and while
+# another video's ladder encodes. They need chromium and the web UI bundle (built here with `make web` if stale).
+# BENCH_ONLY=watch runs only those (about 5 minutes instead of 20); unset, everything runs.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -20,10 +25,18 @@ mkdir -p "$MEDIA"
 
 die() { echo "bench: $*" >&2; exit 1; }
 
+ONLY=${BENCH_ONLY:-}
+case "$ONLY" in
+  "" | all) ONLY="" ;;
+  watch) ;;
+  *) die "BENCH_ONLY=$ONLY: the rows that run alone are 'watch'; leave it unset for everything" ;;
+esac
+
 command -v dotnet >/dev/null 2>&1 || die "dotnet is not installed: install the .NET 10 SDK"
 for tool in ffmpeg ffprobe; do
   command -v "$tool" >/dev/null 2>&1 || die "$tool is not installed: on Debian, apt-get install ffmpeg (or run 'make bench', which installs it)"
 done
+[ -x /usr/bin/chromium ] || die "/usr/bin/chromium is not installed: on Debian, apt-get install chromium (or run 'make bench', which installs it)"
 
 # Prints PID and the PIDs of all its descendants (from the parent field of /proc/*/stat).
 process_tree() {
@@ -105,6 +118,8 @@ generate() {
 H264="$MEDIA/source-1080p30-h264-aac.mp4"
 VP9="$MEDIA/source-720p30-vp9-opus.webm"
 BIG="$MEDIA/upload-1gib-rawvideo.mkv"
+HLG="$MEDIA/source-2160p30-hevc-10bit-hlg-aac.mp4"
+TENBIT60="$MEDIA/source-1080p60-h264-10bit-aac.mp4"
 
 # 60 s 1080p30 H.264/AAC, 2 s GOP, about 8 Mb/s, index at the front.
 generate "$H264" \
@@ -113,20 +128,44 @@ generate "$H264" \
   -map 0:v -map 1:a -c:v libx264 -preset veryfast -g 60 -b:v 8M -maxrate 8M -bufsize 16M -pix_fmt yuv420p \
   -c:a aac -b:a 128k -ac 2 -movflags +faststart -shortest
 
-# 60 s 720p30 VP9/Opus WebM.
-generate "$VP9" \
-  -f lavfi -i "testsrc2=size=1280x720:rate=30:duration=60" \
-  -f lavfi -i "sine=frequency=440:sample_rate=48000:duration=60" \
-  -map 0:v -map 1:a -c:v libvpx-vp9 -deadline realtime -cpu-used 8 -b:v 2M -row-mt 1 -pix_fmt yuv420p \
-  -c:a libopus -b:a 128k -shortest
+# The VP9 source and the 1 GiB upload are only for the full run.
+if [ -z "$ONLY" ]; then
+  # 60 s 720p30 VP9/Opus WebM.
+  generate "$VP9" \
+    -f lavfi -i "testsrc2=size=1280x720:rate=30:duration=60" \
+    -f lavfi -i "sine=frequency=440:sample_rate=48000:duration=60" \
+    -map 0:v -map 1:a -c:v libvpx-vp9 -deadline realtime -cpu-used 8 -b:v 2M -row-mt 1 -pix_fmt yuv420p \
+    -c:a libopus -b:a 128k -shortest
 
-# A real video just under 1 GiB: 3000 frames of 640x360 yuv420p rawvideo is 1,036,800,000 bytes of frames.
-generate "$BIG" \
-  -f lavfi -i "testsrc2=size=640x360:rate=30" -frames:v 3000 -c:v rawvideo -pix_fmt yuv420p
-big_size=$(stat -c %s "$BIG")
-if [ "$big_size" -lt 1000000000 ] || [ "$big_size" -gt 1073741824 ]; then
-  die "$BIG is $big_size bytes, expected 1,000,000,000 to 1,073,741,824; delete it and run again"
+  # A real video just under 1 GiB: 3000 frames of 640x360 yuv420p rawvideo is 1,036,800,000 bytes of frames.
+  generate "$BIG" \
+    -f lavfi -i "testsrc2=size=640x360:rate=30" -frames:v 3000 -c:v rawvideo -pix_fmt yuv420p
+  big_size=$(stat -c %s "$BIG")
+  if [ "$big_size" -lt 1000000000 ] || [ "$big_size" -gt 1073741824 ]; then
+    die "$BIG is $big_size bytes, expected 1,000,000,000 to 1,073,741,824; delete it and run again"
+  fi
 fi
+
+# The watch rows' sources, which no browser plays as they are. 20 s 4K HEVC 10-bit HLG, tagged BT.2020/HLG like a
+# phone's HDR video (x265 ultrafast only to keep generation short; Reel decodes whatever preset made it):
+generate "$HLG" \
+  -f lavfi -i "testsrc2=size=3840x2160:rate=30:duration=20" \
+  -f lavfi -i "sine=frequency=440:sample_rate=48000:duration=20" \
+  -map 0:v -map 1:a -vf "zscale=tin=bt709:pin=bt709:min=bt709:t=arib-std-b67:p=bt2020:m=bt2020nc:npl=100,format=yuv420p10le" \
+  -c:v libx265 -preset ultrafast -x265-params log-level=error -b:v 25M -g 60 -pix_fmt yuv420p10le \
+  -color_primaries bt2020 -color_trc arib-std-b67 -colorspace bt2020nc -tag:v hvc1 \
+  -c:a aac -b:a 128k -ac 2 -movflags +faststart -shortest
+
+# and 30 s 1080p60 H.264 High 10 (yuv420p10le), 2 s GOP, about 12 Mb/s.
+generate "$TENBIT60" \
+  -f lavfi -i "testsrc2=size=1920x1080:rate=60:duration=30" \
+  -f lavfi -i "sine=frequency=440:sample_rate=48000:duration=30" \
+  -map 0:v -map 1:a -c:v libx264 -preset veryfast -g 120 -b:v 12M -maxrate 12M -bufsize 24M -pix_fmt yuv420p10le \
+  -c:a aac -b:a 128k -ac 2 -movflags +faststart -shortest
+
+# The watch page is the web UI the server serves from beside its binary: make it current before the server is built.
+echo "building the web UI if stale (make web) ..."
+make -s -C "$ROOT" web >"$OUT/build-web.log" 2>&1 || { tail -n 20 "$OUT/build-web.log" >&2; die "could not build the web UI; see $OUT/build-web.log"; }
 
 echo "building Reel.Server and Reel.Bench (Release) ..."
 build() {
@@ -147,18 +186,20 @@ build() {
   die "could not build $project; see $log"
 }
 build src/Reel.Server
-build src/Reel.Cli
+[ -n "$ONLY" ] || build src/Reel.Cli # for bench/upload.sh
 build bench/Reel.Bench
 
 rm -f "$PIDFILE"
 dotnet bench/Reel.Bench/bin/Release/net10.0/Reel.Bench.dll \
   --server "$ROOT/src/Reel.Server/bin/Release/net10.0/Reel.Server.dll" \
   --out "$OUT" --pid-file "$PIDFILE" --nproc "$(nproc)" \
-  --h264 "$H264" --vp9 "$VP9" --big "$BIG" \
+  --h264 "$H264" --vp9 "$VP9" --big "$BIG" --hlg "$HLG" --tenbit60 "$TENBIT60" --only "${ONLY:-all}" \
   --rounds "${BENCH_ROUNDS:-3}" &
 BENCH_PID=$!
 wait "$BENCH_PID"
 BENCH_PID=""
+
+[ -z "$ONLY" ] || exit 0
 
 # Segment delivery: Reel beside nginx (local disk) and beside Swift (S3), wrk in the same run.
 bash "$ROOT/bench/delivery.sh" | tee -a "$OUT/results.md"

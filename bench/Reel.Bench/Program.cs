@@ -3,7 +3,9 @@
 //   1. upload → playable and upload → ready for an H.264/AAC 1080p MP4 and a VP9/Opus 720p WebM, each on a
 //      fresh server, against (a) the reference "ffmpeg → HLS" command's first segment and (b) Reel's own ladder
 //      run as one ffmpeg process per rung;
-//   2. the server's resident memory while it receives a 1 GiB upload.
+//   2. the server's resident memory while it receives a 1 GiB upload;
+//   3. the watch rows (WatchRows.cs): a 4K HEVC HLG and a 1080p60 10-bit H.264 upload watched in headless Chromium from
+//      the 201, on an idle server and while another video's ladder encodes (--only watch runs these alone).
 // Prints a Markdown report and writes it to OUT/results.md. Every process it starts is killed on exit or signal.
 using System.Diagnostics;
 using System.Globalization;
@@ -62,18 +64,36 @@ namespace Reel.Bench
     /// <summary>A measurement that could not be made; the message says what happened.</summary>
     internal sealed class BenchException(string message) : Exception(message);
 
-    internal sealed record BenchOptions(string ServerDll, string OutDir, string PidFile, string H264, string Vp9, string Big, int Nproc, int Rounds)
+    /// <summary>
+    /// <see cref="Only"/> is null for every row, or "watch" for the watch rows alone (which need --h264, --hlg and
+    /// --tenbit60 but not --vp9 and --big).
+    /// </summary>
+    internal sealed record BenchOptions(
+        string ServerDll, string OutDir, string PidFile, string H264, string? Vp9, string? Big, string? Hlg, string? TenBit60, string? Only, int Nproc, int Rounds)
     {
+        public const string WatchRows = "watch";
+
+        public bool All => Only is null;
+
+        public bool Watch => Only is null or WatchRows;
+
         public static BenchOptions Parse(string[] args)
         {
+            const string Usage = "usage: --server DLL --out DIR --pid-file FILE --h264 MP4 [--vp9 WEBM --big MKV] [--hlg MP4 --tenbit60 MP4] [--only watch]";
             var map = new Dictionary<string, string>(StringComparer.Ordinal);
             for (var i = 0; i + 1 < args.Length; i += 2)
                 map[args[i]] = args[i + 1];
-            string Need(string name) => map.TryGetValue(name, out var v) ? Path.GetFullPath(v)
-                : throw new ArgumentException($"missing {name}; usage: --server DLL --out DIR --pid-file FILE --h264 MP4 --vp9 WEBM --big MKV");
-            return new BenchOptions(Need("--server"), Need("--out"), Need("--pid-file"), Need("--h264"), Need("--vp9"), Need("--big"),
+            string? Path(string name) => map.TryGetValue(name, out var v) && v.Length > 0 ? System.IO.Path.GetFullPath(v) : null;
+            string Need(string name) => Path(name) ?? throw new ArgumentException($"missing {name}; {Usage}");
+            var only = map.TryGetValue("--only", out var o) && o.Length > 0 && o != "all" ? o : null;
+            if (only is not null and not WatchRows) throw new ArgumentException($"--only {only}: the rows that run alone are \"{WatchRows}\"; {Usage}");
+            var options = new BenchOptions(Need("--server"), Need("--out"), Need("--pid-file"), Need("--h264"), Path("--vp9"), Path("--big"),
+                Path("--hlg"), Path("--tenbit60"), only,
                 map.TryGetValue("--nproc", out var n) && int.TryParse(n, CultureInfo.InvariantCulture, out var cores) ? cores : Environment.ProcessorCount,
                 map.TryGetValue("--rounds", out var r) && int.TryParse(r, CultureInfo.InvariantCulture, out var rounds) && rounds > 0 ? rounds : 1);
+            if (options.All) { Need("--vp9"); Need("--big"); }
+            if (options.Watch) { Need("--hlg"); Need("--tenbit60"); }
+            return options;
         }
     }
 
@@ -106,7 +126,7 @@ namespace Reel.Bench
     internal sealed record MemoryResult(
         long Bytes, double IdleRssMb, double PeakRssMb, double HwmMb, int Samples, double BodySentSeconds, double CreatedSeconds, double HwmBeforeUploadMb);
 
-    internal sealed class Bench(BenchOptions options, Children children)
+    internal sealed partial class Bench(BenchOptions options, Children children)
     {
         /// <summary>Reel's default ProcessingOptions.MaxPixels, so the baseline runs exactly Reel's arguments.</summary>
         private const long MaxPixels = 7680L * 4320;
@@ -131,10 +151,25 @@ namespace Reel.Bench
             var machine = await Machine.DescribeAsync(options.Nproc);
             Progress($"{machine.Cpu}, {machine.Cores} cores, {machine.RamGib:0.0} GiB; {machine.Ffmpeg}");
 
+            var results = new List<SourceResult>();
+            MemoryResult? memory = null;
+            if (options.All)
+            {
+                results = await MeasureLaddersAsync();
+                memory = await MeasureMemoryAsync();
+            }
+            var watch = options.Watch ? await MeasureWatchRowsAsync() : [];
+            _monitor.EndPhase();
+
+            return Report.Render(started, machine, results, memory, watch, _monitor.Phases, LadderMinSpeedup, PeakRssTargetMb, DateTimeOffset.UtcNow - started);
+        }
+
+        private async Task<List<SourceResult>> MeasureLaddersAsync()
+        {
             Source[] sources =
             [
                 new("h264", "H.264/AAC 1080p30 MP4", options.H264, "video/mp4", 0.5, 4),
-                new("vp9", "VP9/Opus 720p30 WebM", options.Vp9, "video/webm", 1.5, null),
+                new("vp9", "VP9/Opus 720p30 WebM", options.Vp9!, "video/webm", 1.5, null),
             ];
             var results = new List<SourceResult>();
             foreach (var source in sources)
@@ -175,14 +210,16 @@ namespace Reel.Bench
                 }
                 results.Add(new SourceResult(source, new FileInfo(source.Path).Length, probe.DurationSeconds, reference!, reels, ladders, oneProcessLadders));
             }
+            return results;
+        }
 
+        private async Task<MemoryResult> MeasureMemoryAsync()
+        {
             await BeginPhaseAsync("1 GiB upload");
             Progress("1 GiB upload: server memory (fresh server) ...");
-            var memory = await MeasureUploadMemoryAsync(options.Big);
+            var memory = await MeasureUploadMemoryAsync(options.Big!);
             Progress(Invariant($"  peak VmRSS {memory.PeakRssMb:0.0} MB, VmHWM {memory.HwmMb:0.0} MB, {memory.Bytes / 1e6 / memory.CreatedSeconds:0} MB/s"));
-            _monitor.EndPhase();
-
-            return Report.Render(started, machine, results, memory, _monitor.Phases, LadderMinSpeedup, PeakRssTargetMb, DateTimeOffset.UtcNow - started);
+            return memory;
         }
 
         /// <summary>
@@ -647,6 +684,31 @@ namespace Reel.Bench
             return process;
         }
 
+        /// <summary>The clock every log line is stamped with, in seconds.</summary>
+        public double ElapsedSeconds => _clock.Elapsed.TotalSeconds;
+
+        /// <summary>
+        /// Takes over a process something else started (the Playwright driver): it is written to the pid file and killed
+        /// with the rest. Null if it is gone already.
+        /// </summary>
+        public Process? Adopt(int pid)
+        {
+            try
+            {
+                var process = Process.GetProcessById(pid);
+                lock (_gate)
+                {
+                    _running.Add(process);
+                    File.AppendAllText(pidFile, Invariant($"{process.Id} {StartTime(process.Id)}\n"));
+                }
+                return process;
+            }
+            catch (ArgumentException)
+            {
+                return null;
+            }
+        }
+
         public void Mark(Process process, string text)
         {
             StreamWriter? log;
@@ -970,8 +1032,8 @@ namespace Reel.Bench
 
     internal static class Report
     {
-        public static string Render(DateTimeOffset started, Machine machine, IReadOnlyList<SourceResult> results, MemoryResult memory,
-            IReadOnlyList<PhaseLoad> phases, double ladderMinSpeedup, double peakRssTargetMb, TimeSpan took)
+        public static string Render(DateTimeOffset started, Machine machine, IReadOnlyList<SourceResult> results, MemoryResult? memory,
+            IReadOnlyList<WatchResult> watch, IReadOnlyList<PhaseLoad> phases, double ladderMinSpeedup, double peakRssTargetMb, TimeSpan took)
         {
             var passed = 0;
             var total = 0;
@@ -981,9 +1043,6 @@ namespace Reel.Bench
                 if (ok) passed++;
                 return ok ? "PASS" : why is null ? "**FAIL**" : $"**FAIL** ({why})";
             }
-
-            static string Times(double ratio, string format) =>
-                ratio.ToString(format, CultureInfo.InvariantCulture) + (ratio >= 1 ? "x faster" : "x (slower)");
 
             var md = new StringBuilder();
             void Line(FormattableString text) => md.AppendLine(text.ToString(CultureInfo.InvariantCulture));
@@ -995,10 +1054,36 @@ namespace Reel.Bench
             Line($"- {machine.Ffmpeg}");
             foreach (var r in results)
                 Line($"- Source {r.Source.Label}: {r.DurationSeconds:0.0} s, {r.Bytes / 1e6:0.0} MB ({r.Bytes * 8 / r.DurationSeconds / 1e6:0.0} Mb/s), `{Path.GetFileName(r.Source.Path)}`");
-            Line($"- Upload test file: {memory.Bytes:N0} bytes, 640x360 rawvideo MKV");
+            foreach (var source in watch.Select(w => w.Source).Distinct())
+            {
+                var bytes = new FileInfo(source.Path).Length;
+                var seconds = watch.First(w => w.Source == source).DurationSeconds;
+                Line($"- Watch source {source.Label}: {seconds:0.0} s, {bytes / 1e6:0.0} MB ({bytes * 8 / seconds / 1e6:0.0} Mb/s), `{Path.GetFileName(source.Path)}`");
+            }
+            if (memory is not null)
+                Line($"- Upload test file: {memory.Bytes:N0} bytes, 640x360 rawvideo MKV");
             Line($"- CPU used by other processes during each measurement (share of all cores): {string.Join(", ", phases.Select(p => Invariant($"{p.Phase} {p.OthersShare:P0}")))}");
             foreach (var p in phases.Where(p => p.OthersShare > 0.10))
                 Line($"- **WARNING: the machine was not idle during \"{p.Phase}\"**: other processes used {p.OthersShare:P0} of its CPU ({p.Top}), so that figure is slower than on an idle machine.");
+            if (results.Count > 0 && memory is not null)
+                RenderLadders(md, results, memory, machine, ladderMinSpeedup, peakRssTargetMb, Verdict);
+            if (watch.Count > 0)
+                WatchReport.Render(md, watch, Verdict);
+            Line($"");
+            Line($"Targets met: {passed} of {total}.");
+            return md.ToString();
+        }
+
+        private static void RenderLadders(StringBuilder md, IReadOnlyList<SourceResult> results, MemoryResult memory, Machine machine,
+            double ladderMinSpeedup, double peakRssTargetMb, Func<bool, string?, string> verdict)
+        {
+            string Verdict(bool ok, string? why = null) => verdict(ok, why);
+
+            static string Times(double ratio, string format) =>
+                ratio.ToString(format, CultureInfo.InvariantCulture) + (ratio >= 1 ? "x faster" : "x (slower)");
+
+            void Line(FormattableString text) => md.AppendLine(text.ToString(CultureInfo.InvariantCulture));
+
             Line($"");
             Line($"| Measurement | Reel | Baseline (same source, same run) | Reel vs baseline | Target | Result |");
             Line($"|---|---|---|---|---|---|");
@@ -1020,8 +1105,6 @@ namespace Reel.Bench
             Line($"| 1 GiB upload: server VmHWM (lifetime peak) ⁵ | {memory.HwmMb:0.0} MB | before upload: {memory.HwmBeforeUploadMb:0.0} MB | — | — | — |");
             Line($"| 1 GiB upload: throughput (request start → 201) ⁶ | {memory.Bytes / 1e6 / memory.CreatedSeconds:0} MB/s ({memory.CreatedSeconds:0.00} s) | body sent after {memory.BodySentSeconds:0.00} s ({memory.Bytes / 1e6 / memory.BodySentSeconds:0} MB/s) | — | — | — |");
             Line($"");
-            Line($"Targets met: {passed} of {total}.");
-            Line($"");
             Line($"1. T0 is the moment the `201 Created` of `POST /api/videos` (raw body) arrives. The bench then polls `GET /api/videos/{{id}}` every ~10 ms until `playable`, and fetches the master playlist, the first media playlist it lists, its `EXT-X-MAP` init segment and its first segment, as a player would; the figure is T0 → that segment received. Upload (request start → 201, including Reel's probe): {string.Join("; ", results.Select(r => Invariant($"{r.Source.Label} {r.Reel.UploadSeconds:0.00} s")))}.");
             Line($"2. `{results[0].Reference.Command}` (shown for the H.264 source; the VP9 run is the same with its file), preceded only by `-nostdin -hide_banner -loglevel error`; time from process start until `index0.ts` is listed in `index.m3u8` (polled every 10 ms), then the process is killed. With no `-g`, x264's default keyframe interval (250 frames) decides where the HLS muxer can cut: the first segment is {string.Join(", ", results.Select(r => Invariant($"{r.Source.Key} {r.Reference.SegmentDurationSeconds:0.##} s")))} of video.");
             Line($"3. From T0 until `status` is `ready`, polled every ~100 ms. This includes everything Reel does after the upload besides the ladder: the fast-start remux of a browser-compatible source, the poster thumbnail, the storyboard sprites and the progressive download copy (copied from the source, or made from the top rendition), and the server's own work while ffmpeg runs. The baseline does none of that, so the comparison favours the baseline. Reel (a fresh server each time) and the baseline run alternately for `--rounds` rounds (`BENCH_ROUNDS`, default 3), and each side's figure is its fastest round: this machine's speed drifts over minutes, and drift only ever adds time. Every round is listed under Details.");
@@ -1035,7 +1118,6 @@ namespace Reel.Bench
             {
                 Line($"- {r.Source.Label}: API said playable at {r.Reel.ApiPlayableSeconds:0.000} s; first rendition served `{r.Reel.FirstRendition}` (init {r.Reel.InitBytes:N0} B, first segment {r.Reel.SegmentBytes:N0} B, {r.Reel.SegmentSeconds:0.###} s); ready with renditions {string.Join(", ", r.Reel.Renditions)}; the server process itself (not ffmpeg) used {r.Reel.ServerCpuSeconds:0.0} s of CPU from T0 to ready. One process per rung finished after {string.Join(", ", r.Ladder.Rungs.Select(x => Invariant($"{x.Rung} {x.Seconds:0.0} s")))}. Reel's own ladder command alone took {r.OneProcessLadderSeconds:0.0} s, so {r.Reel.ReadySeconds - r.OneProcessLadderSeconds:0.0} s of the time to ready is the server's other work. Rounds, Reel to ready / separate ladder / one-process ladder: {string.Join("; ", r.ReelRounds.Select((reel, i) => Invariant($"{reel.ReadySeconds:0.0} s / {r.LadderRounds[i].WallSeconds:0.0} s / {r.OneProcessRounds[i]:0.0} s")))}.");
             }
-            return md.ToString();
         }
     }
 }

@@ -12,25 +12,12 @@ namespace Reel.Server.Tests.Browser;
 [Collection(Alone.Name)]
 public sealed class PlaybackWhileProcessingTests(ITestOutputHelper output)
 {
-    // Records, in the page, when the first frame played and how long playback waited afterwards, until the end.
-    private const string StallRecorder = """
-        (() => {
-          const log = { firstFrameAt: null, stalledMs: 0, stalls: 0, waitingSince: null, endedAt: null };
-          window.__playback = log;
-          const on = (type, handler) => document.addEventListener(type, e => { if (e.target instanceof HTMLVideoElement) handler(e.target); }, true);
-          on('timeupdate', v => { if (log.firstFrameAt === null && v.currentTime > 0) log.firstFrameAt = Date.now(); });
-          on('waiting', v => { if (log.firstFrameAt !== null && log.waitingSince === null && !v.ended) { log.waitingSince = Date.now(); log.stalls++; } });
-          on('playing', () => { if (log.waitingSince !== null) { log.stalledMs += Date.now() - log.waitingSince; log.waitingSince = null; } });
-          on('ended', () => { log.endedAt = Date.now(); });
-        })();
-        """;
-
     [Fact]
     public async Task A_viewer_who_opens_a_new_upload_at_once_watches_it_to_the_end_without_stalls_while_another_video_encodes()
     {
         await using var server = await ReelServer.StartAsync();
         await using var chromium = await Chromium.LaunchAsync();
-        await chromium.Page.AddInitScriptAsync(StallRecorder);
+        await chromium.Page.AddInitScriptAsync(PlaybackRecorder.Script);
 
         // Another video's ladder takes the encode lane first.
         var busy = await server.UploadAsync(await Clips.PathAsync(Clips.Long));
@@ -41,8 +28,8 @@ public sealed class PlaybackWhileProcessingTests(ITestOutputHelper output)
         var at201 = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         await chromium.Page.GotoAsync($"http://127.0.0.1:{server.Port}/watch/{created.Id}");
 
-        await chromium.Page.WaitForFunctionAsync("() => window.__playback && window.__playback.endedAt !== null", null, new() { Timeout = 90_000, PollingInterval = 250 });
-        var log = JsonDocument.Parse(await chromium.Page.EvaluateAsync<string>("() => JSON.stringify(window.__playback)")).RootElement;
+        await chromium.Page.WaitForFunctionAsync(PlaybackRecorder.Ended, null, new() { Timeout = 90_000, PollingInterval = 250 });
+        var log = JsonDocument.Parse(await chromium.Page.EvaluateAsync<string>(PlaybackRecorder.Read)).RootElement;
         var firstFrame = (log.GetProperty("firstFrameAt").GetInt64() - at201) / 1000.0;
         var stalled = log.GetProperty("stalledMs").GetInt64() / 1000.0;
 

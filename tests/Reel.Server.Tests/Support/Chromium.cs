@@ -8,15 +8,6 @@ namespace Reel.Server.Tests.Support;
 /// </summary>
 internal sealed class Chromium : IAsyncDisposable
 {
-    private const string Executable = "/usr/bin/chromium";
-
-    // Without the background-networking flags Chromium keeps trying to reach Google on a closed network.
-    private static readonly string[] Flags =
-    [
-        "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--autoplay-policy=no-user-gesture-required",
-    ];
-
     private readonly IPlaywright _playwright;
     private readonly string _profile;
 
@@ -41,16 +32,16 @@ internal sealed class Chromium : IAsyncDisposable
 
     public static async Task<Chromium> LaunchAsync(int width = 1280, int height = 800)
     {
-        if (!File.Exists(Executable)) throw new InvalidOperationException($"{Executable} is missing: `make test` installs Debian's chromium package.");
+        if (!File.Exists(ChromiumFlags.Executable)) throw new InvalidOperationException($"{ChromiumFlags.Executable} is missing: `make test` installs Debian's chromium package.");
         var playwright = await Playwright.CreateAsync();
         var profile = TempDirs.Create("reel-chromium");
         try
         {
             var context = await playwright.Chromium.LaunchPersistentContextAsync(profile, new BrowserTypeLaunchPersistentContextOptions
             {
-                ExecutablePath = Executable,
+                ExecutablePath = ChromiumFlags.Executable,
                 Headless = true,
-                Args = Flags,
+                Args = ChromiumFlags.Args,
                 ViewportSize = new ViewportSize { Width = width, Height = height },
             });
             context.SetDefaultTimeout(30_000);
