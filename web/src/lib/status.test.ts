@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  POLL_WAITING_MS,
   aspectRatio,
   badgeFor,
   failureMessage,
@@ -49,8 +50,8 @@ describe('polling', () => {
   });
 
   it('polls each second while the viewer waits and every two once it plays', () => {
-    expect(watchPollDelay(aVideo({ status: 'queued', playable: false }))).toBe(1000);
-    expect(watchPollDelay(aVideo({ status: 'processing', playable: false }))).toBe(1000);
+    expect(watchPollDelay(aVideo({ status: 'queued', playable: false }))).toBe(POLL_WAITING_MS);
+    expect(watchPollDelay(aVideo({ status: 'processing', playable: false }))).toBe(POLL_WAITING_MS);
     expect(watchPollDelay(aVideo({ status: 'processing', playable: true }))).toBe(2000);
     expect(watchPollDelay(aVideo({ status: 'ready', playable: true }))).toBeNull();
     expect(watchPollDelay(aVideo({ status: 'failed', playable: false }))).toBeNull();

@@ -43,7 +43,8 @@ export function shouldPoll(video: Pick<Video, 'status'>): boolean {
 }
 
 /** Poll fast while the viewer waits for the first frame, slower once it plays and only the ladder fills in. */
-export const POLL_WAITING_MS = 1000;
+// Waiting for the first frame: every fraction of a second counts, and the answer is a small GET.
+export const POLL_WAITING_MS = 400;
 export const POLL_BACKGROUND_MS = 2000;
 
 export function watchPollDelay(video: Pick<Video, 'status' | 'playable'>): number | null {
