@@ -1,4 +1,5 @@
 using Reel.Media.Tests.Support;
+using Reel.Server.Tests.Support;
 
 namespace Reel.Media.Tests;
 

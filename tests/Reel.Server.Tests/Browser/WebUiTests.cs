@@ -106,27 +106,6 @@ public sealed class WebUiTests
     }
 
     [Fact]
-    public async Task A_longer_clip_plays_in_the_page_before_its_processing_is_done()
-    {
-        await using var server = await ReelServer.StartAsync();
-        await using var chromium = await Chromium.LaunchAsync();
-        var page = chromium.Page;
-
-        await page.GotoAsync(Url(server, "/"));
-        await page.SetInputFilesAsync("input[type=file]", await Clips.PathAsync(Clips.Long));
-        await page.WaitForURLAsync(new Regex("/watch/"), new() { Timeout = 60_000 });
-        await page.WaitForFunctionAsync(PlayedPast, 2.0, Patiently);
-
-        var id = page.Url[(page.Url.LastIndexOf('/') + 1)..];
-        var video = await server.GetVideoAsync(id);
-        Assert.NotEqual("ready", video.Status);
-        await page.GetByRole(AriaRole.Button, new() { NameRegex = new Regex("^Quality") }).ClickAsync();
-        await Assertions.Expect(page.GetByRole(AriaRole.Menuitemradio, new() { NameRegex = new Regex("encoding", RegexOptions.IgnoreCase) }).First).ToBeVisibleAsync();
-        await chromium.ScreenshotAsync("watch-while-processing");
-        chromium.AssertNoPageErrors();
-    }
-
-    [Fact]
     public async Task Files_that_are_not_videos_get_a_clear_error_and_nothing_is_kept()
     {
         await using var server = await ReelServer.StartAsync();

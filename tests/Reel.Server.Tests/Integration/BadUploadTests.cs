@@ -22,6 +22,7 @@ public sealed class BadUploadTests
         { "truncated mp4 with its index at the front", 415, "unsupported_media" },
         { "png named .mov", 422, "no_video_stream" },
         { "audio only m4a", 422, "no_video_stream" },
+        { "two seconds of frames whose timestamps claim six hours", 422, "implausible_timestamps" },
         { "over the limit with an honest Content-Length", 413, "file_too_large" },
         { "over the limit, chunked, discovered mid-stream", 413, "file_too_large" },
         { "wrong content type", 415, "unsupported_content_type" },
@@ -168,6 +169,11 @@ public sealed class BadUploadTests
                 var m4a = Clips.Write("song.m4a", []);
                 await Ffmpeg.RunAsync(["-v", "error", "-y", "-f", "lavfi", "-i", "sine=duration=2", "-c:a", "aac", "-f", "mp4", m4a]);
                 return Multipart(await File.ReadAllBytesAsync(m4a), "song.mp4");
+            case "two seconds of frames whose timestamps claim six hours":
+                var gap = Clips.Write("gap.mkv", []);
+                await Ffmpeg.RunAsync(["-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=320x180:rate=25", "-frames:v", "50",
+                    "-vf", "setpts='PTS+gte(N,25)*21500/TB'", "-fps_mode", "passthrough", "-c:v", "libx264", "-preset", "ultrafast", "-f", "matroska", gap]);
+                return Raw(await File.ReadAllBytesAsync(gap), "video/x-matroska");
             case "over the limit with an honest Content-Length":
                 return Raw(new byte[TestLimit + 1], "video/mp4");
             case "over the limit, chunked, discovered mid-stream":
