@@ -21,6 +21,16 @@ public static class SourceCheck
     /// </summary>
     public const string AcceptedDemuxers = "mov,mp4,m4a,3gp,3g2,mj2,matroska,webm,avi,mpegts,mpeg,asf,flv,mxf,ogg,gif,apng";
 
+    /// <summary>
+    /// True when the first bytes are an animated WebP (RIFF, WEBP, an extended VP8X header with its animation flag),
+    /// which the ffmpeg of Debian 12 (5.1) cannot decode: it reads the file as one still picture and fails on its frames.
+    /// </summary>
+    public static bool IsAnimatedWebP(ReadOnlySpan<byte> header) =>
+        header.Length >= 21
+        && header[..4].SequenceEqual("RIFF"u8)
+        && header[8..16].SequenceEqual("WEBPVP8X"u8)
+        && (header[20] & 0x02) != 0;
+
     /// <summary>True for containers with an index, which ffmpeg can jump into by time (MP4/MOV, Matroska/WebM).</summary>
     public static bool HasIndex(string formatName) => formatName.Split(',')[0] is "mov" or "matroska" or "webm";
 

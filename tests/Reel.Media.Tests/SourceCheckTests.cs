@@ -192,6 +192,16 @@ public sealed class SourceCheckTests
         Assert.Equal("no_video_stream", SourceCheck.CheckTimeline(Probes.Mp4(Hd) with { FormatName = "gif" }, Timeline((0, 0.1)))?.Code);
     }
 
+    [Fact]
+    public void An_animated_WebP_is_told_from_a_still_one_by_its_header()
+    {
+        byte[] animated = [.. "RIFF"u8, 0x98, 0x56, 0, 0, .. "WEBPVP8X"u8, 0x0a, 0, 0, 0, 0x12, 0, 0, 0];
+        byte[] still = [.. "RIFF"u8, 0x98, 0x56, 0, 0, .. "WEBPVP8 "u8, 0x0a, 0, 0, 0, 0x12, 0, 0, 0];
+        Assert.True(SourceCheck.IsAnimatedWebP(animated));
+        Assert.False(SourceCheck.IsAnimatedWebP(still));
+        Assert.False(SourceCheck.IsAnimatedWebP(animated.AsSpan(0, 12)));
+    }
+
     private static PacketTimeline Timeline(params (double Pts, double Duration)[] packets)
     {
         var timeline = new PacketTimeline();

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Reel.Server.Data;
 
 /// <summary>A row of <c>videos</c>. Times are Unix milliseconds, the one representation every database stores alike.</summary>
@@ -109,6 +111,7 @@ internal sealed record RenditionState(
     public AudioRenditionInfo? Audio { get; init; }
 
     /// <summary>A rung of the H.264 ladder (not the remuxed source, not audio).</summary>
+    [JsonIgnore]
     public bool IsLadderRung => !FastStart && Audio is null;
 
     /// <summary>

@@ -102,6 +102,14 @@ internal sealed class MediaTools(IOptions<ProcessingOptions> options, ILogger<Me
         return run.ExitCode != 0 || run.ErrorTail.Contains("partial file", StringComparison.Ordinal);
     }
 
+    private static async Task<bool> IsAnimatedWebPAsync(string path, CancellationToken cancellationToken)
+    {
+        var header = new byte[32];
+        await using var file = File.OpenRead(path);
+        var read = await file.ReadAtLeastAsync(header, header.Length, throwOnEndOfStream: false, cancellationToken);
+        return SourceCheck.IsAnimatedWebP(header.AsSpan(0, read));
+    }
+
     private async Task<SourceProblem> IdentifyAsync(string path, CancellationToken cancellationToken)
     {
         var run = await MediaProcess.RunAsync(Options.FfprobePath, FfmpegArgs.Identify(path), new MediaRunOptions { Timeout = ProbeTimeout, CaptureOutput = true }, cancellationToken);
@@ -110,6 +118,8 @@ internal sealed class MediaTools(IOptions<ProcessingOptions> options, ILogger<Me
             try
             {
                 var format = FfprobeParser.Parse(run.Output).FormatName;
+                if (format == "webp_pipe" && await IsAnimatedWebPAsync(path, cancellationToken))
+                    return new("unsupported_media", "The file is an animated WebP, whose frames this server's ffmpeg cannot decode. Convert it to GIF, MP4 or WebM.");
                 var kind = format.EndsWith("_pipe", StringComparison.Ordinal) || format == "gif" ? "a still image" : "audio only";
                 return new("no_video_stream", $"The file is {kind}, not a video.");
             }
