@@ -166,7 +166,7 @@ public static class FfmpegArgs
         "-format_whitelist", "mpegts",
         "-f", "mpegts",
         "-i", "file:" + joinedTsPath,
-        "-map", "0:v", "-map", "0:a?", "-c", "copy",
+        "-map", "0:v?", "-map", "0:a?", "-c", "copy",
         .. StripMetadata(),
         "-f", "mp4", outputPath,
     ];
@@ -224,16 +224,51 @@ public static class FfmpegArgs
 
     /// <summary>
     /// A progressive MP4 with its index at the front, so players can start and seek over HTTP Range: the video is
-    /// copied; audio is copied when browsers play it as it is, otherwise encoded to AAC stereo.
+    /// copied; each audio track is copied when browsers play it as it is, otherwise encoded to AAC stereo. A source with
+    /// several audio tracks keeps them all, with their languages, the one that plays flagged default.
     /// </summary>
     public static IReadOnlyList<string> ProgressiveMp4(string inputPath, MediaProbe probe, string outputPath, long maxPixels)
     {
         var video = probe.Video ?? throw new ArgumentException("The source has no video stream.", nameof(probe));
+        var tracks = probe.AudioTracks.Count > 1 ? probe.AudioTracks : probe.Audio is { } played ? [played] : [];
         List<string> args = [.. Head(), .. SafeInput(inputPath, maxPixels), "-map", $"0:{video.Index}"];
-        if (probe.Audio is { } audio) args.AddRange(["-map", $"0:{audio.Index}"]);
+        foreach (var track in tracks) args.AddRange(["-map", $"0:{track.Index}"]);
         args.AddRange(["-c:v", "copy"]);
-        if (probe.Audio is { } a) args.AddRange(AudioCodec(a));
+        if (tracks.Count == 1) args.AddRange(AudioCodec(tracks[0]));
         args.AddRange(StripMetadata());
+        if (tracks.Count > 1)
+        {
+            for (var k = 0; k < tracks.Count; k++)
+            {
+                var n = k.ToString(CultureInfo.InvariantCulture);
+                args.AddRange(AudioCodec(tracks[k], n));
+                if (LanguageTags.ToIso639(tracks[k].Language) is { } language) args.AddRange([$"-metadata:s:a:{n}", "language=" + language]);
+                args.AddRange([$"-disposition:a:{n}", tracks[k].Index == probe.Audio?.Index ? "default" : "0"]);
+            }
+        }
+        args.AddRange(["-movflags", "+faststart", "-f", "mp4", outputPath]);
+        return args;
+    }
+
+    /// <summary>
+    /// The download of a source with several audio tracks: the top rung's video and every audio rendition, each an MP4
+    /// of our own (<see cref="JoinedRenditionToMp4"/>), copied into one faststart MP4 whose audio tracks carry their
+    /// languages, the one that plays flagged default, so desktop players offer the same choice as the stream.
+    /// </summary>
+    public static IReadOnlyList<string> DownloadWithAudioTracks(string videoPath, IReadOnlyList<(string Path, string? Language, bool IsDefault)> audio, string outputPath, long maxPixels)
+    {
+        List<string> args = [.. Head(), .. SafeInput(videoPath, maxPixels)];
+        foreach (var track in audio) args.AddRange(SafeInput(track.Path, maxPixels));
+        args.AddRange(["-map", "0:v:0"]);
+        for (var k = 0; k < audio.Count; k++) args.AddRange(["-map", $"{k + 1}:a:0"]);
+        args.AddRange(["-c", "copy", .. StripMetadata()]);
+        for (var k = 0; k < audio.Count; k++)
+        {
+            var n = k.ToString(CultureInfo.InvariantCulture);
+            // Only a code LanguageTags made (three letters) ever reaches the arguments.
+            if (LanguageTags.ToIso639(audio[k].Language) is { } language) args.AddRange([$"-metadata:s:a:{n}", "language=" + language]);
+            args.AddRange([$"-disposition:a:{n}", audio[k].IsDefault ? "default" : "0"]);
+        }
         args.AddRange(["-movflags", "+faststart", "-f", "mp4", outputPath]);
         return args;
     }
@@ -250,9 +285,14 @@ public static class FfmpegArgs
         "-i", "file:" + inputPath,
     ];
 
-    private static IEnumerable<string> AudioCodec(AudioStreamInfo audio) => SourceCheck.IsBrowserCompatible(audio)
-        ? ["-c:a", "copy"]
-        : ["-c:a", "aac", "-b:a", Kbps(Rendition.AudioKbps), "-ac", "2", "-ar", "48000"];
+    // For the one audio output, or (with a stream index) for one of several.
+    private static IEnumerable<string> AudioCodec(AudioStreamInfo audio, string? stream = null)
+    {
+        var on = stream is null ? "" : ":a:" + stream;
+        return SourceCheck.IsBrowserCompatible(audio)
+            ? [stream is null ? "-c:a" : "-c" + on, "copy"]
+            : [stream is null ? "-c:a" : "-c" + on, "aac", stream is null ? "-b:a" : "-b" + on, Kbps(Rendition.AudioKbps), "-ac" + on, "2", "-ar" + on, "48000"];
+    }
 
     // Drop subtitles and data tracks, and every tag: phone videos carry GPS positions that a share link must not leak.
     private static IEnumerable<string> StripMetadata() => ["-sn", "-dn", "-map_metadata", "-1", "-map_chapters", "-1"];

@@ -37,6 +37,22 @@ public static partial class LanguageTags
         return parts.Length == 1 ? language : language + "-" + string.Join('-', parts.Skip(1));
     }
 
+    /// <summary>
+    /// The three-letter ISO 639-2 code MP4 files store (e.g. "en" → "eng"), or null when there is none: what the
+    /// language of a BCP 47 tag becomes in a download.
+    /// </summary>
+    public static string? ToIso639(string? bcp47)
+    {
+        if (ToBcp47(bcp47) is not { } tag) return null;
+        var language = tag.Split('-')[0];
+        if (language.Length == 3) return language;
+        foreach (var (three, two) in TwoLetter)
+        {
+            if (two == language) return three;
+        }
+        return null;
+    }
+
     [GeneratedRegex("^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8}){0,2}\\z")]
     private static partial Regex Plain();
 }

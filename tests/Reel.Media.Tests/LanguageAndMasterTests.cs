@@ -18,6 +18,18 @@ public sealed class LanguageAndMasterTests
         Assert.Equal(expected, LanguageTags.ToBcp47(tag));
     }
 
+    [Theory]
+    [InlineData("en", "eng")]
+    [InlineData("fr", "fre")]
+    [InlineData("pt-BR", "por")]
+    [InlineData("haw", "haw")]
+    [InlineData("xx", null)]
+    [InlineData(null, null)]
+    public void A_download_stores_the_three_letter_code_of_a_language(string? bcp47, string? expected)
+    {
+        Assert.Equal(expected, LanguageTags.ToIso639(bcp47));
+    }
+
     [Fact]
     public void A_master_with_alternate_audio_names_the_group_on_every_variant_and_counts_the_audio()
     {

@@ -114,6 +114,13 @@ public sealed partial class RealWorldMediaTests
         var remux = await MediaProcess.RunAsync(Ffmpeg.FfmpegPath, FfmpegArgs.FastStartHls(source, probe, fastStart, "g", MaxPixels), Quick, CancellationToken.None);
         Assert.True(remux.ExitCode == 0, remux.ErrorTail);
 
+        // Its download keeps every track, each with its language, the one that plays flagged default.
+        var download = dir.File("download.mp4");
+        var copy = await MediaProcess.RunAsync(Ffmpeg.FfmpegPath, FfmpegArgs.ProgressiveMp4(source, probe, download, MaxPixels), Quick, CancellationToken.None);
+        Assert.True(copy.ExitCode == 0, copy.ErrorTail);
+        var downloaded = await ProbeAsync(download);
+        Assert.Equal([("eng", false), ("fre", true)], downloaded.AudioTracks.Select(a => (a.Language, a.IsDefault)));
+
         var plan = LadderPlanner.Plan(probe);
         Assert.Equal([("audio-1", "en", "Quiet commentary", false), ("audio-2", "fr", "Français", true)],
             plan.AlternateAudio.Select(a => (a.Name, a.Language, a.Label, a.IsDefault)));

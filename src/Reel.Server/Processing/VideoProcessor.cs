@@ -153,7 +153,7 @@ internal sealed class VideoProcessor(
         await job.Progress.WriteAsync(LadderEnd + 0.03, force: true, cancellationToken);
 
         if (!SourceCheck.IsBrowserCompatible(job.Probe.Video!))
-            await MakeDownloadFromRenditionAsync(job, ladderRungs[^1].Name, cancellationToken);
+            await MakeDownloadFromRenditionAsync(job, ladderRungs[^1].Name, renditions, cancellationToken);
 
         var keep = storageOptions.Value.KeepOriginals;
         await videos.MarkReadyAsync(id, keep ? job.Video.SourceKey : null, cancellationToken);
@@ -232,7 +232,7 @@ internal sealed class VideoProcessor(
         if (await storage.StatAsync(StorageKeys.VideoFile(id, "storyboard.vtt"), cancellationToken) is null)
             await MakeStoryboardAsync(job, ladder[0].Name, cancellationToken);
         if (await storage.StatAsync(StorageKeys.VideoFile(id, "download.mp4"), cancellationToken) is null)
-            await MakeDownloadFromRenditionAsync(job, ladder[^1].Name, cancellationToken);
+            await MakeDownloadFromRenditionAsync(job, ladder[^1].Name, finished, cancellationToken);
         logger.LogInformation("Repaired derived files");
     }
 
@@ -302,9 +302,23 @@ internal sealed class VideoProcessor(
         await videos.SetFilesAsync(job.Video.Id, thumbnail: null, storyboard: null, download: true, cancellationToken);
     }
 
-    private async Task MakeDownloadFromRenditionAsync(JobContext job, string renditionName, CancellationToken cancellationToken)
+    private async Task MakeDownloadFromRenditionAsync(JobContext job, string renditionName, IReadOnlyList<RenditionState> renditions, CancellationToken cancellationToken)
     {
         var input = await MaterializeAsync(job, renditionName, cancellationToken);
+        var audio = renditions.Where(r => r.Audio is not null && r.Ready).ToList();
+        if (audio.Count > 0)
+        {
+            // The rungs carry no audio of their own: every audio rendition goes into the download beside the video.
+            List<(string, string?, bool)> tracks = [];
+            foreach (var rendition in audio)
+                tracks.Add((await MaterializeAsync(job, rendition.Name, cancellationToken), rendition.Audio!.Language, rendition.Audio.IsDefault));
+            var output = Path.Combine(job.WorkDir, "download.mp4");
+            await media.RunFfmpegAsync(FfmpegArgs.DownloadWithAudioTracks(input, tracks, output, media.MaxPixels),
+                "Making the download copy", job.Video.DurationSeconds / 10, null, job.LogPath, cancellationToken);
+            await storage.PutFileAsync(StorageKeys.VideoFile(job.Video.Id, "download.mp4"), output, cancellationToken);
+            await videos.SetFilesAsync(job.Video.Id, thumbnail: null, storyboard: null, download: true, cancellationToken);
+            return;
+        }
         var outcome = await media.ProbeAsync(input, cancellationToken);
         if (outcome.Probe is null) throw new InvalidOperationException($"Our own rendition {renditionName} does not probe: {outcome.Problem?.Message}");
         await MakeDownloadAsync(job, input, outcome.Probe, cancellationToken);

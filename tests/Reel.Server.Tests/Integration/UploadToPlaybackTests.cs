@@ -121,6 +121,10 @@ public sealed class UploadToPlaybackTests
         var french = HlsPlaylists.ParseMedia(await Hls.GetTextAsync(server.Client, $"{files}/audio-2/index.m3u8"));
         Assert.True(french.Ended);
         Assert.InRange(french.DurationSeconds, 3.5, 4.5);
+
+        // The download carries both tracks too, as the stream does.
+        var download = await Hls.ProbeBytesAsync(await Hls.GetBytesAsync(server.Client, ready.DownloadUrl!));
+        Assert.Equal([("en", true), ("fr", false)], download.AudioTracks.Select(a => (LanguageTags.ToBcp47(a.Language), a.IsDefault)));
     }
 
     [Fact]
