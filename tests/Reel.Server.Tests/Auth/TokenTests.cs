@@ -54,7 +54,10 @@ public sealed class TokenTests
             ["unknown kid"] = Signed(now.AddMinutes(-1), now.AddMinutes(5), stranger, "not-a-key-of-ours"),
             ["known kid, other key"] = Signed(now.AddMinutes(-1), now.AddMinutes(5), stranger, kid),
             ["tampered payload"] = Tamper(session.AccessToken),
+            ["alg none naming our kid"] = $"{Base64UrlEncoder.Encode($"{{\"alg\":\"none\",\"typ\":\"JWT\",\"kid\":\"{kid}\"}}")}.{payload}.",
+            ["alg None with a signature"] = $"{Base64UrlEncoder.Encode("{\"alg\":\"None\",\"typ\":\"JWT\"}")}.{payload}.{Tamper(session.AccessToken).Split('.')[2]}",
             ["five-part JWE"] = session.AccessToken + ".AAAA.BBBB",
+            ["real JWE to our public key around a valid token"] = Encrypted(Signed(now.AddMinutes(-1), now.AddMinutes(5), rsa, kid), rsa, kid),
             ["garbage"] = "eyJhbGciOi.not.a.token",
         };
         foreach (var (name, token) in refused)
@@ -236,6 +239,17 @@ public sealed class TokenTests
         var header = Base64UrlEncoder.Encode($"{{\"alg\":\"HS256\",\"typ\":\"JWT\",\"kid\":\"{kid}\"}}");
         var signature = HMACSHA256.HashData(secret, Encoding.ASCII.GetBytes($"{header}.{payload}"));
         return $"{header}.{payload}.{Base64UrlEncoder.Encode(signature)}";
+    }
+
+    /// <summary>A genuine JWE (RSA-OAEP + A256CBC-HS512, five parts) encrypted to the server's own public key.</summary>
+    private static string Encrypted(string innerToken, RSA key, string kid)
+    {
+        using var publicOnly = RSA.Create();
+        publicOnly.ImportParameters(key.ExportParameters(includePrivateParameters: false));
+        var jwe = new JsonWebTokenHandler().EncryptToken(innerToken,
+            new EncryptingCredentials(new RsaSecurityKey(publicOnly) { KeyId = kid }, SecurityAlgorithms.RsaOAEP, SecurityAlgorithms.Aes256CbcHmacSha512));
+        Assert.Equal(5, jwe.Split('.').Length);
+        return jwe;
     }
 
     private static string Tamper(string token)

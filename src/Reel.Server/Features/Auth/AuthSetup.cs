@@ -1,9 +1,9 @@
-using System.IdentityModel.Tokens.Jwt;
 using System.Security.Claims;
 using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 using Reel.Server.Data;
 using Reel.Server.Infrastructure;
@@ -34,8 +34,11 @@ internal static class AuthSetup
         services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
             .Configure<SigningKeys, IOptions<AuthOptions>>((o, keys, auth) =>
             {
-                o.SecurityTokenValidators.Clear();
-                o.SecurityTokenValidators.Add(new JwtSecurityTokenHandler { MapInboundClaims = false });
+                // One handler, and claims kept as the token names them ('sub', 'roles'), never mapped to the long
+                // ClaimTypes URIs: Caller reads "sub" and "roles" as they are.
+                o.MapInboundClaims = false;
+                o.TokenHandlers.Clear();
+                o.TokenHandlers.Add(new JsonWebTokenHandler { MapInboundClaims = false });
                 o.TokenValidationParameters = new TokenValidationParameters
                 {
                     ValidIssuer = auth.Value.Issuer,
