@@ -71,7 +71,7 @@ builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = c =>
     var status = c.ProblemDetails.Status ?? c.HttpContext.Response.StatusCode;
     c.ProblemDetails.Extensions.TryAdd("code", Problems.CodeFor(status));
     if (status == StatusCodes.Status415UnsupportedMediaType)
-        c.ProblemDetails.Detail ??= "Send multipart/form-data with a 'file' part, or the video itself with Content-Type video/* (or the type of another format in GET /api/config) or application/octet-stream.";
+        c.ProblemDetails.Detail ??= Problems.UnsupportedContentTypeDetail(c.HttpContext);
     if (status == StatusCodes.Status503ServiceUnavailable)
     {
         c.ProblemDetails.Detail ??= "Object storage is unreachable just now; nothing was changed. Try again shortly.";
@@ -102,6 +102,7 @@ app.UseExceptionHandler(new ExceptionHandlerOptions
     },
 });
 app.UseStatusCodePages();
+app.UseAnsweringEndpointForProblems();
 app.UseSecurityHeaders();
 if (corsOrigins.Length > 0) app.UseCors();
 app.UseReelAuth();

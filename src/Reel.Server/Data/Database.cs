@@ -35,6 +35,27 @@ internal sealed class Database : IAsyncDisposable
             DefaultTimeout = 30,
         };
         _connectionString = builder.ToString();
+        CreatePrivately(builder);
+    }
+
+    /// <summary>
+    /// Creates the SQLite file readable by this user only: it holds password and token hashes. SQLite gives its -wal
+    /// and -shm companions the mode of the database file, so they follow.
+    /// </summary>
+    private static void CreatePrivately(SqliteConnectionStringBuilder builder)
+    {
+        if (OperatingSystem.IsWindows() || builder.Mode == SqliteOpenMode.Memory) return;
+        var path = builder.DataSource;
+        if (string.IsNullOrEmpty(path) || path == ":memory:" || path.StartsWith("file:", StringComparison.OrdinalIgnoreCase)) return;
+        path = Path.GetFullPath(path);
+        if (File.Exists(path) || !Directory.Exists(Path.GetDirectoryName(path))) return;
+        // An empty file is a valid new database; OpenOrCreate leaves a file another process made meanwhile as it is.
+        new FileStream(path, new FileStreamOptions
+        {
+            Mode = FileMode.OpenOrCreate,
+            Access = FileAccess.Write,
+            UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+        }).Dispose();
     }
 
     public bool IsPostgres => _postgres is not null;

@@ -52,6 +52,35 @@ public sealed class BadUploadTests
     }
 
     [Fact]
+    public async Task A_JSON_endpoint_sent_another_content_type_says_what_it_takes_and_only_uploads_talk_of_files()
+    {
+        await using var server = await ReelServer.StartAsync(settings: new Dictionary<string, string> { ["Roles"] = "api" });
+
+        using var anonymous = server.AnonymousClient();
+        using (var register = await anonymous.PostAsync("/api/auth/register", new StringContent("{\"email\":\"a@reel.test\"}", Encoding.UTF8, "text/plain")))
+            await AssertJsonTypeProblemAsync(register);
+        var video = await server.UploadAsync(await Clips.PathAsync(Clips.Silent));
+        using (var rename = await server.Client.PatchAsync($"/api/videos/{video.Id}", new StringContent("{\"title\":\"x\"}", Encoding.UTF8, "text/plain")))
+            await AssertJsonTypeProblemAsync(rename);
+
+        using var upload = await server.Client.PostAsync("/api/videos", new StringContent("not a video", Encoding.UTF8, "text/plain"));
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, upload.StatusCode);
+        using var uploadProblem = JsonDocument.Parse(await upload.Content.ReadAsStringAsync());
+        Assert.Contains("multipart/form-data", uploadProblem.RootElement.GetProperty("detail").GetString(), StringComparison.Ordinal);
+
+        static async Task AssertJsonTypeProblemAsync(HttpResponseMessage response)
+        {
+            Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
+            using var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+            Assert.Equal("unsupported_content_type", problem.RootElement.GetProperty("code").GetString());
+            var detail = problem.RootElement.GetProperty("detail").GetString()!;
+            Assert.Contains("Content-Type", detail, StringComparison.Ordinal);
+            Assert.DoesNotContain("multipart", detail, StringComparison.OrdinalIgnoreCase);
+            Assert.DoesNotContain("video", detail, StringComparison.OrdinalIgnoreCase);
+        }
+    }
+
+    [Fact]
     public async Task An_upload_refused_after_several_storage_parts_were_sent_leaves_no_part_behind()
     {
         // Past two 8 MiB parts: on S3 those were already sent as parts of a multipart upload, which must be aborted.

@@ -33,6 +33,23 @@ public sealed partial class WebUiServingTests
     }
 
     [Fact]
+    public async Task Index_html_asked_for_by_name_carries_the_pages_framing_and_script_policy()
+    {
+        await using var server = await ReelServer.StartAsync(settings: new Dictionary<string, string> { ["Roles"] = "api" });
+
+        using var home = await server.Client.GetAsync("/");
+        var policy = Assert.Single(home.Headers.GetValues("Content-Security-Policy"));
+        Assert.Contains("frame-ancestors 'none'", policy, StringComparison.Ordinal);
+
+        using var byName = await server.Client.GetAsync("/index.html");
+        Assert.Equal(HttpStatusCode.OK, byName.StatusCode);
+        Assert.Equal("text/html", byName.Content.Headers.ContentType?.MediaType);
+        Assert.True(byName.Headers.TryGetValues("Content-Security-Policy", out var byNamePolicy), "/index.html renders the app without a Content-Security-Policy: it can be framed.");
+        Assert.Equal(policy, Assert.Single(byNamePolicy));
+        Assert.True(byName.Headers.CacheControl?.NoCache);
+    }
+
+    [Fact]
     public async Task The_upload_limits_a_client_checks_come_from_the_server_settings()
     {
         await using var server = await ReelServer.StartAsync(settings: new Dictionary<string, string> { ["Roles"] = "api", ["Upload:MaxBytes"] = "5000000" });
@@ -55,7 +72,14 @@ public sealed partial class WebUiServingTests
             using var home = await server.Client.GetAsync("/");
             Assert.Equal(HttpStatusCode.ServiceUnavailable, home.StatusCode);
             Assert.Equal("application/problem+json", home.Content.Headers.ContentType?.MediaType);
-            Assert.Contains("\"code\":\"web_ui_missing\"", await home.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+            var body = await home.Content.ReadAsStringAsync();
+            Assert.Contains("\"code\":\"web_ui_missing\"", body, StringComparison.Ordinal);
+            var detail = JsonDocument.Parse(body).RootElement.GetProperty("detail").GetString()!;
+            Assert.Contains("npm run build", detail, StringComparison.Ordinal);
+            // How to build it, without telling a client where the server keeps its files.
+            Assert.DoesNotContain(empty, detail, StringComparison.Ordinal);
+            Assert.DoesNotContain(Path.GetTempPath().TrimEnd('/'), detail, StringComparison.Ordinal);
+            Assert.DoesNotContain("/", detail, StringComparison.Ordinal);
         }
         finally
         {

@@ -42,19 +42,27 @@ internal static class WebEndpoints
     public static WebApplication MapWebUi(this WebApplication app)
     {
         var root = app.Services.GetRequiredService<IOptions<WebOptions>>().Value.ResolvedRoot;
+        var index = Path.Combine(root, "index.html");
+        var storage = app.Services.GetRequiredService<IOptions<StorageOptions>>().Value;
+        var policy = ContentSecurityPolicy(storage.Redirects ? storage.S3.MediaOrigin : null);
+        if (!File.Exists(index))
+            app.Logger.LogWarning("No web UI at {WebRoot}: its pages answer 503 web_ui_missing until it is built (make run).", root);
         if (Directory.Exists(root))
         {
             app.UseStaticFiles(new StaticFileOptions
             {
                 FileProvider = new PhysicalFileProvider(root),
-                OnPrepareResponse = file => file.Context.Response.Headers.CacheControl =
-                    file.Context.Request.Path.StartsWithSegments("/assets") ? ImmutableCache : "no-cache",
+                OnPrepareResponse = file =>
+                {
+                    var headers = file.Context.Response.Headers;
+                    headers.CacheControl = file.Context.Request.Path.StartsWithSegments("/assets") ? ImmutableCache : "no-cache";
+                    // /index.html itself renders the whole app: without the page's policy it could be framed.
+                    if (file.File.Name.EndsWith(".html", StringComparison.OrdinalIgnoreCase) || file.File.Name.EndsWith(".htm", StringComparison.OrdinalIgnoreCase))
+                        headers.ContentSecurityPolicy = policy;
+                },
             });
         }
 
-        var index = Path.Combine(root, "index.html");
-        var storage = app.Services.GetRequiredService<IOptions<StorageOptions>>().Value;
-        var policy = ContentSecurityPolicy(storage.Redirects ? storage.S3.MediaOrigin : null);
         foreach (var page in Pages)
             app.MapMethods(page, [HttpMethods.Get, HttpMethods.Head], (HttpResponse response) => Page(response, index, policy)).ExcludeFromDescription();
         return app;
@@ -65,7 +73,8 @@ internal static class WebEndpoints
         if (!File.Exists(index))
         {
             return Problems.Create(StatusCodes.Status503ServiceUnavailable, "web_ui_missing", "The web UI is not built",
-                $"{index} is missing. Run `make run`, or `npm ci && npm run build` in web/ and build the server again.");
+                // The operator finds the folder in the log written at start; a client is never told server paths.
+                "The server has no built web UI. Run `make run`, or `npm ci && npm run build` in the web folder of the source and build the server again.");
         }
         // The page names the current bundle, so it must be revalidated; the bundle itself is immutable.
         response.Headers.CacheControl = "no-cache";
