@@ -102,7 +102,6 @@ app.UseExceptionHandler(new ExceptionHandlerOptions
     },
 });
 app.UseStatusCodePages();
-app.UseAnsweringEndpointForProblems();
 app.UseSecurityHeaders();
 if (corsOrigins.Length > 0) app.UseCors();
 app.UseReelAuth();

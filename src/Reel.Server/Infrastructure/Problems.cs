@@ -1,5 +1,4 @@
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.AspNetCore.Http.Metadata;
 
 namespace Reel.Server.Infrastructure;
 
@@ -37,37 +36,16 @@ internal static class Problems
     public const string StorageRetryAfterSeconds = "10";
 
     /// <summary>
-    /// The detail of a 415 the framework produced (a JSON endpoint sent another type): names what the endpoint takes.
-    /// Endpoints with their own rules, such as uploads, answer their 415s themselves.
+    /// The detail of a 415 the framework produced (an endpoint sent a type its metadata does not accept). The upload
+    /// endpoint takes files, not JSON, so its answer says how to send one; any other endpoint's says only that the type
+    /// is wrong (the sent type is not echoed: a client's header has no place in an answer tools may log or show).
     /// </summary>
-    public static string UnsupportedContentTypeDetail(HttpContext context)
-    {
-        // The upload endpoint takes files, not JSON: it keeps its own instructions.
-        if (HttpMethods.IsPost(context.Request.Method) && context.Request.Path.Equals("/api/videos", StringComparison.OrdinalIgnoreCase))
-            return UploadContentTypes;
-        var endpoint = context.Items[AnsweringEndpoint] as Endpoint ?? context.GetEndpoint();
-        var accepted = endpoint?.Metadata.GetOrderedMetadata<IAcceptsMetadata>().SelectMany(m => m.ContentTypes).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
-        // The sent type is not echoed: a client's header has no place in an answer other clients' tools may log or show.
-        return accepted is { Count: > 0 }
-            ? $"This endpoint does not take the request's Content-Type. Send the body as {string.Join(" or ", accepted)}."
+    public static string UnsupportedContentTypeDetail(HttpContext context) =>
+        HttpMethods.IsPost(context.Request.Method) && context.Request.Path.Equals("/api/videos", StringComparison.OrdinalIgnoreCase)
+            ? UploadContentTypes
             : "This endpoint does not take the request's Content-Type.";
-    }
-
-    private static readonly object AnsweringEndpoint = new();
 
     public const string UploadContentTypes = "Send multipart/form-data with a 'file' part, or the video itself with Content-Type video/* (or the type of another format in GET /api/config) or application/octet-stream.";
-
-    /// <summary>
-    /// Keeps the endpoint that answered for the status-code page that follows: that page replaces the request's
-    /// endpoint with its own, and <see cref="UnsupportedContentTypeDetail"/> needs what the real one accepts.
-    /// Goes right after <c>UseStatusCodePages</c>.
-    /// </summary>
-    public static IApplicationBuilder UseAnsweringEndpointForProblems(this IApplicationBuilder app) =>
-        app.Use(async (context, next) =>
-        {
-            await next(context);
-            context.Items[AnsweringEndpoint] = context.GetEndpoint();
-        });
 
     /// <summary>Default codes for answers the framework produces itself (unknown routes, wrong methods, crashes).</summary>
     public static string CodeFor(int status) => status switch

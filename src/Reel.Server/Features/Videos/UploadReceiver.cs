@@ -34,7 +34,7 @@ internal sealed class UploadReceiver(IOptions<UploadOptions> options)
     public async Task<ReceivedUpload> ReceiveAsync(HttpRequest request, string targetPath, IStorageUpload stored, CancellationToken cancellationToken)
     {
         if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var contentType) || contentType.MediaType.Value is not { } mediaType)
-            throw new UploadRejectedException(StatusCodes.Status415UnsupportedMediaType, "unsupported_content_type", "Send multipart/form-data with a 'file' part, or the video itself with Content-Type video/* (or the type of another format in GET /api/config) or application/octet-stream.");
+            throw new UploadRejectedException(StatusCodes.Status415UnsupportedMediaType, "unsupported_content_type", Problems.UploadContentTypes);
 
         var multipart = mediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase);
         // The bytes decide what the file is; the type only has to be one a client may honestly send for a video.
