@@ -56,6 +56,7 @@ builder.Services.AddSingleton<JobQueue>();
 if (builder.Configuration["Storage:Provider"] == "s3") builder.Services.AddSingleton<IMediaStorage, S3Storage>();
 else builder.Services.AddSingleton<IMediaStorage, LocalStorage>();
 builder.Services.AddSingleton<MediaTools>();
+builder.Services.AddSingleton<ReadinessProbe>();
 builder.Services.AddSingleton<UploadReceiver>();
 builder.Services.AddSingleton<WorkSignal>();
 builder.Services.AddSingleton<RunningJobs>();

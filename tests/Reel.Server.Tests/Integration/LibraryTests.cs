@@ -118,12 +118,43 @@ public sealed class LibraryTests
     }
 
     [Fact]
-    public async Task Readiness_fails_when_ffmpeg_cannot_run()
+    public async Task Readiness_fails_when_ffmpeg_cannot_run_and_says_what_failed_but_not_why()
     {
         await using var server = await ReelServer.StartAsync(settings: new Dictionary<string, string> { ["Processing:FfmpegPath"] = "/nonexistent/ffmpeg" });
         using var ready = await server.Client.GetAsync("/readyz");
         Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
-        Assert.Contains("\"ffmpeg\"", await ready.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        using var body = JsonDocument.Parse(await ready.Content.ReadAsStringAsync());
+        Assert.Equal([("database", "ok"), ("storage", "ok"), ("ffmpeg", "failed")],
+            body.RootElement.GetProperty("checks").EnumerateArray().Select(c => (c.GetProperty("name").GetString(), c.GetProperty("state").GetString())));
+        Assert.All(body.RootElement.GetProperty("checks").EnumerateArray(), c => Assert.Equal(2, c.EnumerateObject().Count()));
+    }
+
+    [Fact]
+    [System.Runtime.Versioning.SupportedOSPlatform("linux")]
+    public async Task Readiness_asked_often_reuses_its_answer_and_runs_ffmpeg_once()
+    {
+        // An ffmpeg that notes every start, so the test can count what each /readyz costs.
+        var dir = TempDirs.Create("reel-ffmpeg-count");
+        try
+        {
+            var starts = Path.Combine(dir, "starts");
+            var ffmpeg = Path.Combine(dir, "ffmpeg");
+            await File.WriteAllTextAsync(ffmpeg, $"#!/bin/sh\necho started >> '{starts}'\nexec /usr/bin/ffmpeg \"$@\"\n");
+            File.SetUnixFileMode(ffmpeg, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            await using var server = await ReelServer.StartAsync(settings: new Dictionary<string, string> { ["Roles"] = "api,stream", ["Processing:FfmpegPath"] = ffmpeg });
+
+            for (var i = 0; i < 5; i++)
+            {
+                using var ready = await server.Client.GetAsync("/readyz");
+                Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
+            }
+
+            Assert.Single(await File.ReadAllLinesAsync(starts));
+        }
+        finally
+        {
+            TempDirs.Delete(dir);
+        }
     }
 
 }
