@@ -77,7 +77,8 @@ internal sealed class LoopbackHttpServer : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        _listener.Stop();
+        // Close alone: after Stop, Linux's managed HttpListener binds the port again to drop its prefix on Close, and
+        // fails with "Address already in use" once another test has taken that port.
         _listener.Close();
         await _loop;
     }
