@@ -326,11 +326,11 @@ internal static class TusEndpoints
                 await services.Storage.DeletePrefixAsync(StorageKeys.Original(video.Id), CancellationToken.None);
                 return VideoEndpoints.Rejected(problem, services.Logger);
             }
-            var firstJob = VideoEndpoints.TakeProbe(video, outcome);
+            VideoEndpoints.TakeProbe(video, outcome);
             video.UpdatedAt = services.Clock.GetUtcNow().ToUnixTimeMilliseconds();
-            if (await services.Uploads.FinishAsync(video, firstJob, CancellationToken.None))
+            if (await services.Uploads.FinishAsync(video, JobKind.Prepare, CancellationToken.None))
             {
-                services.Signal.Wake(firstJob);
+                services.Signal.Wake(JobKind.Prepare);
                 services.Logger.LogInformation("Resumable upload complete: {Bytes} bytes, {Width}x{Height}, {Duration:0.0} s",
                     video.SizeBytes, video.Width, video.Height, video.DurationSeconds);
             }

@@ -86,19 +86,19 @@ internal static class VideoEndpoints
 
             var video = NewVideo(id, title, caller, services.Clock, out var manageToken);
             video.SizeBytes = received.Bytes;
-            var firstJob = TakeProbe(video, outcome);
+            TakeProbe(video, outcome);
             // The bytes are all here and valid: finish storing them even if the client hangs up now.
             await stored.CompleteAsync(temp, CancellationToken.None);
             try
             {
-                await services.Videos.InsertWithJobAsync(video, firstJob, CancellationToken.None);
+                await services.Videos.InsertWithJobAsync(video, JobKind.Prepare, CancellationToken.None);
             }
             catch
             {
                 await services.Storage.DeletePrefixAsync(StorageKeys.Original(id), CancellationToken.None);
                 throw;
             }
-            services.Signal.Wake(firstJob);
+            services.Signal.Wake(JobKind.Prepare);
             services.Logger.LogInformation("Upload stored: {Bytes} bytes, {Format} {Width}x{Height}, {Duration:0.0} s",
                 received.Bytes, outcome.Probe!.FormatName, video.Width, video.Height, video.DurationSeconds);
             var created = await services.Views.RenderAsync(video, caller with { ManageToken = manageToken }, CancellationToken.None);
@@ -153,9 +153,11 @@ internal static class VideoEndpoints
         };
     }
 
-    /// <summary>Fills in what the probe found and returns the video's first job: every video is first made playable in the
-    /// lane that never waits behind encodes, by a remux or by its first rung (ADR 11).</summary>
-    internal static string TakeProbe(VideoRecord video, ProbeOutcome outcome)
+    /// <summary>
+    /// Fills in what the probe found. The video's first job is always <see cref="JobKind.Prepare"/>: every video is first
+    /// made playable in the lane that never waits behind encodes, by a remux or by its first rung (ADR 11).
+    /// </summary>
+    internal static void TakeProbe(VideoRecord video, ProbeOutcome outcome)
     {
         var probe = outcome.Probe!;
         video.Status = VideoStatus.Queued;
@@ -163,7 +165,6 @@ internal static class VideoEndpoints
         video.Width = probe.Video!.DisplayWidth;
         video.Height = probe.Video.DisplayHeight;
         video.ProbeJson = outcome.ProbeJson!;
-        return JobKind.Prepare;
     }
 
     /// <summary>The answer to content ffprobe refused: not a video we take (415), or one without a picture (422).</summary>
