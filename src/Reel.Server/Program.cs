@@ -72,7 +72,7 @@ builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = c =>
     var status = c.ProblemDetails.Status ?? c.HttpContext.Response.StatusCode;
     c.ProblemDetails.Extensions.TryAdd("code", Problems.CodeFor(status));
     if (status == StatusCodes.Status415UnsupportedMediaType)
-        c.ProblemDetails.Detail ??= Problems.UnsupportedContentTypeDetail(c.HttpContext);
+        c.ProblemDetails.Detail ??= Problems.UnsupportedContentTypeDetail;
     if (status == StatusCodes.Status503ServiceUnavailable)
     {
         c.ProblemDetails.Detail ??= "Object storage is unreachable just now; nothing was changed. Try again shortly.";

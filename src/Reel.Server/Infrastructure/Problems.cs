@@ -36,15 +36,12 @@ internal static class Problems
     public const string StorageRetryAfterSeconds = "10";
 
     /// <summary>
-    /// The detail of a 415 the framework produced (an endpoint sent a type its metadata does not accept). The upload
-    /// endpoint takes files, not JSON, so its answer says how to send one; any other endpoint's says only that the type
-    /// is wrong (the sent type is not echoed: a client's header has no place in an answer tools may log or show).
+    /// The detail of a 415 the framework produced: a JSON endpoint was sent another type. The sent type is not echoed: a
+    /// client's header has no place in an answer tools may log or show. (Uploads judge their type themselves.)
     /// </summary>
-    public static string UnsupportedContentTypeDetail(HttpContext context) =>
-        HttpMethods.IsPost(context.Request.Method) && context.Request.Path.Equals("/api/videos", StringComparison.OrdinalIgnoreCase)
-            ? UploadContentTypes
-            : "This endpoint does not take the request's Content-Type.";
+    public const string UnsupportedContentTypeDetail = "This endpoint does not take the request's Content-Type.";
 
+    /// <summary>How to send a file to POST /api/videos, for any type the upload receiver refuses.</summary>
     public const string UploadContentTypes = "Send multipart/form-data with a 'file' part, or the video itself with Content-Type video/* (or the type of another format in GET /api/config) or application/octet-stream.";
 
     /// <summary>Default codes for answers the framework produces itself (unknown routes, wrong methods, crashes).</summary>

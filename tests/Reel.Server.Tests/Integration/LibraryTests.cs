@@ -107,7 +107,14 @@ public sealed class LibraryTests
             Assert.Contains("\"ready\"", await ready.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         }
         var openApi = await server.Client.GetStringAsync("/openapi/v1.json");
-        Assert.Contains("/api/videos", openApi, StringComparison.Ordinal);
+        using (var document = JsonDocument.Parse(openApi))
+        {
+            // The upload's types are described to clients, though routing does not enforce them (the receiver does).
+            var uploadBody = document.RootElement.GetProperty("paths").GetProperty("/api/videos").GetProperty("post").GetProperty("requestBody").GetProperty("content");
+            Assert.True(uploadBody.TryGetProperty("multipart/form-data", out _));
+            Assert.True(uploadBody.TryGetProperty("video/*", out _));
+            Assert.True(uploadBody.TryGetProperty("application/octet-stream", out _));
+        }
 
         using var unknown = await server.Client.GetAsync("/api/videos/AAAAAAAAAAAAAAAAAAAAAA");
         Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);

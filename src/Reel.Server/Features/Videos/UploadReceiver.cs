@@ -41,7 +41,7 @@ internal sealed class UploadReceiver(IOptions<UploadOptions> options)
         var raw = mediaType.StartsWith("video/", StringComparison.OrdinalIgnoreCase) || mediaType.Equals("application/octet-stream", StringComparison.OrdinalIgnoreCase)
             || AcceptedFormats.MimeTypes.Contains(mediaType, StringComparer.OrdinalIgnoreCase);
         if (!multipart && !raw)
-            throw new UploadRejectedException(StatusCodes.Status415UnsupportedMediaType, "unsupported_content_type", $"Content-Type {mediaType} is not accepted. Send multipart/form-data or video/*.");
+            throw new UploadRejectedException(StatusCodes.Status415UnsupportedMediaType, "unsupported_content_type", Problems.UploadContentTypes);
 
         var bodyLimit = MaxBytes + (multipart ? MultipartOverhead : 0);
         if (request.ContentLength > bodyLimit)
