@@ -60,6 +60,7 @@ builder.Services.AddSingleton<ReadinessProbe>();
 builder.Services.AddSingleton<UploadReceiver>();
 builder.Services.AddSingleton<WorkSignal>();
 builder.Services.AddSingleton<RunningJobs>();
+builder.Services.AddSingleton<JobFailures>();
 builder.Services.AddSingleton<VideoProcessor>();
 builder.Services.AddSingleton<StartupRecovery>();
 if (node.Has("worker")) builder.Services.AddHostedService<WorkerService>();

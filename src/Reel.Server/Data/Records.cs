@@ -67,9 +67,21 @@ internal sealed class JobRecord
     public string VideoId { get; set; } = "";
     public string Kind { get; set; } = "";
     public string State { get; set; } = "";
+
+    /// <summary>Failures the job itself caused (ffmpeg failed, a damaged file…); claims and crashes do not count.</summary>
     public int Attempts { get; set; }
+
+    /// <summary>Runs cut short without the job failing: its node died, or its lease lapsed and another claim took it.</summary>
+    public int Interruptions { get; set; }
+
     public long RunAfter { get; set; }
+
+    /// <summary>The node that holds the lease, so a node can take back its own jobs at start.</summary>
     public string? LeaseOwner { get; set; }
+
+    /// <summary>The claim's fencing token: the job's claim count, which every change by this claim must name.</summary>
+    public long LeaseToken { get; set; }
+
     public long? LeaseUntil { get; set; }
     public string? LastError { get; set; }
 }

@@ -233,8 +233,16 @@ internal sealed class ProcessingOptions
     [Range(5, 3600)]
     public int LeaseSeconds { get; set; } = 60;
 
+    /// <summary>Failures the job itself causes (ffmpeg fails on the file…) before its video is failed.</summary>
     [Range(1, 20)]
     public int MaxAttempts { get; set; } = 3;
+
+    /// <summary>
+    /// Runs of one job cut short by a crash of the server or a lapsed lease before its video is failed. Not the video's
+    /// fault, so far more than <see cref="MaxAttempts"/>: only a file that brings the server down every time reaches it.
+    /// </summary>
+    [Range(1, 1000)]
+    public int MaxInterruptions { get; set; } = 10;
 
     /// <summary>How long the remuxed first rendition stays after the ladder is ready, for viewers who started on it.</summary>
     [Range(0, 60 * 24 * 30)]

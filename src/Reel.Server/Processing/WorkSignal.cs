@@ -19,19 +19,22 @@ internal sealed class WorkSignal
         _byKind[kind].WaitAsync(timeout, cancellationToken);
 }
 
-/// <summary>Jobs running in this process, so deleting a video stops its ffmpeg at once.</summary>
+/// <summary>
+/// Jobs running in this process, so deleting a video stops its ffmpeg at once. Kept by claim, not by job: a run that
+/// lost its lease may still be stopping when this node claims the same job again, and a delete must stop both.
+/// </summary>
 internal sealed class RunningJobs
 {
     // A job stopping for a delete may be in the middle of writing a file; waiting this long for it is cheap.
     private static readonly TimeSpan StopWait = TimeSpan.FromSeconds(15);
-    private readonly ConcurrentDictionary<long, RunningJob> _jobs = new();
+    private readonly ConcurrentDictionary<(long JobId, long LeaseToken), RunningJob> _jobs = new();
 
-    public void Add(long jobId, string videoId, CancellationTokenSource stop) =>
-        _jobs[jobId] = new RunningJob(videoId, stop, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+    public void Add(JobRecord job, CancellationTokenSource stop) =>
+        _jobs[(job.Id, job.LeaseToken)] = new RunningJob(job.VideoId, stop, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
 
-    public void Remove(long jobId)
+    public void Remove(JobRecord job)
     {
-        if (_jobs.TryRemove(jobId, out var job)) job.Finished.TrySetResult();
+        if (_jobs.TryRemove((job.Id, job.LeaseToken), out var running)) running.Finished.TrySetResult();
     }
 
     /// <summary>Stops the video's jobs and returns once they have ended, so nothing they write lands after a delete.</summary>

@@ -20,6 +20,7 @@ internal sealed class WorkerService(
     StartupRecovery recovery,
     WorkSignal signal,
     RunningJobs running,
+    JobFailures failures,
     NodeSettings node,
     IOptions<ProcessingOptions> options,
     IOptions<UploadOptions> uploadOptions,
@@ -146,119 +147,72 @@ internal sealed class WorkerService(
 
     private async Task RunAsync(JobRecord job, CancellationToken stoppingToken)
     {
-        using var scope = logger.BeginScope("VideoId:{VideoId} Job:{JobId} {JobKind}", job.VideoId, job.Id, job.Kind);
-        if (job.Attempts > Options.MaxAttempts)
-        {
-            await GiveUpAsync(job, job.LastError ?? "The job was interrupted too many times.", stoppingToken);
-            return;
-        }
+        using var scope = logger.BeginScope("VideoId:{VideoId} Job:{JobId} {JobKind} Claim:{LeaseToken}", job.VideoId, job.Id, job.Kind, job.LeaseToken);
+        if (await failures.GaveUpOnInterruptionsAsync(job, stoppingToken)) return;
 
-        var workDir = Directory.CreateDirectory(Path.Combine(node.WorkDir, $"{job.Id}-{job.Attempts}")).FullName;
+        // Named by the claim: a run that lost its lease may still be stopping when this node claims the job again.
+        var workDir = Directory.CreateDirectory(Path.Combine(node.WorkDir, $"{job.Id}-{job.LeaseToken}")).FullName;
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-        running.Add(job.Id, job.VideoId, stop);
-        var heartbeat = HeartbeatAsync(job, stop);
+        running.Add(job, stop);
+        var leaseUntil = DateTimeOffset.FromUnixTimeMilliseconds(job.LeaseUntil ?? clock.GetUtcNow().ToUnixTimeMilliseconds());
+        var lease = LeaseKeeper.KeepAsync(token => queue.RenewAsync(job, Lease, token), Lease, leaseUntil, stop, clock, logger);
         var started = clock.GetTimestamp();
         try
         {
-            logger.LogInformation("Job started (attempt {Attempt})", job.Attempts);
+            logger.LogInformation("Job started ({Failures} failed attempts and {Interruptions} interruptions before)", job.Attempts, job.Interruptions);
             var next = await processor.RunAsync(job, workDir, stop.Token);
             var delay = next == JobKind.Cleanup ? TimeSpan.FromMinutes(Options.FastStartRetentionMinutes) : TimeSpan.Zero;
-            await queue.CompleteAsync(job, next, delay, CancellationToken.None);
+            if (!await queue.CompleteAsync(job, next, delay, CancellationToken.None))
+            {
+                JobFailures.LogClaimOver(logger);
+                return;
+            }
             if (next is not null) signal.Wake(next);
             logger.LogInformation("Job done in {Seconds:0.00} s", clock.GetElapsedTime(started).TotalSeconds);
         }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        catch (Exception) when (stoppingToken.IsCancellationRequested)
         {
             logger.LogInformation("Shutting down: job handed back to the queue");
-            await queue.ReleaseAsync(job.Id, node.NodeId, CancellationToken.None);
+            if (!await queue.ReleaseAsync(job, CancellationToken.None)) JobFailures.LogClaimOver(logger);
         }
-        catch (Exception e) when (e is VideoGoneException || (e is OperationCanceledException && stop.IsCancellationRequested))
+        catch (Exception e) when (e is VideoGoneException || stop.IsCancellationRequested)
         {
-            logger.LogInformation("The video was deleted while its job ran; removing what the job wrote");
-            await RemoveLeftoversAsync(job.VideoId);
+            // Stopped from outside (a delete, or the lease was lost): whatever the work threw on its way out is not a failure of the job.
+            if (lease.IsCompleted && await lease == LeaseOutcome.Unconfirmed)
+                logger.LogWarning("Stopped: the lease could not be renewed; the job runs again once it lapses");
+            else if (await RemoveLeftoversAsync(job.VideoId))
+                logger.LogInformation("The video was deleted while its job ran; removed what the job wrote");
+            else
+                logger.LogWarning("Stopped: another worker took the job");
         }
         catch (StorageUnavailableException e)
         {
             // Not the job's fault: it runs again from the start once storage answers, without using up an attempt.
             logger.LogWarning(e, "Object storage unavailable; the job runs again in {Seconds} s", StorageRetry.TotalSeconds);
-            await queue.RetryAsync(job.Id, "object storage was unavailable.", StorageRetry, refundAttempt: true, CancellationToken.None);
+            if (!await queue.RetryAsync(job, "object storage was unavailable.", StorageRetry, countFailure: false, CancellationToken.None))
+                JobFailures.LogClaimOver(logger);
         }
         catch (Exception e)
         {
-            await FailAttemptAsync(job, e);
+            await failures.FailAttemptAsync(job, e, CancellationToken.None);
         }
         finally
         {
-            running.Remove(job.Id);
+            running.Remove(job);
             await stop.CancelAsync();
-            await heartbeat;
+            await lease;
             TryDeleteDirectory(workDir);
         }
     }
 
-    private async Task HeartbeatAsync(JobRecord job, CancellationTokenSource stop)
+    /// <summary>Removes the files of a video that is gone (false, and nothing removed, while it exists).</summary>
+    private async Task<bool> RemoveLeftoversAsync(string videoId)
     {
-        try
-        {
-            while (!stop.IsCancellationRequested)
-            {
-                await Task.Delay(Lease / 3, stop.Token);
-                if (!await queue.RenewAsync(job.Id, node.NodeId, Lease, stop.Token))
-                {
-                    logger.LogWarning("Lost the lease (the video was deleted or another worker took the job); stopping");
-                    await stop.CancelAsync();
-                }
-            }
-        }
-        catch (OperationCanceledException)
-        {
-            // The job ended; so does its heartbeat.
-        }
-        catch (Exception e)
-        {
-            // Could not reach the database: the job carries on, and if the lease lapses another worker redoes it safely.
-            logger.LogWarning(e, "Could not renew the lease");
-        }
-    }
-
-    private async Task FailAttemptAsync(JobRecord job, Exception error)
-    {
-        var reason = Describe(error);
-        // The work folder (and ffmpeg's full log in it) is removed after the attempt; keep the tail in the server log.
-        logger.LogError(error, "Job attempt {Attempt} failed: {Reason} {FfmpegErrors}", job.Attempts, reason, (error as MediaProcessException)?.ErrorTail);
-        if (job.Attempts >= Options.MaxAttempts)
-        {
-            await GiveUpAsync(job, reason, CancellationToken.None);
-            return;
-        }
-        var delay = TimeSpan.FromSeconds(5 * Math.Pow(4, job.Attempts - 1));
-        await queue.RetryAsync(job.Id, reason, delay, refundAttempt: false, CancellationToken.None);
-    }
-
-    private async Task GiveUpAsync(JobRecord job, string reason, CancellationToken cancellationToken)
-    {
-        await queue.FailAsync(job.Id, reason, cancellationToken);
-        if (job.Kind is JobKind.Repair or JobKind.Cleanup) return;
-        var message = $"The video could not be processed: {reason} Try uploading it again; if it keeps failing, convert it to MP4 (H.264/AAC) first.";
-        await videos.MarkFailedAsync(job.VideoId, "processing_failed", message, cancellationToken);
-        logger.LogWarning("Gave up after {Attempts} attempts", job.Attempts);
-    }
-
-    private async Task RemoveLeftoversAsync(string videoId)
-    {
-        if (await videos.GetAsync(videoId, CancellationToken.None) is not null) return;
+        if (await videos.GetAsync(videoId, CancellationToken.None) is not null) return false;
         await storage.DeletePrefixAsync(StorageKeys.Video(videoId), CancellationToken.None);
         await storage.DeletePrefixAsync(StorageKeys.Original(videoId), CancellationToken.None);
+        return true;
     }
-
-    /// <summary>A reason a person can read: no paths, no stack traces.</summary>
-    private static string Describe(Exception error) => error switch
-    {
-        MediaProcessException { ExitCode: -1 } => "processing took too long and was stopped.",
-        MediaProcessException => "ffmpeg could not decode the file; it may be damaged or use a codec Reel cannot read.",
-        IOException => "the server could not write its files (is the disk full?).",
-        _ => "an internal error occurred.",
-    };
 
     private void TryDeleteDirectory(string path)
     {

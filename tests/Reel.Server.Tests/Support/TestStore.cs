@@ -57,12 +57,95 @@ internal sealed class TestStore : IAsyncDisposable
     }
 }
 
-/// <summary>A clock that stands still until the test moves it.</summary>
+/// <summary>
+/// A clock that stands still until the test moves it. Its timers (Task.Delay, CancellationTokenSource with this clock)
+/// fire only when the test moves it past their time, on the test's thread.
+/// </summary>
 internal sealed class ManualClock : TimeProvider
 {
+    private readonly Lock _gate = new();
+    private readonly List<ManualTimer> _timers = [];
     private DateTimeOffset _now = new(2026, 1, 1, 12, 0, 0, TimeSpan.Zero);
 
-    public override DateTimeOffset GetUtcNow() => _now;
+    public override DateTimeOffset GetUtcNow()
+    {
+        lock (_gate) return _now;
+    }
 
-    public void Advance(TimeSpan by) => _now += by;
+    /// <summary>Timers waiting to fire: what the code under test is waiting for.</summary>
+    public int PendingTimers
+    {
+        get
+        {
+            lock (_gate) return _timers.Count(t => t.Due is not null);
+        }
+    }
+
+    public void Advance(TimeSpan by)
+    {
+        DateTimeOffset until;
+        lock (_gate) until = _now + by;
+        while (true)
+        {
+            ManualTimer? next;
+            lock (_gate)
+            {
+                next = _timers.Where(t => t.Due <= until).MinBy(t => t.Due);
+                if (next is null)
+                {
+                    _now = until;
+                    return;
+                }
+                if (next.Due > _now) _now = next.Due.Value;
+                next.Due = next.Period is { } period ? _now + period : null;
+            }
+            next.Fire();
+        }
+    }
+
+    /// <summary>Moves the clock to the earliest pending timer and fires it (and whatever else is due then).</summary>
+    public void AdvanceToNextTimer()
+    {
+        DateTimeOffset? due;
+        lock (_gate) due = _timers.Min(t => t.Due);
+        if (due is { } at) Advance(at > GetUtcNow() ? at - GetUtcNow() : TimeSpan.Zero);
+    }
+
+    public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+    {
+        var timer = new ManualTimer(this, callback, state);
+        timer.Change(dueTime, period);
+        lock (_gate) _timers.Add(timer);
+        return timer;
+    }
+
+    private sealed class ManualTimer(ManualClock clock, TimerCallback callback, object? state) : ITimer
+    {
+        public DateTimeOffset? Due { get; set; }
+
+        public TimeSpan? Period { get; private set; }
+
+        public void Fire() => callback(state);
+
+        public bool Change(TimeSpan dueTime, TimeSpan period)
+        {
+            lock (clock._gate)
+            {
+                Due = dueTime == Timeout.InfiniteTimeSpan ? null : clock._now + dueTime;
+                Period = period == Timeout.InfiniteTimeSpan || period == TimeSpan.Zero ? null : period;
+            }
+            return true;
+        }
+
+        public void Dispose()
+        {
+            lock (clock._gate) clock._timers.Remove(this);
+        }
+
+        public ValueTask DisposeAsync()
+        {
+            Dispose();
+            return ValueTask.CompletedTask;
+        }
+    }
 }
