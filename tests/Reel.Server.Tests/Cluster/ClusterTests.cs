@@ -81,7 +81,9 @@ public sealed class ClusterTests : IAsyncLifetime
         }
         // The crash is not the video's fault: it counts as an interruption, not as a failed attempt.
         var (attempts, interruptions, state) = await EncodeJobAsync(watchableId);
-        Assert.Equal(("done", 0, 1), (state, attempts, interruptions));
+        // (At least one: on a loaded machine a late renewal may also stop a run early, which is an interruption too.)
+        Assert.Equal(("done", 0), (state, attempts));
+        Assert.True(interruptions >= 1, $"the crash counted as an interruption ({interruptions})");
 
         var revoked = await a.GetVideoAsync(ids[1]);
         using (var before = await b.Client.GetAsync(revoked.ThumbnailUrl))
