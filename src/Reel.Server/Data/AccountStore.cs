@@ -30,6 +30,9 @@ internal sealed class ApiKeyRecord
     public string Name { get; set; } = "";
     public string? CreatedBy { get; set; }
     public long CreatedAt { get; set; }
+
+    /// <summary>False once its maker was deleted or is no longer an admin: the key no longer works.</summary>
+    public bool Active { get; set; }
 }
 
 /// <summary>The SQL of users, their refresh tokens, upload keys and where they stopped watching.</summary>
@@ -57,6 +60,10 @@ internal sealed class AccountStore(Database database, TimeProvider clock)
         return await connection.QuerySingleOrDefaultAsync<UserRecord>(
             $"SELECT {UserColumns} FROM users WHERE id = @id OR email = @email", new { id, email });
     }
+
+    /// <summary>The account's roles as stored (comma-separated); null when there is no such account.</summary>
+    public Task<string?> RolesOfAsync(string userId, CancellationToken cancellationToken) =>
+        ScalarAsync<string?>("SELECT roles FROM users WHERE id = @userId", new { userId }, cancellationToken);
 
     /// <summary>Display names of the given users, in one query; deleted users are missing.</summary>
     public async Task<IReadOnlyDictionary<string, string>> DisplayNamesAsync(IReadOnlyCollection<string> userIds, CancellationToken cancellationToken)
@@ -116,22 +123,32 @@ internal sealed class AccountStore(Database database, TimeProvider clock)
         database.ExecuteAsync("INSERT INTO api_keys (id, name, key_hash, created_by, created_at) VALUES (@id, @name, @keyHash, @createdBy, @now)",
             new { id, name, keyHash, createdBy, now = Now }, cancellationToken);
 
+    // A key acts for the admin who made it: it works while that account exists and is still an admin. Checked in the
+    // same query that finds the key, so it costs nothing more and is current on every node at once.
+    private const string KeyMakerIsAdmin = "(k.created_by IS NULL OR ',' || u.roles || ',' LIKE '%,admin,%')";
+
+    /// <summary>The id of a working upload key; null when there is none, or its maker was deleted or is no longer an admin.</summary>
     public Task<string?> FindApiKeyIdAsync(string keyHash, CancellationToken cancellationToken) =>
-        ScalarAsync<string?>("SELECT id FROM api_keys WHERE key_hash = @keyHash", new { keyHash }, cancellationToken);
+        ScalarAsync<string?>($"SELECT k.id FROM api_keys k LEFT JOIN users u ON u.id = k.created_by WHERE k.key_hash = @keyHash AND {KeyMakerIsAdmin}",
+            new { keyHash }, cancellationToken);
 
     public async Task<IReadOnlyList<ApiKeyRecord>> ListApiKeysAsync(CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
-        return (await connection.QueryAsync<ApiKeyRecord>("SELECT id, name, created_by, created_at FROM api_keys ORDER BY created_at DESC")).AsList();
+        return (await connection.QueryAsync<ApiKeyRecord>(
+            $"SELECT k.id, k.name, k.created_by, k.created_at, CASE WHEN {KeyMakerIsAdmin} THEN 1 ELSE 0 END AS active FROM api_keys k LEFT JOIN users u ON u.id = k.created_by ORDER BY k.created_at DESC")).AsList();
     }
 
     public Task<int> DeleteApiKeyAsync(string id, CancellationToken cancellationToken) =>
         database.ExecuteAsync("DELETE FROM api_keys WHERE id = @id", new { id }, cancellationToken);
 
+    /// <summary>Nothing is saved (0) when the account or the video was deleted meanwhile: no foreign-key error.</summary>
     public Task<int> SaveProgressAsync(string userId, string videoId, double positionSeconds, CancellationToken cancellationToken) =>
         database.ExecuteAsync(
             """
-            INSERT INTO watch_progress (user_id, video_id, position_seconds, updated_at) VALUES (@userId, @videoId, @positionSeconds, @now)
+            INSERT INTO watch_progress (user_id, video_id, position_seconds, updated_at)
+            SELECT @userId, @videoId, @positionSeconds, @now
+            WHERE EXISTS (SELECT 1 FROM users WHERE id = @userId) AND EXISTS (SELECT 1 FROM videos WHERE id = @videoId)
             ON CONFLICT (user_id, video_id) DO UPDATE SET position_seconds = excluded.position_seconds, updated_at = excluded.updated_at
             """,
             new { userId, videoId, positionSeconds, now = Now }, cancellationToken);

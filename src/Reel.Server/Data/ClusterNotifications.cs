@@ -7,14 +7,16 @@ namespace Reel.Server.Data;
 
 /// <summary>
 /// On PostgreSQL, carries what other nodes must hear of at once: a job was queued (wakes this node's idle workers)
-/// and a video's links were revoked (this stream node re-reads revocations). Both are only hints; the polls stay as
-/// the safety net, and after a lost connection everything is treated as changed.
+/// a video's links were revoked (this stream node re-reads revocations), and an account's roles changed or it was
+/// deleted (this node forgets what it knew of the account). All are only hints; the polls and the account cache's
+/// lifetime stay as the safety net, and after a lost connection everything is treated as changed.
 /// </summary>
 internal sealed class ClusterNotifications(
-    Database database, WorkSignal signal, LinkRevocations revocations, NodeSettings node, ILogger<ClusterNotifications> logger) : BackgroundService
+    Database database, WorkSignal signal, LinkRevocations revocations, AccountRights accounts, NodeSettings node, ILogger<ClusterNotifications> logger) : BackgroundService
 {
     public const string JobsChannel = "reel_jobs";
     public const string RevocationsChannel = "reel_revocations";
+    public const string AccountsChannel = "reel_accounts";
     private static readonly TimeSpan Idle = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan Reconnect = TimeSpan.FromSeconds(2);
 
@@ -26,7 +28,7 @@ internal sealed class ClusterNotifications(
             {
                 await using var connection = await database.OpenListenerAsync(stoppingToken);
                 connection.Notification += (_, e) => OnNotification(e.Channel, e.Payload);
-                await using (var listen = new NpgsqlCommand($"LISTEN {JobsChannel}; LISTEN {RevocationsChannel};", connection))
+                await using (var listen = new NpgsqlCommand($"LISTEN {JobsChannel}; LISTEN {RevocationsChannel}; LISTEN {AccountsChannel};", connection))
                     await listen.ExecuteNonQueryAsync(stoppingToken);
                 // Whatever was sent while we were not listening is caught by acting as if everything changed.
                 await CatchUpAsync(stoppingToken);
@@ -58,10 +60,13 @@ internal sealed class ClusterNotifications(
             signal.Wake(payload);
         else if (channel == RevocationsChannel && node.Has("stream"))
             _ = RefreshRevocationsAsync();
+        else if (channel == AccountsChannel)
+            accounts.Forget(payload);
     }
 
     private async Task CatchUpAsync(CancellationToken cancellationToken)
     {
+        accounts.ForgetAll();
         if (node.Has("worker"))
         {
             foreach (var kind in JobKind.All) signal.Wake(kind);

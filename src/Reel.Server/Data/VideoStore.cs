@@ -32,9 +32,11 @@ internal sealed class VideoStore(Database database, TimeProvider clock)
         await transaction.CommitAsync(cancellationToken);
     }
 
+    // An owner whose account was deleted while the upload was in flight gives a video owned by nobody, as a deletion a
+    // moment later would have (ON DELETE SET NULL), rather than a foreign-key error.
     internal static Task InsertAsync(DbConnection connection, DbTransaction transaction, VideoRecord video) =>
         connection.ExecuteAsync(
-            $"INSERT INTO videos ({Columns}) VALUES (@Id, @Title, @Status, @Visibility, @Progress, @ErrorCode, @ErrorMessage, @DurationSeconds, @Width, @Height, @SizeBytes, @SourceKey, @ProbeJson, @Renditions, @Playable, @HasThumbnail, @HasStoryboard, @HasDownload, @CreatedAt, @ReadyAt, @UpdatedAt, @OwnerId, @ManageTokenHash, @LinksGeneration, @Uploader)",
+            $"INSERT INTO videos ({Columns}) VALUES (@Id, @Title, @Status, @Visibility, @Progress, @ErrorCode, @ErrorMessage, @DurationSeconds, @Width, @Height, @SizeBytes, @SourceKey, @ProbeJson, @Renditions, @Playable, @HasThumbnail, @HasStoryboard, @HasDownload, @CreatedAt, @ReadyAt, @UpdatedAt, (SELECT id FROM users WHERE id = @OwnerId), @ManageTokenHash, @LinksGeneration, @Uploader)",
             video, transaction);
 
     public async Task<VideoRecord?> GetAsync(string id, CancellationToken cancellationToken)

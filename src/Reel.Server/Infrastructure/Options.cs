@@ -84,6 +84,14 @@ internal sealed class AuthOptions
     /// </summary>
     [Range(0.1, 3600)]
     public double RevocationPollSeconds { get; set; } = 2;
+
+    /// <summary>
+    /// How long a node may authorise requests with an account's roles as it last read them. The node that changes an
+    /// account, and on PostgreSQL every node (by NOTIFY), forgets them at once; this bounds the rest (a second server
+    /// process on the same SQLite file, a lost notification). 0 reads the account on every request.
+    /// </summary>
+    [Range(0, 60)]
+    public double AccountCacheSeconds { get; set; } = 5;
 }
 
 internal static class Roles

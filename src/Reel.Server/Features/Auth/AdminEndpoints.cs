@@ -10,7 +10,8 @@ internal sealed record PatchUserRequest(IReadOnlyList<string>? Roles);
 
 internal sealed record CreateApiKeyRequest(string? Name);
 
-internal sealed record ApiKeyDto(string Id, string Name, string? Key, DateTime CreatedAt);
+/// <summary>An upload key; <c>Active</c> is false once its maker was deleted or is no longer an admin (it then no longer works).</summary>
+internal sealed record ApiKeyDto(string Id, string Name, string? Key, DateTime CreatedAt, bool Active);
 
 internal static class AdminEndpoints
 {
@@ -39,7 +40,7 @@ internal static class AdminEndpoints
     }
 
     private static async Task<Results<Ok<UserDto>, ProblemHttpResult>> PatchUserAsync(
-        string id, PatchUserRequest body, Caller caller, AccountStore accounts, CancellationToken cancellationToken)
+        string id, PatchUserRequest body, Caller caller, AccountStore accounts, AccountRights rights, CancellationToken cancellationToken)
     {
         if (body.Roles is null || body.Roles.Count == 0 || body.Roles.Any(r => !Roles.All.Contains(r)))
             return Problems.BadRequest("invalid_roles", "roles is a non-empty list of admin, uploader, viewer.");
@@ -47,19 +48,25 @@ internal static class AdminEndpoints
         if (id == caller.UserId && !body.Roles.Contains(Roles.Admin))
             return Problems.Create(StatusCodes.Status409Conflict, "cannot_change_self", "Not allowed", "An admin cannot take away their own admin role.");
         await accounts.SetRolesAsync(id, string.Join(',', body.Roles.Distinct().Order(StringComparer.Ordinal)), cancellationToken);
+        // The account's next request, even with a token signed before, acts with the new roles (other nodes: ADR 0016).
+        rights.Forget(id);
         return TypedResults.Ok(UserDto.From((await accounts.FindUserAsync(id: id, cancellationToken: cancellationToken))!));
     }
 
-    private static async Task<Results<NoContent, ProblemHttpResult>> DeleteUserAsync(string id, Caller caller, AccountStore accounts, CancellationToken cancellationToken)
+    private static async Task<Results<NoContent, ProblemHttpResult>> DeleteUserAsync(
+        string id, Caller caller, AccountStore accounts, AccountRights rights, CancellationToken cancellationToken)
     {
         if (id == caller.UserId)
             return Problems.Create(StatusCodes.Status409Conflict, "cannot_change_self", "Not allowed", "An admin cannot delete their own account.");
-        return await accounts.DeleteUserAsync(id, cancellationToken) > 0 ? TypedResults.NoContent() : Problems.NotFound("user");
+        var deleted = await accounts.DeleteUserAsync(id, cancellationToken) > 0;
+        // Its access tokens are refused from the next request; its refresh tokens went with the row.
+        rights.Forget(id);
+        return deleted ? TypedResults.NoContent() : Problems.NotFound("user");
     }
 
     private static async Task<Ok<List<ApiKeyDto>>> ListKeysAsync(AccountStore accounts, CancellationToken cancellationToken) =>
         TypedResults.Ok((await accounts.ListApiKeysAsync(cancellationToken))
-            .Select(k => new ApiKeyDto(k.Id, k.Name, null, DateTimeOffset.FromUnixTimeMilliseconds(k.CreatedAt).UtcDateTime)).ToList());
+            .Select(k => new ApiKeyDto(k.Id, k.Name, null, DateTimeOffset.FromUnixTimeMilliseconds(k.CreatedAt).UtcDateTime, k.Active)).ToList());
 
     private static async Task<Results<Created<ApiKeyDto>, ProblemHttpResult>> CreateKeyAsync(
         CreateApiKeyRequest body, Caller caller, AccountStore accounts, TimeProvider clock, CancellationToken cancellationToken)
@@ -69,7 +76,7 @@ internal static class AdminEndpoints
         var id = Ids.New();
         var key = Secrets.New(ApiKeyAuthentication.Prefix);
         await accounts.InsertApiKeyAsync(id, name, Secrets.Hash(key), caller.UserId, cancellationToken);
-        return TypedResults.Created($"/api/admin/api-keys/{id}", new ApiKeyDto(id, name, key, clock.GetUtcNow().UtcDateTime));
+        return TypedResults.Created($"/api/admin/api-keys/{id}", new ApiKeyDto(id, name, key, clock.GetUtcNow().UtcDateTime, true));
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> DeleteKeyAsync(string id, AccountStore accounts, CancellationToken cancellationToken) =>

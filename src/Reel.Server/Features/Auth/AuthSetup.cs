@@ -13,6 +13,7 @@ namespace Reel.Server.Features.Auth;
 internal static class AuthSetup
 {
     private const string Scheme = "Reel";
+    private const string AccountGone = "reel.account_gone";
 
     public static IServiceCollection AddReelAuth(this IServiceCollection services)
     {
@@ -22,6 +23,7 @@ internal static class AuthSetup
         services.AddSingleton<LoginLimiter>();
         services.AddSingleton<AccountStore>();
         services.AddSingleton<LinkRevocations>();
+        services.AddSingleton<AccountRights>();
 
         // One scheme in front: upload keys (recognisable by their prefix) go to the key check, everything else is a JWT.
         services.AddAuthentication(Scheme)
@@ -32,7 +34,7 @@ internal static class AuthSetup
             .AddJwtBearer()
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthentication>(ApiKeyAuthentication.SchemeName, null);
         services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
-            .Configure<SigningKeys, IOptions<AuthOptions>>((o, keys, auth) =>
+            .Configure<SigningKeys, IOptions<AuthOptions>, AccountRights>((o, keys, auth, rights) =>
             {
                 // One handler, and claims kept as the token names them ('sub', 'roles'), never mapped to the long
                 // ClaimTypes URIs: Caller reads "sub" and "roles" as they are.
@@ -61,6 +63,25 @@ internal static class AuthSetup
                         if (BearerToken(context.Request) is { } token && token.Count(c => c == '.') != 2) context.Fail("Only signed compact JWS tokens are accepted.");
                         return Task.CompletedTask;
                     },
+                    // The token says who is asking; what they may do is what their account may do now, not what it
+                    // could when the token was signed (ADR 0016). A deleted account's tokens stop here.
+                    OnTokenValidated = async context =>
+                    {
+                        var principal = context.Principal!;
+                        var roles = principal.FindFirstValue(Claims.Subject) is { } userId
+                            ? await rights.CurrentRolesAsync(userId, context.HttpContext.RequestAborted)
+                            : null;
+                        if (roles is null)
+                        {
+                            context.HttpContext.Items[AccountGone] = true;
+                            context.Fail("The token's account no longer exists.");
+                            return;
+                        }
+                        var identity = new ClaimsIdentity(
+                            principal.Claims.Where(c => c.Type != Claims.Roles).Concat(roles.Select(r => new Claim(Claims.Roles, r))),
+                            principal.Identity?.AuthenticationType, Claims.Subject, Claims.Roles);
+                        context.Principal = new ClaimsPrincipal(identity);
+                    },
                 };
             });
         services.AddAuthorization(o => o.AddPolicy(AdminEndpoints.Policy, p => p.RequireRole(Roles.Admin)));
@@ -83,8 +104,11 @@ internal static class AuthSetup
                 && path.StartsWithSegments("/api") && !signingIn)
             {
                 context.Response.Headers.WWWAuthenticate = "Bearer error=\"invalid_token\"";
-                await Problems.Create(StatusCodes.Status401Unauthorized, "invalid_token", "Invalid credentials",
-                    "The bearer token is expired, revoked or not one of ours. Refresh it or sign in again.").ExecuteAsync(context);
+                await (context.Items.ContainsKey(AccountGone)
+                    ? Problems.Create(StatusCodes.Status401Unauthorized, "account_gone", "Invalid credentials",
+                        "The account this token was issued to has been deleted.")
+                    : Problems.Create(StatusCodes.Status401Unauthorized, "invalid_token", "Invalid credentials",
+                        "The bearer token is expired, revoked or not one of ours. Refresh it or sign in again.")).ExecuteAsync(context);
                 return;
             }
             await next(context);
