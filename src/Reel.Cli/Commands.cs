@@ -106,6 +106,34 @@ internal sealed class Commands(Option<string?> serverOption, Option<bool> jsonOp
         return command;
     }
 
+    public Command WhoAmI()
+    {
+        var command = new Command("whoami", "Show the account you are signed in as, and its storage: what your videos use of your quota");
+        command.SetAction((parse, cancellationToken) => RunAsync(parse, async (api, asJson) =>
+        {
+            var me = await api.GetJsonAsync("/api/auth/me", cancellationToken);
+            if (asJson)
+            {
+                Console.Out.WriteLine(me.GetRawText());
+                return ExitCodes.Ok;
+            }
+            var roles = string.Join(", ", me.GetProperty("roles").EnumerateArray().Select(r => r.GetString()));
+            Console.Out.WriteLine($"{me.GetProperty("email").GetString()} ({roles}) on {api.Server}");
+            if (me.TryGetProperty("storage", out var storage)) Console.Out.WriteLine($"Storage: {StorageText(storage)}");
+            return ExitCodes.Ok;
+        }, cancellationToken));
+        return command;
+    }
+
+    /// <summary>"1.2 GB of 5 GB used (24%)", or "1.2 GB used, no quota".</summary>
+    internal static string StorageText(JsonElement storage)
+    {
+        var used = storage.GetProperty("usedBytes").GetInt64();
+        return storage.GetProperty("quotaBytes") is { ValueKind: JsonValueKind.Number } quota && quota.GetInt64() > 0
+            ? $"{TusUpload.Bytes(used)} of {TusUpload.Bytes(quota.GetInt64())} used ({Math.Round(100.0 * used / quota.GetInt64()).ToString(CultureInfo.InvariantCulture)}%)"
+            : $"{TusUpload.Bytes(used)} used, no quota";
+    }
+
     public Command Status()
     {
         var id = new Argument<string>("ID") { Description = "The video's id" };

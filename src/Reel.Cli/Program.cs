@@ -17,6 +17,7 @@ root.Subcommands.Add(commands.Status());
 root.Subcommands.Add(commands.Remove());
 root.Subcommands.Add(commands.Login());
 root.Subcommands.Add(commands.Logout());
+root.Subcommands.Add(commands.WhoAmI());
 
 var parsed = root.Parse(args);
 if (parsed.Errors.Count > 0)

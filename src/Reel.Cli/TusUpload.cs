@@ -19,6 +19,7 @@ internal sealed class TusUpload(ReelApi api, CliConfig config)
     public const long DefaultChunkSize = 64L << 20;
 
     private const string Version = "1.0.0";
+    private const int MaxPacedWaits = 30;
     private static readonly TimeSpan[] RetryDelays = [.. new[] { 0.5, 1, 2, 4, 8, 15, 30, 30, 30 }.Select(TimeSpan.FromSeconds)];
 
     public sealed record Outcome(string VideoId, string? ManageToken, long ResumedFrom);
@@ -46,7 +47,7 @@ internal sealed class TusUpload(ReelApi api, CliConfig config)
         }
         if (pending is null)
         {
-            pending = await CreateAsync(file, title, cancellationToken);
+            pending = await CreateAsync(file, title, note, cancellationToken);
             config.SaveUpload(fingerprint, pending);
             offset = 0;
         }
@@ -100,18 +101,31 @@ internal sealed class TusUpload(ReelApi api, CliConfig config)
     private static bool IsTransient(CliException e) =>
         e.ExitCode == ExitCodes.Unavailable || e.Code is "upload_offset_mismatch" or "upload_locked";
 
-    private async Task<PendingUpload> CreateAsync(FileInfo file, string? title, CancellationToken cancellationToken)
+    private async Task<PendingUpload> CreateAsync(FileInfo file, string? title, Action<string> note, CancellationToken cancellationToken)
     {
         var metadata = "filename " + Convert.ToBase64String(Encoding.UTF8.GetBytes(file.Name));
         if (title is not null) metadata += ",title " + Convert.ToBase64String(Encoding.UTF8.GetBytes(title));
-        using var response = await api.SendAsync(() =>
+        for (var paced = 0; ; paced++)
         {
-            var request = Tus(HttpMethod.Post, "/api/uploads");
-            request.Headers.Add("Upload-Length", file.Length.ToString(CultureInfo.InvariantCulture));
-            request.Headers.Add("Upload-Metadata", metadata);
-            return request;
-        }, cancellationToken);
-        if (response.StatusCode != HttpStatusCode.Created) throw await ReelApi.ProblemAsync(response, cancellationToken);
+            using var response = await api.SendAsync(() =>
+            {
+                var request = Tus(HttpMethod.Post, "/api/uploads");
+                request.Headers.Add("Upload-Length", file.Length.ToString(CultureInfo.InvariantCulture));
+                request.Headers.Add("Upload-Metadata", metadata);
+                return request;
+            }, cancellationToken);
+            if (response.StatusCode == HttpStatusCode.Created) return Pending(response);
+            var problem = await ReelApi.ProblemAsync(response, cancellationToken);
+            // The server paces new uploads per address: many files in one run wait their turn rather than fail.
+            if (problem.Code != "rate_limited" || paced >= MaxPacedWaits) throw problem;
+            var wait = TimeSpan.FromSeconds(Math.Clamp(response.Headers.RetryAfter?.Delta?.TotalSeconds ?? 5, 1, 60));
+            note($"The server takes only so many new uploads at a time from one address; waiting {wait.TotalSeconds:0} s for a turn.");
+            await Task.Delay(wait, cancellationToken);
+        }
+    }
+
+    private PendingUpload Pending(HttpResponseMessage response)
+    {
         var videoId = response.Headers.TryGetValues("Reel-Video-Id", out var ids) ? ids.First() : throw new CliException(ExitCodes.Unexpected, "The server did not say which video the upload becomes.");
         var location = response.Headers.Location ?? new Uri($"/api/uploads/{videoId}", UriKind.Relative);
         var manageToken = response.Headers.TryGetValues(ReelApi.ManageTokenHeader, out var tokens) ? tokens.First() : null;

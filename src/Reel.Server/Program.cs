@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.HttpOverrides;
 using Reel.Server.Data;
 using Reel.Server.Features.Auth;
+using Reel.Server.Features.Limits;
 using Reel.Server.Features.Operations;
 using Reel.Server.Features.Streaming;
 using Reel.Server.Features.Uploads;
@@ -58,6 +59,8 @@ else builder.Services.AddSingleton<IMediaStorage, LocalStorage>();
 builder.Services.AddSingleton<MediaTools>();
 builder.Services.AddSingleton<ReadinessProbe>();
 builder.Services.AddSingleton<UploadReceiver>();
+builder.Services.AddSingleton<UploadAllowance>();
+builder.Services.AddUploadRateLimit();
 builder.Services.AddSingleton<WorkSignal>();
 builder.Services.AddSingleton<RunningJobs>();
 builder.Services.AddSingleton<JobFailures>();
@@ -107,6 +110,8 @@ app.UseStatusCodePages();
 app.UseSecurityHeaders();
 if (corsOrigins.Length > 0) app.UseCors();
 app.UseReelAuth();
+// After the forwarded headers: the limits count the real client's address.
+app.UseRateLimiter();
 
 app.MapOpenApi("/openapi/{documentName}.json");
 app.MapHealth();

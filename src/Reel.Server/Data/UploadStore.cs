@@ -85,6 +85,18 @@ internal sealed class UploadStore(Database database, TimeProvider clock)
         return (await connection.QueryAsync<UploadRecord>($"SELECT {Columns} FROM uploads WHERE expires_at < @now", new { now = Now })).AsList();
     }
 
+    /// <summary>
+    /// Resumable uploads of <paramref name="uploader"/> still open (not yet expired), counted in the database so the
+    /// cap holds across nodes.
+    /// </summary>
+    public async Task<long> OpenCountAsync(string uploader, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+            "SELECT COUNT(*) FROM videos v JOIN uploads u ON u.video_id = v.id WHERE v.uploader = @uploader AND v.status = 'uploading' AND u.expires_at >= @now",
+            new { uploader, now = Now }, cancellationToken: cancellationToken));
+    }
+
     /// <summary>Ids of the videos whose uploads are still arriving.</summary>
     public async Task<IReadOnlySet<string>> ActiveIdsAsync(CancellationToken cancellationToken)
     {

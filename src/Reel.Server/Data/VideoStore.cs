@@ -148,6 +148,17 @@ internal sealed class VideoStore(Database database, TimeProvider clock)
             new { id, code, message, now = Now },
             cancellationToken);
 
+    /// <summary>
+    /// What an account's quota counts: the uploaded size of each of its videos, whatever their state, and for an upload
+    /// still arriving its declared length (its row's size until the last byte is in).
+    /// </summary>
+    public async Task<long> StoredBytesOfAsync(string ownerId, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return await connection.ExecuteScalarAsync<long>(
+            new CommandDefinition("SELECT CAST(COALESCE(SUM(size_bytes), 0) AS BIGINT) FROM videos WHERE owner_id = @ownerId", new { ownerId }, cancellationToken: cancellationToken));
+    }
+
     public static IReadOnlyList<RenditionState> Renditions(VideoRecord video) =>
         JsonSerializer.Deserialize<List<RenditionState>>(video.Renditions) ?? [];
 

@@ -17,6 +17,25 @@ internal sealed class UploadOptions
     /// <summary>A resumable upload nothing is added to for this long is abandoned: it and its bytes are removed (24 h).</summary>
     [Range(0.01, 60 * 24 * 365)]
     public double ResumableExpiryMinutes { get; set; } = 24 * 60;
+
+    /// <summary>
+    /// Bytes each account may keep: its videos' uploaded sizes plus the declared lengths of its resumable uploads still
+    /// arriving. 0 means unlimited, the default: on a single machine the disk is the owner's limit (ADR 17).
+    /// </summary>
+    [Range(0, long.MaxValue)]
+    public long QuotaBytes { get; set; }
+
+    /// <summary>Resumable uploads one uploader (account, upload key, or address without either) may have open at once; 0 means no cap.</summary>
+    [Range(0, 1_000_000)]
+    public int MaxOpenUploads { get; set; } = 20;
+
+    /// <summary>New uploads (plain and resumable creations together) per client address per minute, on each node; 0 turns the limit off.</summary>
+    [Range(0, 1_000_000)]
+    public double RateLimitPerMinute { get; set; } = 30;
+
+    /// <summary>New uploads a client address may start at once before <see cref="RateLimitPerMinute"/> paces it.</summary>
+    [Range(1, 1_000_000)]
+    public int RateLimitBurst { get; set; } = 10;
 }
 
 internal static class UploadPolicy

@@ -145,6 +145,46 @@ public sealed class CliTests : IDisposable
         Assert.Contains("Cannot reach", unreachable.Stderr, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Uploads_wait_their_turn_under_the_servers_pace_and_whoami_shows_the_quota_that_refuses_the_next()
+    {
+        var clip = await Clips.PathAsync(Clips.Silent);
+        var size = new FileInfo(clip).Length;
+        // One new upload at once and another every 6 s; room for one and a half of the clip.
+        await using var server = await ReelServer.StartAsync(settings: new Dictionary<string, string>
+        {
+            ["Upload:QuotaBytes"] = (size * 3 / 2).ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Upload:RateLimitBurst"] = "1",
+            ["Upload:RateLimitPerMinute"] = "10",
+        });
+        await server.SessionAsync("cli-uploader@reel.test");
+        Assert.Equal(0, (await RunAsync(server, ["login", "--email", "cli-uploader@reel.test", "--password-stdin"], stdin: ReelServer.Password + "\n")).ExitCode);
+        // Someone else at this address has just started an upload: reel's has to wait for the next turn.
+        using (var anonymous = server.AnonymousClient())
+        using (var other = new HttpRequestMessage(HttpMethod.Post, "/api/uploads"))
+        {
+            other.Headers.Add("Tus-Resumable", "1.0.0");
+            other.Headers.Add("Upload-Length", "1000");
+            Assert.Equal(HttpStatusCode.Created, (await anonymous.SendAsync(other)).StatusCode);
+        }
+
+        var paced = await RunAsync(server, ["upload", clip, "--no-wait"]);
+        Assert.True(paced.ExitCode == 0, paced.Stderr);
+        Assert.Single(paced.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains("waiting", paced.Stderr, StringComparison.Ordinal);
+
+        var whoami = await RunAsync(server, ["whoami"]);
+        Assert.Equal(0, whoami.ExitCode);
+        Assert.Contains("cli-uploader@reel.test", whoami.Stdout, StringComparison.Ordinal);
+        Assert.Matches(@"Storage: [\d.]+ KiB of [\d.]+ KiB used \(67%\)", whoami.Stdout);
+
+        var refused = await RunAsync(server, ["upload", Clips.Write("silent-copy.mp4", await File.ReadAllBytesAsync(clip)), "--no-wait"]);
+        Assert.Equal(3, refused.ExitCode);
+        // The terminal's width wraps the line: compare the words.
+        Assert.Contains("Delete videos to make room. (quota_exceeded)", System.Text.RegularExpressions.Regex.Replace(refused.Stderr, @"\s+", " "), StringComparison.Ordinal);
+        Assert.Empty(refused.Stdout);
+    }
+
     private sealed record CliRun(int ExitCode, string Stdout, string Stderr);
 
     private Process Start(ReelServer server, IEnumerable<string> args, bool redirectStdin = false)

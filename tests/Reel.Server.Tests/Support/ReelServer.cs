@@ -56,6 +56,8 @@ internal sealed class ReelServer : IAsyncDisposable
         start.ArgumentList.Add("--DataDir");
         start.ArgumentList.Add(dataDir);
         var all = new Dictionary<string, string>(settings ?? new Dictionary<string, string>());
+        // Every test client comes from 127.0.0.1: the per-address pace of new uploads is off unless a test is about it.
+        all.TryAdd("Upload:RateLimitPerMinute", "0");
         if (Postgres.Selected && !all.ContainsKey("Database:Provider"))
         {
             all["Database:Provider"] = "postgres";

@@ -5,6 +5,7 @@
 
 import { MANAGE_TOKEN_HEADER, manageTokens } from './manage-tokens';
 import { ApiError, networkError, problemToError } from './problem';
+import { parseStorageUsage, type StorageUsage } from './quota';
 import { session } from './session';
 import { describeExtensions } from './upload-rules';
 
@@ -179,6 +180,7 @@ export const DEFAULT_LIMITS: UploadLimits = {
 };
 
 export { ApiError, NETWORK_ERROR_CODE, networkError, problemToError } from './problem';
+export type { StorageUsage } from './quota';
 
 /**
  * One request through the session (token, refresh, retry on 401). Resolves with the answer when it is 2xx;
@@ -286,6 +288,11 @@ export function setUserRoles(id: string, roles: string[]): Promise<AdminUser> {
 
 export async function deleteUser(id: string): Promise<void> {
   await request(`/api/admin/users/${encodeURIComponent(id)}`, { method: 'DELETE' });
+}
+
+/** The signed-in account's storage use and quota (GET /api/auth/me); null when the server does not say. */
+export async function getStorageUsage(signal?: AbortSignal): Promise<StorageUsage | null> {
+  return parseStorageUsage(await getJson<unknown>('/api/auth/me', signal));
 }
 
 /** The upload limits, or the documented defaults when the server cannot say (older server, network trouble). */

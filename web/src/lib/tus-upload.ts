@@ -99,6 +99,9 @@ export const tusUploadTransport: UploadTransport<File> = {
       onShouldRetry: (error, attempt) => {
         const status = error.originalResponse?.getStatus() ?? 0;
         if (status === 401) return attempt === 0;
+        // Too many new uploads from this address at once: the next try, a few seconds on, gets its turn. A full quota
+        // or too many open uploads stay refused however often it is asked.
+        if (status === 429) return problemToError(status, error.originalResponse?.getBody() ?? '').code === 'rate_limited';
         return status === 0 || status >= 500 || status === 409 || status === 423;
       },
     });

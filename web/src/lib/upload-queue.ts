@@ -10,6 +10,7 @@
 
 import { DEFAULT_LIMITS, type UploadLimits, type Video } from './api';
 import { ApiError } from './problem';
+import { uploadErrorMessage } from './quota';
 import { rejectionReason, titleFor } from './upload-rules';
 
 export type UploadState = 'queued' | 'uploading' | 'done' | 'failed' | 'cancelled';
@@ -250,7 +251,7 @@ export class UploadQueue<F extends UploadFile = File> {
       (error: unknown) =>
         this.finish(entry, running, {
           state: 'failed',
-          error: error instanceof Error && error.message ? error.message : 'The upload failed.',
+          error: uploadErrorMessage(error),
           errorCode: error instanceof ApiError ? error.code : null,
         }),
     );

@@ -2,6 +2,7 @@ using System.Globalization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using Reel.Server.Data;
+using Reel.Server.Features.Limits;
 using Reel.Server.Infrastructure;
 
 namespace Reel.Server.Features.Auth;
@@ -11,6 +12,12 @@ internal sealed record RegisterRequest(string? Email, string? Password, string? 
 internal sealed record LoginRequest(string? Email, string? Password, string? Session);
 
 internal sealed record RefreshRequest(string? RefreshToken);
+
+/// <summary>The signed-in user, with the storage the account uses and its quota (null: unlimited).</summary>
+internal sealed record MeDto(string Id, string Email, string DisplayName, IReadOnlyList<string> Roles, DateTime CreatedAt, StorageUsageDto Storage)
+{
+    public static MeDto From(UserDto user, StorageUsageDto storage) => new(user.Id, user.Email, user.DisplayName, user.Roles, user.CreatedAt, storage);
+}
 
 internal static class AuthEndpoints
 {
@@ -95,9 +102,10 @@ internal static class AuthEndpoints
         return TypedResults.NoContent();
     }
 
-    private static async Task<Results<Ok<UserDto>, ProblemHttpResult>> MeAsync(Caller caller, AccountStore accounts, CancellationToken cancellationToken) =>
+    private static async Task<Results<Ok<MeDto>, ProblemHttpResult>> MeAsync(
+        Caller caller, AccountStore accounts, UploadAllowance allowance, CancellationToken cancellationToken) =>
         caller.UserId is { } id && await accounts.FindUserAsync(id: id, cancellationToken: cancellationToken) is { } user
-            ? TypedResults.Ok(UserDto.From(user))
+            ? TypedResults.Ok(MeDto.From(UserDto.From(user), await allowance.UsageAsync(caller, id, cancellationToken)))
             : Problems.SignInRequired("Sign in first.");
 
     /// <summary>For the web UI (<c>session: "cookie"</c>) the refresh token goes into an HttpOnly cookie, never into script's reach.</summary>

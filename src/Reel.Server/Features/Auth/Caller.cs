@@ -47,6 +47,12 @@ internal sealed record Caller(string? UserId, IReadOnlyList<string> Roles, strin
     {
         if (userId is not null) return "user:" + userId;
         if (apiKeyId is not null) return "key:" + apiKeyId;
+        return AddressOf(address);
+    }
+
+    /// <summary>The client's address as one party: <c>ip:&lt;address&gt;</c>, an IPv6 client by its /64. Null without one.</summary>
+    internal static string? AddressOf(IPAddress? address)
+    {
         if (address is null) return null;
         if (address.IsIPv4MappedToIPv6) address = address.MapToIPv4();
         if (address.AddressFamily == AddressFamily.InterNetworkV6)

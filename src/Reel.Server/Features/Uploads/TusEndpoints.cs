@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using Reel.Server.Data;
 using Reel.Server.Features.Auth;
+using Reel.Server.Features.Limits;
 using Reel.Server.Features.Videos;
 using Reel.Server.Infrastructure;
 using Reel.Server.Processing;
@@ -52,7 +53,7 @@ internal static class TusEndpoints
         var uploads = app.MapGroup(Prefix).WithTags("Resumable uploads (tus 1.0)").AddEndpointFilter(RequireTusVersionAsync);
         uploads.MapMethods("/", [HttpMethods.Options], Options).WithSummary("What this tus server supports");
         uploads.MapMethods("/{id}", [HttpMethods.Options], Options).WithSummary("What this tus server supports");
-        uploads.MapPost("/", CreateAsync).WithSummary("Start a resumable upload (tus creation, creation-with-upload); it is a video from now on");
+        uploads.MapPost("/", CreateAsync).RequireRateLimiting(UploadRateLimit.Policy).WithSummary("Start a resumable upload (tus creation, creation-with-upload); it is a video from now on");
         uploads.MapMethods("/{id}", [HttpMethods.Head], HeadAsync).WithSummary("How many bytes of the upload the server has (tus core)");
         uploads.MapPatch("/{id}", PatchAsync).WithSummary("Append bytes at Upload-Offset (tus core, checksum)");
         uploads.MapDelete("/{id}", DeleteAsync).WithSummary("Abandon the upload and its bytes (tus termination)");
@@ -82,7 +83,7 @@ internal static class TusEndpoints
         return TypedResults.NoContent();
     }
 
-    private static async Task<IResult> CreateAsync(HttpContext context, Caller caller, [AsParameters] TusServices services, CancellationToken cancellationToken)
+    private static async Task<IResult> CreateAsync(HttpContext context, Caller caller, [AsParameters] TusServices services, UploadAllowance allowance, CancellationToken cancellationToken)
     {
         var request = context.Request;
         var options = services.Options.Value;
@@ -94,6 +95,7 @@ internal static class TusEndpoints
         if (length == 0) return Problems.BadRequest("empty_upload", "The upload is empty.");
         if (length > options.MaxBytes)
             return Problems.Create(StatusCodes.Status413PayloadTooLarge, "file_too_large", "File too large", $"The upload is larger than the limit of {options.MaxBytes} bytes.");
+        if (await allowance.RefuseCreationAsync(caller, length, cancellationToken) is { } limited) return limited;
         if (!TryParseMetadata(request.Headers["Upload-Metadata"], out var metadata))
             return Problems.BadRequest("invalid_metadata", "Upload-Metadata is 'key base64value' pairs separated by commas.");
 

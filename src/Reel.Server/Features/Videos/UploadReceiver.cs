@@ -4,24 +4,27 @@ using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Options;
 using Reel.Media;
 using Microsoft.Net.Http.Headers;
+using Reel.Server.Features.Limits;
 using Reel.Server.Infrastructure;
 using Reel.Server.Storage;
 
 namespace Reel.Server.Features.Videos;
 
 /// <summary>An upload refused before it became a video; nothing of it is kept.</summary>
-internal sealed class UploadRejectedException(int status, string code, string detail) : Exception(detail)
+internal sealed class UploadRejectedException(int status, string code, string detail, string? title = null) : Exception(detail)
 {
     public int Status { get; } = status;
 
     public string Code { get; } = code;
+
+    public string Title { get; } = title ?? (status == StatusCodes.Status413PayloadTooLarge ? "File too large" : "Upload rejected");
 }
 
 internal sealed record ReceivedUpload(long Bytes, string? Title, string? FileName);
 
 /// <summary>
-/// Streams a request body — raw or multipart — to a file with a fixed-size buffer, enforcing the size limit
-/// on the bytes actually received, whatever Content-Length claimed.
+/// Streams a request body — raw or multipart — to a file with a fixed-size buffer, enforcing the size limit and the
+/// account's quota on the bytes actually received, whatever Content-Length claimed.
 /// </summary>
 internal sealed class UploadReceiver(IOptions<UploadOptions> options)
 {
@@ -31,7 +34,7 @@ internal sealed class UploadReceiver(IOptions<UploadOptions> options)
 
     private long MaxBytes => options.Value.MaxBytes;
 
-    public async Task<ReceivedUpload> ReceiveAsync(HttpRequest request, string targetPath, IStorageUpload stored, CancellationToken cancellationToken)
+    public async Task<ReceivedUpload> ReceiveAsync(HttpRequest request, string targetPath, IStorageUpload stored, StorageQuota? quota, CancellationToken cancellationToken)
     {
         if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var contentType) || contentType.MediaType.Value is not { } mediaType)
             throw new UploadRejectedException(StatusCodes.Status415UnsupportedMediaType, "unsupported_content_type", Problems.UploadContentTypes);
@@ -46,14 +49,17 @@ internal sealed class UploadReceiver(IOptions<UploadOptions> options)
         var bodyLimit = MaxBytes + (multipart ? MultipartOverhead : 0);
         if (request.ContentLength > bodyLimit)
             throw TooLarge();
+        // A raw body's length is the file's; a multipart body's also holds its framing, so only the bytes tell.
+        if (quota is { } q && request.ContentLength - (multipart ? MultipartOverhead : 0) > q.RemainingBytes)
+            throw OverQuota(q, multipart ? null : request.ContentLength);
         if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
             limit.MaxRequestBodySize = bodyLimit;
 
         try
         {
             return multipart
-                ? await ReceiveMultipartAsync(request, HeaderUtilities.RemoveQuotes(contentType.Boundary).Value, targetPath, stored, cancellationToken)
-                : new ReceivedUpload(await CopyLimitedAsync(request.Body, targetPath, stored, cancellationToken), null, null);
+                ? await ReceiveMultipartAsync(request, HeaderUtilities.RemoveQuotes(contentType.Boundary).Value, targetPath, stored, quota, cancellationToken)
+                : new ReceivedUpload(await CopyLimitedAsync(request.Body, targetPath, stored, quota, cancellationToken), null, null);
         }
         catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
@@ -65,7 +71,7 @@ internal sealed class UploadReceiver(IOptions<UploadOptions> options)
         }
     }
 
-    private async Task<ReceivedUpload> ReceiveMultipartAsync(HttpRequest request, string? boundary, string targetPath, IStorageUpload stored, CancellationToken cancellationToken)
+    private async Task<ReceivedUpload> ReceiveMultipartAsync(HttpRequest request, string? boundary, string targetPath, IStorageUpload stored, StorageQuota? quota, CancellationToken cancellationToken)
     {
         if (string.IsNullOrEmpty(boundary))
             throw new UploadRejectedException(StatusCodes.Status400BadRequest, "invalid_multipart", "The multipart Content-Type has no boundary.");
@@ -85,7 +91,7 @@ internal sealed class UploadReceiver(IOptions<UploadOptions> options)
                     if (bytes is not null)
                         throw new UploadRejectedException(StatusCodes.Status400BadRequest, "invalid_multipart", "Send one file per request.");
                     fileName = HeaderUtilities.RemoveQuotes(disposition.FileNameStar.HasValue ? disposition.FileNameStar : disposition.FileName).Value;
-                    bytes = await CopyLimitedAsync(section.Body, targetPath, stored, cancellationToken);
+                    bytes = await CopyLimitedAsync(section.Body, targetPath, stored, quota, cancellationToken);
                 }
                 else if (name == "title")
                 {
@@ -107,7 +113,7 @@ internal sealed class UploadReceiver(IOptions<UploadOptions> options)
             : throw new UploadRejectedException(StatusCodes.Status400BadRequest, "missing_file", "The multipart body has no part named 'file'.");
     }
 
-    private async Task<long> CopyLimitedAsync(Stream source, string targetPath, IStorageUpload stored, CancellationToken cancellationToken)
+    private async Task<long> CopyLimitedAsync(Stream source, string targetPath, IStorageUpload stored, StorageQuota? quota, CancellationToken cancellationToken)
     {
         var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
         try
@@ -119,6 +125,7 @@ internal sealed class UploadReceiver(IOptions<UploadOptions> options)
             {
                 total += read;
                 if (total > MaxBytes) throw TooLarge();
+                if (quota is { } q && total > q.RemainingBytes) throw OverQuota(q, null);
                 await target.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
                 await stored.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
             }
@@ -146,6 +153,9 @@ internal sealed class UploadReceiver(IOptions<UploadOptions> options)
         }
         return System.Text.Encoding.UTF8.GetString(memory.ToArray());
     }
+
+    internal static UploadRejectedException OverQuota(StorageQuota quota, long? needed) =>
+        new(StatusCodes.Status413PayloadTooLarge, UploadAllowance.QuotaExceededCode, UploadAllowance.QuotaDetail(quota, needed), "Storage quota exceeded");
 
     private UploadRejectedException TooLarge() =>
         new(StatusCodes.Status413PayloadTooLarge, "file_too_large", $"The upload is larger than the limit of {MaxBytes} bytes.");

@@ -7,6 +7,7 @@ using Microsoft.OpenApi;
 using Reel.Media;
 using Reel.Server.Data;
 using Reel.Server.Features.Auth;
+using Reel.Server.Features.Limits;
 using Reel.Server.Infrastructure;
 using Reel.Server.Processing;
 using Reel.Server.Storage;
@@ -34,6 +35,7 @@ internal static class VideoEndpoints
                 operation.RequestBody = UploadRequestBody();
                 return Task.CompletedTask;
             })
+            .RequireRateLimiting(UploadRateLimit.Policy)
             .WithSummary("Upload a video (multipart part 'file', or the raw bytes)");
         videos.MapGet("/", ListAsync).WithSummary("List videos, newest first");
         videos.MapGet("/{id}", GetAsync).WithSummary("Get a video");
@@ -65,12 +67,14 @@ internal static class VideoEndpoints
         TimeProvider Clock,
         VideoViews Views,
         IOptions<UploadOptions> Options,
+        UploadAllowance Allowance,
         ILogger<UploadReceiver> Logger);
 
     private static async Task<Results<Created<VideoDto>, ProblemHttpResult>> UploadAsync(
         HttpRequest request, Caller caller, [AsParameters] UploadServices services, CancellationToken cancellationToken)
     {
         if (UploadRefusal(caller, services.Options.Value.Policy) is { } refused) return refused;
+        var quota = await services.Allowance.QuotaOfAsync(caller, cancellationToken);
         var id = Ids.NewVideoId();
         var temp = Path.Combine(services.Node.TempDir, id + ".upload");
         var sourceKey = StorageKeys.OriginalFile(id);
@@ -80,7 +84,7 @@ internal static class VideoEndpoints
         await using var stored = await services.Storage.BeginUploadAsync(sourceKey, cancellationToken);
         try
         {
-            var received = await services.Receiver.ReceiveAsync(request, temp, stored, cancellationToken);
+            var received = await services.Receiver.ReceiveAsync(request, temp, stored, quota, cancellationToken);
             if (received.Bytes == 0)
                 return Problems.BadRequest("empty_upload", "The upload is empty.");
 
@@ -90,6 +94,10 @@ internal static class VideoEndpoints
             var outcome = await services.Media.ProbeAsync(temp, cancellationToken);
             if (outcome.Problem is { } problem)
                 return Rejected(problem, services.Logger);
+
+            // Other uploads of the account may have been stored while this one arrived: count them again.
+            if (await services.Allowance.QuotaOfAsync(caller, cancellationToken) is { } now && received.Bytes > now.RemainingBytes)
+                throw UploadReceiver.OverQuota(now, received.Bytes);
 
             var video = NewVideo(id, title, caller, services.Clock, out var manageToken);
             video.SizeBytes = received.Bytes;
@@ -114,7 +122,7 @@ internal static class VideoEndpoints
         catch (UploadRejectedException e)
         {
             services.Logger.LogInformation("Upload rejected: {Code} {Message}", e.Code, e.Message);
-            return Problems.Create(e.Status, e.Code, e.Status == 413 ? "File too large" : "Upload rejected", e.Message);
+            return Problems.Create(e.Status, e.Code, e.Title, e.Message);
         }
         catch (StorageUnavailableException e)
         {
