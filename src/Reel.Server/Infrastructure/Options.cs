@@ -17,6 +17,13 @@ internal sealed class UploadOptions
     /// <summary>A resumable upload nothing is added to for this long is abandoned: it and its bytes are removed (24 h).</summary>
     [Range(0.01, 60 * 24 * 365)]
     public double ResumableExpiryMinutes { get; set; } = 24 * 60;
+
+    /// <summary>
+    /// A resumable upload request whose body brings no byte for this long has stalled (a dead connection): it ends,
+    /// keeping the bytes that arrived, and lets go of the upload (10 s).
+    /// </summary>
+    [Range(0.1, 3600)]
+    public double StallSeconds { get; set; } = 10;
 }
 
 internal static class UploadPolicy
@@ -232,6 +239,10 @@ internal sealed class ProcessingOptions
     /// <summary>A job's lease; a worker renews it while it works, and anyone may take the job once it lapses.</summary>
     [Range(5, 3600)]
     public int LeaseSeconds { get; set; } = 60;
+
+    /// <summary>How often the files of deleted videos that storage could not remove at once are tried again (60 s).</summary>
+    [Range(0.1, 3600)]
+    public double FileSweepSeconds { get; set; } = 60;
 
     [Range(1, 20)]
     public int MaxAttempts { get; set; } = 3;
