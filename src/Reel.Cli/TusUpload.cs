@@ -127,7 +127,8 @@ internal sealed class TusUpload(ReelApi api, CliConfig config)
     private PendingUpload Pending(HttpResponseMessage response)
     {
         var videoId = response.Headers.TryGetValues("Reel-Video-Id", out var ids) ? ids.First() : throw new CliException(ExitCodes.Unexpected, "The server did not say which video the upload becomes.");
-        var location = response.Headers.Location ?? new Uri($"/api/uploads/{videoId}", UriKind.Relative);
+        // The upload's URL is its own secret, not the video's id: only the Location names it.
+        var location = response.Headers.Location ?? throw new CliException(ExitCodes.Unexpected, "The server did not say where the upload is (no Location).");
         var manageToken = response.Headers.TryGetValues(ReelApi.ManageTokenHeader, out var tokens) ? tokens.First() : null;
         return new PendingUpload(new Uri(new Uri(api.Server + "/"), location).ToString(), videoId, manageToken);
     }
@@ -135,7 +136,7 @@ internal sealed class TusUpload(ReelApi api, CliConfig config)
     /// <summary>The server's offset, or null when the upload is gone (expired, removed, or someone else's).</summary>
     private async Task<long?> HeadAsync(PendingUpload pending, CancellationToken cancellationToken)
     {
-        using var response = await api.SendAsync(() => Tus(HttpMethod.Head, pending.UploadUrl), cancellationToken, pending.ManageToken);
+        using var response = await api.SendAsync(() => Tus(HttpMethod.Head, pending.UploadUrl), cancellationToken);
         if (response.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.Gone or HttpStatusCode.Forbidden) return null;
         if (!response.IsSuccessStatusCode) throw await ReelApi.ProblemAsync(response, cancellationToken);
         return Offset(response);
@@ -150,7 +151,7 @@ internal sealed class TusUpload(ReelApi api, CliConfig config)
             request.Headers.Add("Upload-Offset", offset.ToString(CultureInfo.InvariantCulture));
             request.Content = new FileSliceContent(file.FullName, offset, count, bytesPerSecond, progress);
             return request;
-        }, cancellationToken, pending.ManageToken);
+        }, cancellationToken);
         if (response.StatusCode != HttpStatusCode.NoContent) throw await ReelApi.ProblemAsync(response, cancellationToken);
         return Offset(response);
     }

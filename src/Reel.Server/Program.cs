@@ -66,6 +66,7 @@ builder.Services.AddSingleton<RunningJobs>();
 builder.Services.AddSingleton<JobFailures>();
 builder.Services.AddSingleton<VideoProcessor>();
 builder.Services.AddSingleton<StartupRecovery>();
+builder.Services.AddSingleton<FileSweeper>();
 if (node.Has("worker")) builder.Services.AddHostedService<WorkerService>();
 if (node.Has("stream")) builder.Services.AddHostedService<LinkRevocationPoller>();
 if (builder.Configuration["Database:Provider"] == "postgres") builder.Services.AddHostedService<ClusterNotifications>();

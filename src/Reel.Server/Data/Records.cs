@@ -60,6 +60,15 @@ internal sealed class UploadRecord
     public long ExpiresAt { get; set; }
 }
 
+/// <summary>A row of <c>file_deletions</c>: a deleted video whose files are still to remove.</summary>
+internal sealed class FileDeletion
+{
+    public string VideoId { get; set; } = "";
+
+    /// <summary>The storage state of its unfinished resumable upload, if it had one.</summary>
+    public string? ResumableState { get; set; }
+}
+
 /// <summary>A row of <c>jobs</c>.</summary>
 internal sealed class JobRecord
 {

@@ -5,6 +5,8 @@ namespace Reel.Server.Data;
 /// <summary>
 /// The SQL of resumable uploads. A request that appends to an upload holds its lock, a lease renewed while the body
 /// arrives, so two requests (on any nodes) never append at once and a node that died lets go when the lease ends.
+/// A request that wants the upload while another holds it asks the holder to stop (<see cref="RequestStopAsync"/>);
+/// the holder learns it at its next renewal. An upload is found by the hash of its secret URL key (ADR 15).
 /// </summary>
 internal sealed class UploadStore(Database database, TimeProvider clock)
 {
@@ -12,15 +14,23 @@ internal sealed class UploadStore(Database database, TimeProvider clock)
 
     private long Now => clock.GetUtcNow().ToUnixTimeMilliseconds();
 
-    /// <summary>Stores the video (status <c>uploading</c>) and its upload together.</summary>
-    public async Task CreateAsync(VideoRecord video, UploadRecord upload, CancellationToken cancellationToken)
+    /// <summary>Stores the video (status <c>uploading</c>), its upload and the hash of its URL key together.</summary>
+    public async Task CreateAsync(VideoRecord video, UploadRecord upload, string keyHash, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await VideoStore.InsertAsync(connection, transaction, video);
         await connection.ExecuteAsync(
             $"INSERT INTO uploads ({Columns}) VALUES (@VideoId, @Length, @OffsetBytes, @StorageState, @ExpiresAt)", upload, transaction);
+        await connection.ExecuteAsync("INSERT INTO upload_urls (key_hash, video_id) VALUES (@keyHash, @VideoId)", new { keyHash, upload.VideoId }, transaction);
         await transaction.CommitAsync(cancellationToken);
+    }
+
+    /// <summary>The video an upload URL key belongs to; kept after the upload finished, for as long as the video lives.</summary>
+    public async Task<string?> VideoIdOfAsync(string keyHash, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return await connection.QuerySingleOrDefaultAsync<string>("SELECT video_id FROM upload_urls WHERE key_hash = @keyHash", new { keyHash });
     }
 
     public async Task<UploadRecord?> GetAsync(string videoId, CancellationToken cancellationToken)
@@ -38,18 +48,27 @@ internal sealed class UploadStore(Database database, TimeProvider clock)
     {
         var now = Now;
         return await database.ExecuteAsync(
-            "UPDATE uploads SET lock_owner = @owner, lock_until = @until WHERE video_id = @videoId AND (lock_owner IS NULL OR lock_until < @now) AND expires_at < @expiredBefore",
+            "UPDATE uploads SET lock_owner = @owner, lock_until = @until, lock_stop = 0 WHERE video_id = @videoId AND (lock_owner IS NULL OR lock_until < @now) AND expires_at < @expiredBefore",
             new { videoId, owner, until = now + (long)lease.TotalMilliseconds, now, expiredBefore = onlyIfExpired ? now : long.MaxValue }, cancellationToken) > 0;
     }
 
-    /// <summary>Extends the lock; false when it was lost (expired and taken, or the upload is gone).</summary>
+    /// <summary>
+    /// Extends the lock; false when the holder should stop: another request asked for the upload, the lock was lost
+    /// (expired and taken), or the upload is gone. A holder asked to stop still owns the lock until it unlocks, so it
+    /// can record what it stored.
+    /// </summary>
     public async Task<bool> RenewLockAsync(string videoId, string owner, TimeSpan lease, CancellationToken cancellationToken) =>
         await database.ExecuteAsync(
-            "UPDATE uploads SET lock_until = @until WHERE video_id = @videoId AND lock_owner = @owner",
+            "UPDATE uploads SET lock_until = @until WHERE video_id = @videoId AND lock_owner = @owner AND lock_stop = 0",
             new { videoId, owner, until = Now + (long)lease.TotalMilliseconds }, cancellationToken) > 0;
 
+    /// <summary>Asks whoever holds the upload's lock to store what it has and let go.</summary>
+    public Task RequestStopAsync(string videoId, CancellationToken cancellationToken) =>
+        database.ExecuteAsync("UPDATE uploads SET lock_stop = 1 WHERE video_id = @videoId AND lock_owner IS NOT NULL", new { videoId }, cancellationToken);
+
     public Task UnlockAsync(string videoId, string owner, CancellationToken cancellationToken) =>
-        database.ExecuteAsync("UPDATE uploads SET lock_owner = NULL, lock_until = NULL WHERE video_id = @videoId AND lock_owner = @owner", new { videoId, owner }, cancellationToken);
+        database.ExecuteAsync(
+            "UPDATE uploads SET lock_owner = NULL, lock_until = NULL, lock_stop = 0 WHERE video_id = @videoId AND lock_owner = @owner", new { videoId, owner }, cancellationToken);
 
     /// <summary>Records bytes stored by the lock holder; false when the lock was lost and nothing was recorded.</summary>
     public async Task<bool> SaveProgressAsync(string videoId, string owner, long offset, string storageState, long expiresAt, CancellationToken cancellationToken) =>

@@ -103,19 +103,40 @@ internal sealed class VideoStore(Database database, TimeProvider clock)
     }
 
     /// <summary>
-    /// Removes the video with its jobs (and, by cascade, everything else of it). The jobs go first, in their own
+    /// Removes the video with its jobs (and, by cascade, everything else of it), and records that its files are to be
+    /// removed (<see cref="FileDeletion"/>; <paramref name="resumableState"/> names an unfinished resumable upload's
+    /// storage). False when there was no such video, and nothing is recorded. The jobs go first, in their own
     /// statement: a worker finishing a job locks its job row and then the video row (its next job's reference), so
     /// taking them in the same order never deadlocks with it on PostgreSQL.
     /// </summary>
-    public async Task<bool> DeleteAsync(string id, CancellationToken cancellationToken)
+    public async Task<bool> DeleteAsync(string id, string? resumableState, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await connection.ExecuteAsync("DELETE FROM jobs WHERE video_id = @id", new { id }, transaction);
         var deleted = await connection.ExecuteAsync("DELETE FROM videos WHERE id = @id", new { id }, transaction);
+        // With the row: whatever storage does next, the files are removed (now, or by the worker's sweep).
+        if (deleted > 0)
+        {
+            await connection.ExecuteAsync(
+                "INSERT INTO file_deletions (video_id, resumable_state, requested_at) VALUES (@id, @resumableState, @now) ON CONFLICT (video_id) DO NOTHING",
+                new { id, resumableState, now = Now }, transaction);
+        }
         await transaction.CommitAsync(cancellationToken);
         return deleted > 0;
     }
+
+    /// <summary>Deleted videos whose files are still to remove, oldest first.</summary>
+    public async Task<IReadOnlyList<FileDeletion>> FileDeletionsAsync(int limit, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return (await connection.QueryAsync<FileDeletion>(
+            "SELECT video_id AS VideoId, resumable_state AS ResumableState FROM file_deletions ORDER BY requested_at LIMIT @limit", new { limit })).AsList();
+    }
+
+    /// <summary>The files of a deleted video are gone.</summary>
+    public Task ForgetFileDeletionAsync(string id, CancellationToken cancellationToken) =>
+        database.ExecuteAsync("DELETE FROM file_deletions WHERE video_id = @id", new { id }, cancellationToken);
 
     /// <summary>Moves a queued video to processing; a failed or ready one stays as it is.</summary>
     public Task<bool> StartProcessingAsync(string id, CancellationToken cancellationToken) =>

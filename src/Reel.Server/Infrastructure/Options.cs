@@ -36,6 +36,13 @@ internal sealed class UploadOptions
     /// <summary>New uploads a client address may start at once before <see cref="RateLimitPerMinute"/> paces it.</summary>
     [Range(1, 1_000_000)]
     public int RateLimitBurst { get; set; } = 10;
+
+    /// <summary>
+    /// A resumable upload request whose body brings no byte for this long has stalled (a dead connection): it ends,
+    /// keeping the bytes that arrived, and lets go of the upload (10 s).
+    /// </summary>
+    [Range(0.1, 3600)]
+    public double StallSeconds { get; set; } = 10;
 }
 
 internal static class UploadPolicy
@@ -259,6 +266,10 @@ internal sealed class ProcessingOptions
     /// <summary>A job's lease; a worker renews it while it works, and anyone may take the job once it lapses.</summary>
     [Range(5, 3600)]
     public int LeaseSeconds { get; set; } = 60;
+
+    /// <summary>How often the files of deleted videos that storage could not remove at once are tried again (60 s).</summary>
+    [Range(0.1, 3600)]
+    public double FileSweepSeconds { get; set; } = 60;
 
     /// <summary>Failures the job itself causes (ffmpeg fails on the file…) before its video is failed.</summary>
     [Range(1, 20)]

@@ -18,6 +18,7 @@ internal sealed class WorkerService(
     IMediaStorage storage,
     VideoProcessor processor,
     StartupRecovery recovery,
+    FileSweeper sweeper,
     WorkSignal signal,
     RunningJobs running,
     JobFailures failures,
@@ -41,7 +42,7 @@ internal sealed class WorkerService(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         await RecoverAsync(stoppingToken);
-        var loops = new List<Task> { MaintainAsync(stoppingToken), ExpireUploadsAsync(stoppingToken) };
+        var loops = new List<Task> { MaintainAsync(stoppingToken), ExpireUploadsAsync(stoppingToken), SweepFilesAsync(stoppingToken) };
         loops.AddRange(Enumerable.Range(0, Options.PrepareConcurrency).Select(_ => LoopAsync(JobKind.Prepare, stoppingToken)));
         loops.AddRange(Enumerable.Range(0, Options.Concurrency).Select(_ => LoopAsync(JobKind.Encode, stoppingToken)));
         loops.Add(LoopAsync(JobKind.Repair, stoppingToken));
@@ -90,11 +91,16 @@ internal sealed class WorkerService(
                     // Claimed first, and never given back: the lock goes with the upload's row.
                     if (!await uploads.TryLockAsync(upload.VideoId, Guid.NewGuid().ToString("N"), TusEndpoints.LockLease, stoppingToken, onlyIfExpired: true))
                         continue;
-                    await TusEndpoints.DiscardAsync(upload, videos, storage, stoppingToken);
+                    await TusEndpoints.DiscardAsync(upload, videos, sweeper, stoppingToken);
                     logger.LogInformation("Removed resumable upload {VideoId}: abandoned at {Bytes} of {Length} bytes", upload.VideoId, upload.OffsetBytes, upload.Length);
                 }
             },
             stoppingToken);
+
+    /// <summary>Removes the files of deleted videos that storage could not remove when they were deleted.</summary>
+    private Task SweepFilesAsync(CancellationToken stoppingToken) =>
+        RepeatAsync(TimeSpan.FromSeconds(Options.FileSweepSeconds), "Could not remove the files of deleted videos yet; trying again later",
+            () => sweeper.SweepAsync(stoppingToken), stoppingToken);
 
     /// <summary>Runs housekeeping now and then every <paramref name="every"/> until shutdown; a failed round is logged and tried again next time.</summary>
     private async Task RepeatAsync(TimeSpan every, string failure, Func<Task> work, CancellationToken stoppingToken)

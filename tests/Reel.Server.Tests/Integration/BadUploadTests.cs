@@ -52,6 +52,23 @@ public sealed class BadUploadTests
     }
 
     [Fact]
+    public async Task A_chunked_upload_of_exactly_the_size_limit_is_accepted()
+    {
+        var clip = await Clips.PathAsync(Clips.Silent);
+        var size = new FileInfo(clip).Length;
+        await using var server = await ReelServer.StartAsync(settings: new Dictionary<string, string> { ["Upload:MaxBytes"] = size.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+
+        // Without Content-Length, in chunks: the chunks' framing is not the file's bytes and does not count.
+        using var file = new StreamContent(File.OpenRead(clip));
+        file.Headers.ContentType = new MediaTypeHeaderValue("video/mp4");
+        using var response = await server.Client.PostAsync("/api/videos", new ChunkedContent(file));
+
+        Assert.True(response.StatusCode == HttpStatusCode.Created, await response.Content.ReadAsStringAsync());
+        using var video = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Equal(size, video.RootElement.GetProperty("sizeBytes").GetInt64());
+    }
+
+    [Fact]
     public async Task A_JSON_endpoint_sent_another_content_type_says_what_it_takes_and_only_uploads_talk_of_files()
     {
         await using var server = await ReelServer.StartAsync(settings: new Dictionary<string, string> { ["Roles"] = "api" });

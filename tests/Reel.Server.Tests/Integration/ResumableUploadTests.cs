@@ -31,7 +31,7 @@ public sealed class ResumableUploadTests
 
         Assert.True(TusJsClient.Is(outcome, "success"), outcome.ToString());
         var id = outcome.GetProperty("videoId").GetString()!;
-        Assert.EndsWith($"/api/uploads/{id}", outcome.GetProperty("url").GetString(), StringComparison.Ordinal);
+        AssertCapabilityUrl(outcome.GetProperty("url").GetString()!, id);
         var video = await server.WaitUntilReadyAsync(id);
         Assert.Equal("bulky-360p.mp4", video.Title);
         Assert.Equal(new FileInfo(clip).Length, video.SizeBytes);
@@ -67,11 +67,9 @@ public sealed class ResumableUploadTests
         var length = new FileInfo(clip).Length;
         using var state = new StateFile();
 
-        await using (var first = TusJsClient.Start(Endpoint(server), clip, state.Path, AccessToken(server), chunkSize: 1 << 20, delayMs: 40))
-        {
-            await first.WaitForProgressAsync(0.35, ClientTimeout);
-            await first.KillAsync();
-        }
+        await using var first = TusJsClient.Start(Endpoint(server), clip, state.Path, AccessToken(server), chunkSize: 1 << 20, delayMs: 40);
+        await first.WaitForProgressAsync(0.35, ClientTimeout);
+        await first.KillAsync();
         var id = state.VideoId;
         var uploading = await server.GetVideoAsync(id);
         Assert.Equal("uploading", uploading.Status);
@@ -85,7 +83,8 @@ public sealed class ResumableUploadTests
         // It asked where to go on, and went on from there rather than from the start.
         var resumedAt = second.Events.First(e => TusJsClient.Is(e, "head")).GetProperty("offset").GetInt64();
         Assert.True(resumedAt >= uploading.UploadedBytes, $"resumed at {resumedAt}, the server had {uploading.UploadedBytes}");
-        Assert.All(second.Events.Where(e => TusJsClient.Is(e, "url")), e => Assert.EndsWith($"/api/uploads/{id}", e.GetProperty("url").GetString(), StringComparison.Ordinal));
+        var url = first.Events.First(e => TusJsClient.Is(e, "url")).GetProperty("url").GetString();
+        Assert.All(second.Events.Where(e => TusJsClient.Is(e, "url")), e => Assert.Equal(url, e.GetProperty("url").GetString()));
         await AssertHandedToProcessingAsync(server, id);
         Assert.Equal(await StoredFiles.FileSha256Async(clip), await StoredFiles.Sha256Async(server.DataDir, $"originals/{id}/source.bin"));
         await AssertNothingLeftOfTheUploadAsync(server, id, keepSource: true);
@@ -149,11 +148,11 @@ public sealed class ResumableUploadTests
         await using var server = await ReelServer.StartAsync(settings: new Dictionary<string, string> { ["Upload:ResumableExpiryMinutes"] = "0.05" });
         var clip = await Clips.PathAsync(Clips.Bulky);
         using var state = new StateFile();
-        string id;
+        string id, url;
         await using (var first = TusJsClient.Start(Endpoint(server), clip, state.Path, AccessToken(server), chunkSize: 1 << 20, delayMs: 40))
         {
             await first.WaitForProgressAsync(0.2, ClientTimeout);
-            id = state.VideoId;
+            (id, url) = (state.VideoId, state.Url);
             // Asked while the client still sends, which keeps the upload alive: once it is killed,
             // the three-second expiry may pass before a slow machine has listed the store.
             Assert.NotEmpty(await StoredFiles.KeysAsync(server.DataDir, $"originals/{id}"));
@@ -162,7 +161,7 @@ public sealed class ResumableUploadTests
 
         var deadline = DateTime.UtcNow.AddSeconds(30);
         HttpStatusCode expired;
-        while ((expired = (await SendAsync(server, HttpMethod.Head, id)).StatusCode) == HttpStatusCode.OK)
+        while ((expired = (await SendAsync(server, HttpMethod.Head, url)).StatusCode) == HttpStatusCode.OK)
         {
             Assert.True(DateTime.UtcNow < deadline, "the upload did not expire");
             await Task.Delay(200);
@@ -191,9 +190,9 @@ public sealed class ResumableUploadTests
         // Expiry 1.2 s, swept every second; the body takes about 4 s to arrive.
         await using var server = await ReelServer.StartAsync(settings: new Dictionary<string, string> { ["Upload:ResumableExpiryMinutes"] = "0.02" });
         var bytes = await File.ReadAllBytesAsync(await Clips.PathAsync(Clips.Silent));
-        var id = await CreateAsync(server, bytes.Length);
+        var (id, url) = await CreateAsync(server, bytes.Length);
 
-        using var request = Tus(HttpMethod.Patch, id);
+        using var request = Tus(HttpMethod.Patch, url);
         request.Headers.Add("Upload-Offset", "0");
         request.Content = new TrickleContent(bytes, pieces: 9, pause: TimeSpan.FromMilliseconds(500));
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/offset+octet-stream");
@@ -210,53 +209,48 @@ public sealed class ResumableUploadTests
         await using var server = await ReelServer.StartAsync(settings: KeepOriginals);
         var clip = await Clips.PathAsync(Clips.Silent);
         var bytes = await File.ReadAllBytesAsync(clip);
-        var id = await CreateAsync(server, bytes.Length);
+        var (id, url) = await CreateAsync(server, bytes.Length);
         var half = bytes.Length / 2;
 
-        using (var first = await PatchAsync(server, id, 0, bytes[..half]))
+        using (var first = await PatchAsync(server, url, 0, bytes[..half]))
             Assert.Equal(HttpStatusCode.NoContent, first.StatusCode);
 
         // A wrong offset: 409, and the right one in Upload-Offset.
-        using (var wrong = await PatchAsync(server, id, 0, bytes[half..]))
+        using (var wrong = await PatchAsync(server, url, 0, bytes[half..]))
         {
             await AssertProblemAsync(wrong, 409, "upload_offset_mismatch");
             Assert.Equal(half.ToString(CultureInfo.InvariantCulture), wrong.Headers.GetValues("Upload-Offset").Single());
         }
         // A checksum that does not match the body: 460, and none of the body is kept.
-        using (var mismatch = await PatchAsync(server, id, half, bytes[half..], checksum: Sha1Checksum(bytes[..half])))
+        using (var mismatch = await PatchAsync(server, url, half, bytes[half..], checksum: Sha1Checksum(bytes[..half])))
             await AssertProblemAsync(mismatch, 460, "checksum_mismatch");
         Assert.Equal(half, (await server.GetVideoAsync(id)).UploadedBytes);
         // An algorithm we do not know: 400.
-        using (var unknown = await PatchAsync(server, id, half, bytes[half..], checksum: "crc99 AAAA"))
+        using (var unknown = await PatchAsync(server, url, half, bytes[half..], checksum: "crc99 AAAA"))
             await AssertProblemAsync(unknown, 400, "unsupported_checksum");
         // More than the upload's length, announced or not: 413, nothing kept.
-        using (var beyond = await PatchAsync(server, id, half, [.. bytes[half..], 0, 1, 2]))
+        using (var beyond = await PatchAsync(server, url, half, [.. bytes[half..], 0, 1, 2]))
             await AssertProblemAsync(beyond, 413, "exceeds_upload_length");
-        using (var beyondChunked = await PatchAsync(server, id, half, [.. bytes[half..], 0, 1, 2], chunked: true))
+        using (var beyondChunked = await PatchAsync(server, url, half, [.. bytes[half..], 0, 1, 2], chunked: true))
             await AssertProblemAsync(beyondChunked, 413, "exceeds_upload_length");
         Assert.Equal(half, (await server.GetVideoAsync(id)).UploadedBytes);
         // Without Tus-Resumable: 412 with the version we speak.
-        using (var request = new HttpRequestMessage(HttpMethod.Head, $"/api/uploads/{id}"))
+        using (var request = new HttpRequestMessage(HttpMethod.Head, url))
         using (var unversioned = await server.Client.SendAsync(request))
         {
             Assert.Equal(HttpStatusCode.PreconditionFailed, unversioned.StatusCode);
             Assert.Equal("1.0.0", unversioned.Headers.GetValues("Tus-Version").Single());
         }
-        // Someone else's upload.
-        using (var stranger = server.AnonymousClient())
-        using (var request = Tus(HttpMethod.Head, id))
-        using (var forbidden = await stranger.SendAsync(request))
-            Assert.Equal(HttpStatusCode.Forbidden, forbidden.StatusCode);
 
         // The right checksum completes it, and the stored file is the source.
-        using (var last = await PatchAsync(server, id, half, bytes[half..], checksum: Sha1Checksum(bytes[half..])))
+        using (var last = await PatchAsync(server, url, half, bytes[half..], checksum: Sha1Checksum(bytes[half..])))
         {
             Assert.Equal(HttpStatusCode.NoContent, last.StatusCode);
             Assert.Equal(bytes.Length.ToString(CultureInfo.InvariantCulture), last.Headers.GetValues("Upload-Offset").Single());
         }
         await AssertHandedToProcessingAsync(server, id);
         Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(bytes)), await StoredFiles.Sha256Async(server.DataDir, $"originals/{id}/source.bin"));
-        using (var head = await SendAsync(server, HttpMethod.Head, id))
+        using (var head = await SendAsync(server, HttpMethod.Head, url))
             Assert.Equal(bytes.Length.ToString(CultureInfo.InvariantCulture), head.Headers.GetValues("Upload-Offset").Single());
     }
 
@@ -266,14 +260,14 @@ public sealed class ResumableUploadTests
         await using var server = await ReelServer.StartAsync(settings: KeepOriginals);
         var clip = await Clips.PathAsync(Clips.Bulky);
         var bytes = await File.ReadAllBytesAsync(clip);
-        var id = await CreateAsync(server, bytes.Length);
+        var (id, url) = await CreateAsync(server, bytes.Length);
 
         // Half the file, then the connection drops: as when a laptop loses its network.
-        await SendAndBreakOffAsync(server, id, bytes, breakAfter: bytes.Length / 2);
-        var kept = await WaitForUploadedBytesAsync(server, id);
+        await SendAndBreakOffAsync(server, url, bytes, breakAfter: bytes.Length / 2);
+        var kept = await WaitForUploadedBytesAsync(server, id, url);
         Assert.InRange(kept, 1, bytes.Length / 2);
 
-        using var state = new StateFile($"{{\"url\":\"{server.Client.BaseAddress}api/uploads/{id}\"}}");
+        using var state = new StateFile($"{{\"url\":\"{server.Client.BaseAddress}{url.TrimStart('/')}\"}}");
         await using var client = TusJsClient.Start(Endpoint(server), clip, state.Path, AccessToken(server));
         var outcome = await client.FinishAsync(ClientTimeout);
 
@@ -288,14 +282,14 @@ public sealed class ResumableUploadTests
     {
         await using var server = await ReelServer.StartAsync();
         var bytes = await File.ReadAllBytesAsync(await Clips.PathAsync(Clips.Bulky));
-        var id = await CreateAsync(server, bytes.Length);
-        using (var first = await PatchAsync(server, id, 0, bytes[..(10 << 20)]))
+        var (id, url) = await CreateAsync(server, bytes.Length);
+        using (var first = await PatchAsync(server, url, 0, bytes[..(10 << 20)]))
             Assert.Equal(HttpStatusCode.NoContent, first.StatusCode);
 
-        using (var deleted = await SendAsync(server, HttpMethod.Delete, id))
+        using (var deleted = await SendAsync(server, HttpMethod.Delete, url))
             Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
 
-        using (var head = await SendAsync(server, HttpMethod.Head, id))
+        using (var head = await SendAsync(server, HttpMethod.Head, url))
             Assert.Equal(HttpStatusCode.NotFound, head.StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await server.Client.GetAsync($"/api/videos/{id}")).StatusCode);
         await AssertNothingLeftOfTheUploadAsync(server, id, keepSource: false);
@@ -306,9 +300,9 @@ public sealed class ResumableUploadTests
     {
         await using var server = await ReelServer.StartAsync();
         var bytes = RandomNumberGenerator.GetBytes(300_000);
-        var id = await CreateAsync(server, bytes.Length);
+        var (id, url) = await CreateAsync(server, bytes.Length);
 
-        using var last = await PatchAsync(server, id, 0, bytes);
+        using var last = await PatchAsync(server, url, 0, bytes);
 
         await AssertProblemAsync(last, 415, "unsupported_media");
         Assert.Equal(HttpStatusCode.NotFound, (await server.Client.GetAsync($"/api/videos/{id}")).StatusCode);
@@ -319,8 +313,8 @@ public sealed class ResumableUploadTests
     public async Task An_upload_in_progress_is_shown_to_its_owner_only()
     {
         await using var server = await ReelServer.StartAsync();
-        var id = await CreateAsync(server, 1000, metadata: "title " + Convert.ToBase64String("Work in progress"u8.ToArray()));
-        using (var patch = await PatchAsync(server, id, 0, new byte[400]))
+        var (id, url) = await CreateAsync(server, 1000, metadata: "title " + Convert.ToBase64String("Work in progress"u8.ToArray()));
+        using (var patch = await PatchAsync(server, url, 0, new byte[400]))
             Assert.Equal(HttpStatusCode.NoContent, patch.StatusCode);
 
         var video = await server.GetVideoAsync(id);
@@ -331,6 +325,165 @@ public sealed class ResumableUploadTests
         using var stranger = server.AnonymousClient();
         Assert.DoesNotContain(id, await stranger.GetStringAsync("/api/videos"), StringComparison.Ordinal);
         Assert.Contains(id, await server.Client.GetStringAsync("/api/videos?mine=true"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_stock_tus_js_client_without_any_Reel_header_finishes_an_upload_under_the_default_policy()
+    {
+        await using var server = await ReelServer.StartAsync();
+        var clip = await Clips.PathAsync(Clips.Silent);
+        using var state = new StateFile();
+
+        // tus-js-client's defaults, no token, no header of Reel's: as Uppy or any tus client would send.
+        await using var client = TusJsClient.Start(Endpoint(server), clip, state.Path, stock: true);
+        var outcome = await client.FinishAsync(ClientTimeout);
+
+        Assert.True(TusJsClient.Is(outcome, "success"), outcome.ToString());
+        var id = state.VideoId;
+        AssertCapabilityUrl(outcome.GetProperty("url").GetString()!, id);
+        await AssertHandedToProcessingAsync(server, id);
+    }
+
+    [Fact]
+    public async Task The_video_id_does_not_address_an_upload_and_its_url_alone_lets_anyone_holding_it_add_bytes()
+    {
+        await using var server = await ReelServer.StartAsync();
+        var bytes = await File.ReadAllBytesAsync(await Clips.PathAsync(Clips.Silent));
+        var half = bytes.Length / 2;
+        var (id, url) = await CreateAsync(server, bytes.Length);
+
+        // The video's id is in every share link: by it, the upload is not found, even by its owner.
+        using (var head = await SendAsync(server, HttpMethod.Head, $"/api/uploads/{id}"))
+            Assert.Equal(HttpStatusCode.NotFound, head.StatusCode);
+        using (var patch = await PatchAsync(server, $"/api/uploads/{id}", 0, bytes[..half]))
+            await AssertProblemAsync(patch, 404, "not_found");
+        using (var delete = await SendAsync(server, HttpMethod.Delete, $"/api/uploads/{id}"))
+            Assert.Equal(HttpStatusCode.NotFound, delete.StatusCode);
+
+        // The URL is the capability: a client without an account adds to it, and so does one signed in as someone
+        // else (its Authorization header changes nothing).
+        using var anonymous = server.AnonymousClient();
+        using (var head = await SendAsync(server, HttpMethod.Head, url, anonymous))
+            Assert.Equal("0", head.Headers.GetValues("Upload-Offset").Single());
+        using (var first = await PatchAsync(server, url, 0, bytes[..half], client: anonymous))
+            Assert.Equal(HttpStatusCode.NoContent, first.StatusCode);
+        using var someoneElse = server.ClientWith((await server.SessionAsync("viewer@reel.test")).AccessToken);
+        using (var rest = await PatchAsync(server, url, half, bytes[half..], client: someoneElse))
+            Assert.Equal(HttpStatusCode.NoContent, rest.StatusCode);
+        await AssertHandedToProcessingAsync(server, id);
+
+        // Only the key's hash is stored: the database does not hold the URL.
+        var key = url[(url.LastIndexOf('/') + 1)..];
+        Assert.Equal(0L, Convert.ToInt64(await TestDatabase.ScalarAsync(server.DataDir, "SELECT COUNT(*) FROM upload_urls WHERE key_hash = @videoId", key), CultureInfo.InvariantCulture));
+        Assert.Equal(id, await TestDatabase.ScalarAsync(server.DataDir, "SELECT video_id FROM upload_urls WHERE key_hash = @videoId",
+            Convert.ToHexString(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(key)))));
+    }
+
+    [Fact]
+    public async Task A_PATCH_whose_connection_goes_silent_mid_body_keeps_its_bytes_and_a_new_PATCH_goes_on_within_seconds()
+    {
+        await using var server = await ReelServer.StartAsync(settings: new Dictionary<string, string>(KeepOriginals) { ["Upload:StallSeconds"] = "2" });
+        var bytes = await File.ReadAllBytesAsync(await Clips.PathAsync(Clips.Silent));
+        var (id, url) = await CreateAsync(server, bytes.Length);
+        var half = bytes.Length / 2;
+
+        // Half the body, then silence on a connection that stays open: a half-open connection.
+        using var silent = await SendPartOfPatchAsync(server, url, 0, bytes, half);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var kept = long.Parse(await Eventually.FoundAsync(async () =>
+        {
+            using var head = await SendAsync(server, HttpMethod.Head, url);
+            var offset = head.Headers.GetValues("Upload-Offset").Single();
+            return offset == "0" ? null : offset;
+        }), CultureInfo.InvariantCulture);
+        Assert.Equal(half, kept);
+        // All but the last bytes, so the time measured is not the judging of the whole file.
+        using (var more = await PatchAsync(server, url, kept, bytes[half..^100]))
+            Assert.Equal(HttpStatusCode.NoContent, more.StatusCode);
+        // Seconds (hours before), with room for a loaded machine.
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), $"took {clock.Elapsed}");
+        using (var rest = await PatchAsync(server, url, bytes.Length - 100, bytes[^100..]))
+            Assert.Equal(HttpStatusCode.NoContent, rest.StatusCode);
+        await AssertHandedToProcessingAsync(server, id);
+        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(bytes)), await StoredFiles.Sha256Async(server.DataDir, $"originals/{id}/source.bin"));
+    }
+
+    [Fact]
+    public async Task A_new_PATCH_at_the_recorded_offset_takes_the_upload_over_from_one_hanging_on_a_dead_connection()
+    {
+        // The stall limit is far away: only the takeover can free the upload in time.
+        await using var server = await ReelServer.StartAsync(settings: new Dictionary<string, string>(KeepOriginals) { ["Upload:StallSeconds"] = "120" });
+        var bytes = await File.ReadAllBytesAsync(await Clips.PathAsync(Clips.Silent));
+        var (id, url) = await CreateAsync(server, bytes.Length);
+        var half = bytes.Length / 2;
+        using var silent = await SendPartOfPatchAsync(server, url, 0, bytes, half);
+        await WaitUntilLockedAsync(server, id);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+
+        // The client resumes from where HEAD says (nothing is recorded yet): the hanging request is asked to stop,
+        // stores what it received, and this one learns where to go on.
+        using (var head = await SendAsync(server, HttpMethod.Head, url))
+            Assert.Equal("0", head.Headers.GetValues("Upload-Offset").Single());
+        long kept;
+        using (var resumed = await PatchAsync(server, url, 0, bytes))
+        {
+            await AssertProblemAsync(resumed, 409, "upload_offset_mismatch");
+            kept = long.Parse(resumed.Headers.GetValues("Upload-Offset").Single(), CultureInfo.InvariantCulture);
+        }
+        Assert.Equal(half, kept);
+        // Far sooner than the stall limit, with room for a loaded machine.
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), $"took {clock.Elapsed}");
+        using (var rest = await PatchAsync(server, url, kept, bytes[half..]))
+            Assert.Equal(HttpStatusCode.NoContent, rest.StatusCode);
+        await AssertHandedToProcessingAsync(server, id);
+        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(bytes)), await StoredFiles.Sha256Async(server.DataDir, $"originals/{id}/source.bin"));
+    }
+
+    [Fact]
+    public async Task A_chunked_PATCH_of_exactly_the_remaining_bytes_completes_the_upload()
+    {
+        await using var server = await ReelServer.StartAsync();
+        var bytes = await File.ReadAllBytesAsync(await Clips.PathAsync(Clips.Silent));
+        var (id, url) = await CreateAsync(server, bytes.Length);
+        using (var first = await PatchAsync(server, url, 0, bytes[..1000], chunked: true))
+            Assert.Equal(HttpStatusCode.NoContent, first.StatusCode);
+
+        using var last = await PatchAsync(server, url, 1000, bytes[1000..], chunked: true);
+
+        Assert.Equal(HttpStatusCode.NoContent, last.StatusCode);
+        Assert.Equal(bytes.Length.ToString(CultureInfo.InvariantCulture), last.Headers.GetValues("Upload-Offset").Single());
+        await AssertHandedToProcessingAsync(server, id);
+    }
+
+    [Fact]
+    public async Task A_final_PATCH_whose_upload_is_deleted_mid_body_is_answered_410_and_nothing_is_left()
+    {
+        await using var server = await ReelServer.StartAsync();
+        var bytes = await File.ReadAllBytesAsync(await Clips.PathAsync(Clips.Silent));
+        var (id, url) = await CreateAsync(server, bytes.Length);
+
+        // The last PATCH is held open mid-body while the upload is deleted; then its body ends.
+        using var socket = await SendPartOfPatchAsync(server, url, 0, bytes, bytes.Length - 1000);
+        await WaitUntilLockedAsync(server, id);
+        using (var deleted = await SendAsync(server, HttpMethod.Delete, url))
+            Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
+        var stream = socket.GetStream();
+        try
+        {
+            await stream.WriteAsync(bytes.AsMemory(bytes.Length - 1000));
+        }
+        catch (IOException)
+        {
+            // The server may have answered and closed already; its answer is read below.
+        }
+        var answer = await ReadRawResponseAsync(stream);
+
+        Assert.StartsWith("HTTP/1.1 410 ", answer, StringComparison.Ordinal);
+        Assert.Contains("\"upload_deleted\"", answer, StringComparison.Ordinal);
+        using (var head = await SendAsync(server, HttpMethod.Head, url))
+            Assert.Equal(HttpStatusCode.NotFound, head.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await server.Client.GetAsync($"/api/videos/{id}")).StatusCode);
+        await AssertNothingLeftOfTheUploadAsync(server, id, keepSource: false);
     }
 
     /// <summary>Past its last byte the upload is an ordinary video: queued or further, never uploading again.</summary>
@@ -345,68 +498,114 @@ public sealed class ResumableUploadTests
 
     private static string AccessToken(ReelServer server) => server.Client.DefaultRequestHeaders.Authorization!.Parameter!;
 
-    private static async Task<string> CreateAsync(ReelServer server, long length, string? metadata = null)
+    /// <summary>Creates an upload; returns its video's id and its URL (the path the Location names).</summary>
+    private static async Task<(string VideoId, string Url)> CreateAsync(ReelServer server, long length, string? metadata = null, HttpClient? client = null)
     {
-        using var request = Tus(HttpMethod.Post, null);
+        using var request = Tus(HttpMethod.Post, "/api/uploads");
         request.Headers.Add("Upload-Length", length.ToString(CultureInfo.InvariantCulture));
         if (metadata is not null) request.Headers.Add("Upload-Metadata", metadata);
-        using var response = await server.Client.SendAsync(request);
+        using var response = await (client ?? server.Client).SendAsync(request);
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         var id = response.Headers.GetValues("Reel-Video-Id").Single();
-        Assert.Equal($"/api/uploads/{id}", response.Headers.Location?.OriginalString);
-        return id;
+        var url = response.Headers.Location!.OriginalString;
+        AssertCapabilityUrl(url, id);
+        return (id, url);
     }
 
-    private static async Task<HttpResponseMessage> PatchAsync(ReelServer server, string id, long offset, byte[] body, string? checksum = null, bool chunked = false)
+    /// <summary>An upload's URL is /api/uploads/ and a secret of at least 128 bits, URL-safe, that is not the video's id.</summary>
+    private static void AssertCapabilityUrl(string url, string videoId)
     {
-        var request = Tus(HttpMethod.Patch, id);
+        var key = url[(url.IndexOf("/api/uploads/", StringComparison.Ordinal) + "/api/uploads/".Length)..];
+        Assert.Matches("^[A-Za-z0-9_-]{22,}$", key);
+        Assert.True(key.Length * 6 >= 128, key);
+        Assert.DoesNotContain(videoId, key, StringComparison.Ordinal);
+    }
+
+    private static async Task<HttpResponseMessage> PatchAsync(ReelServer server, string url, long offset, byte[] body, string? checksum = null, bool chunked = false, HttpClient? client = null)
+    {
+        var request = Tus(HttpMethod.Patch, url);
         request.Headers.Add("Upload-Offset", offset.ToString(CultureInfo.InvariantCulture));
         if (checksum is not null) request.Headers.Add("Upload-Checksum", checksum);
         // A stream of unknown length goes chunked, without Content-Length.
         request.Content = chunked ? new StreamContent(new UnknownLengthStream(body)) : new ByteArrayContent(body);
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/offset+octet-stream");
-        return await server.Client.SendAsync(request);
+        return await (client ?? server.Client).SendAsync(request);
     }
 
-    private static async Task<HttpResponseMessage> SendAsync(ReelServer server, HttpMethod method, string id)
+    private static async Task<HttpResponseMessage> SendAsync(ReelServer server, HttpMethod method, string url, HttpClient? client = null)
     {
-        using var request = Tus(method, id);
-        return await server.Client.SendAsync(request);
+        using var request = Tus(method, url);
+        return await (client ?? server.Client).SendAsync(request);
     }
 
-    private static HttpRequestMessage Tus(HttpMethod method, string? id)
+    private static HttpRequestMessage Tus(HttpMethod method, string url)
     {
-        var request = new HttpRequestMessage(method, id is null ? "/api/uploads" : $"/api/uploads/{id}");
+        var request = new HttpRequestMessage(method, url);
         request.Headers.Add("Tus-Resumable", "1.0.0");
         return request;
     }
 
     /// <summary>A PATCH over a raw socket that sends part of its promised body and then closes the connection.</summary>
-    private static async Task SendAndBreakOffAsync(ReelServer server, string id, byte[] bytes, int breakAfter)
+    private static async Task SendAndBreakOffAsync(ReelServer server, string url, byte[] bytes, int breakAfter)
     {
-        using var socket = new TcpClient();
-        await socket.ConnectAsync(IPAddress.Loopback, server.Port);
-        var stream = socket.GetStream();
-        var head = $"PATCH /api/uploads/{id} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {AccessToken(server)}\r\nTus-Resumable: 1.0.0\r\n"
-            + $"Upload-Offset: 0\r\nContent-Type: application/offset+octet-stream\r\nContent-Length: {bytes.Length}\r\n\r\n";
-        await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes(head));
-        await stream.WriteAsync(bytes.AsMemory(0, breakAfter));
-        await stream.FlushAsync();
+        using var socket = await SendPartOfPatchAsync(server, url, 0, bytes, breakAfter);
         await Task.Delay(300);
         socket.Client.Close(0);
     }
 
-    private static async Task<long> WaitForUploadedBytesAsync(ReelServer server, string id)
+    /// <summary>
+    /// Opens a raw connection and sends a PATCH of <paramref name="bytes"/> at <paramref name="offset"/>, but only its
+    /// first <paramref name="sent"/> bytes; the connection stays open, silent, until the caller closes it.
+    /// </summary>
+    private static async Task<TcpClient> SendPartOfPatchAsync(ReelServer server, string url, long offset, byte[] bytes, int sent)
+    {
+        var socket = new TcpClient();
+        await socket.ConnectAsync(IPAddress.Loopback, server.Port);
+        var stream = socket.GetStream();
+        var head = $"PATCH {url} HTTP/1.1\r\nHost: 127.0.0.1\r\nTus-Resumable: 1.0.0\r\n"
+            + $"Upload-Offset: {offset}\r\nContent-Type: application/offset+octet-stream\r\nContent-Length: {bytes.Length}\r\n\r\n";
+        await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes(head));
+        await stream.WriteAsync(bytes.AsMemory(0, sent));
+        await stream.FlushAsync();
+        return socket;
+    }
+
+    private static async Task<long> WaitForUploadedBytesAsync(ReelServer server, string id, string url)
     {
         var deadline = DateTime.UtcNow.AddSeconds(30);
         while (true)
         {
             var video = await server.GetVideoAsync(id);
             // The lock is free again once the broken request has recorded what it kept.
-            using var head = await SendAsync(server, HttpMethod.Head, id);
+            using var head = await SendAsync(server, HttpMethod.Head, url);
             if (video.UploadedBytes > 0) return video.UploadedBytes.Value;
             Assert.True(DateTime.UtcNow < deadline, "the bytes of the broken request were not kept");
             await Task.Delay(100);
+        }
+    }
+
+    /// <summary>Waits until a request holds the upload's lock: it is reading the body.</summary>
+    private static Task<object> WaitUntilLockedAsync(ReelServer server, string id) =>
+        Eventually.FoundAsync(() => TestDatabase.ScalarAsync(server.DataDir, "SELECT lock_owner FROM uploads WHERE video_id = @videoId", id));
+
+    /// <summary>An HTTP/1.1 answer read off a raw connection: its head and its body (by Content-Length).</summary>
+    private static async Task<string> ReadRawResponseAsync(NetworkStream stream)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var received = new MemoryStream();
+        var buffer = new byte[8192];
+        while (true)
+        {
+            var text = System.Text.Encoding.UTF8.GetString(received.ToArray());
+            var end = text.IndexOf("\r\n\r\n", StringComparison.Ordinal);
+            if (end >= 0)
+            {
+                var length = System.Text.RegularExpressions.Regex.Match(text[..end], @"(?im)^content-length:\s*(\d+)");
+                if (!length.Success || received.Length >= end + 4 + int.Parse(length.Groups[1].Value, CultureInfo.InvariantCulture)) return text;
+            }
+            var read = await stream.ReadAsync(buffer, timeout.Token);
+            if (read == 0) return text;
+            received.Write(buffer, 0, read);
         }
     }
 
@@ -472,6 +671,15 @@ public sealed class ResumableUploadTests
         }
 
         public string Path { get; } = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"reel-tus-{Guid.NewGuid():N}.json");
+
+        public string Url
+        {
+            get
+            {
+                using var json = JsonDocument.Parse(File.ReadAllText(Path));
+                return new Uri(json.RootElement.GetProperty("url").GetString()!).AbsolutePath;
+            }
+        }
 
         public string VideoId
         {

@@ -2,10 +2,13 @@
 // Prints one JSON line per event (url, head, progress, success, error) on stdout.
 //
 //   node tus-upload.mjs --endpoint URL --file PATH --state FILE [--chunk-size BYTES] [--delay-ms MS]
-//                       [--title T] [--token BEARER] [--with-creation-upload]
+//                       [--title T] [--token BEARER] [--with-creation-upload] [--stock]
 //
-// --state keeps the upload URL and manage token between runs: a second run with the same state resumes the upload
-// from the offset the server reports. --delay-ms waits before each request, so a test can interrupt it mid-way.
+// --state keeps the upload URL (and the video id and manage token the creation answered) between runs: a second run
+// with the same state resumes the upload from the offset the server reports. --delay-ms waits before each request, so
+// a test can interrupt it mid-way. Without --token the client sends no header of its own: only tus-js-client's
+// defaults, as any stock tus client (the upload URL is the capability). --stock goes further: tus-js-client's own
+// defaults for everything (chunk size, retries, no request hook), with only the reporting callbacks added.
 import { createRequire } from 'node:module';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -26,6 +29,7 @@ const { values: args } = parseArgs({
     title: { type: 'string' },
     token: { type: 'string' },
     'with-creation-upload': { type: 'boolean', default: false },
+    stock: { type: 'boolean', default: false },
   },
 });
 
@@ -38,19 +42,24 @@ let lastProgress = -1;
 const metadata = { filename: path.basename(args.file), filetype: 'video/mp4' };
 if (args.title) metadata.title = args.title;
 
+const tuned = args.stock
+  ? {}
+  : {
+      uploadUrl: state.url ?? null,
+      chunkSize: args['chunk-size'] ? Number(args['chunk-size']) : Infinity,
+      uploadDataDuringCreation: args['with-creation-upload'],
+      storeFingerprintForResuming: false,
+      retryDelays: [0, 300, 1000, 2000, 3000, 5000, 5000, 5000],
+      async onBeforeRequest(req) {
+        if (args.token) req.setHeader('Authorization', `Bearer ${args.token}`);
+        if (delayMs > 0 && req.getMethod() === 'PATCH') await new Promise((resolve) => setTimeout(resolve, delayMs));
+      },
+    };
+
 const upload = new tus.Upload(fs.createReadStream(args.file), {
   endpoint: args.endpoint,
-  uploadUrl: state.url ?? null,
-  chunkSize: args['chunk-size'] ? Number(args['chunk-size']) : Infinity,
-  uploadDataDuringCreation: args['with-creation-upload'],
   metadata,
-  storeFingerprintForResuming: false,
-  retryDelays: [0, 300, 1000, 2000, 3000, 5000, 5000, 5000],
-  async onBeforeRequest(req) {
-    if (args.token) req.setHeader('Authorization', `Bearer ${args.token}`);
-    if (state.manageToken) req.setHeader('Reel-Manage-Token', state.manageToken);
-    if (delayMs > 0 && req.getMethod() === 'PATCH') await new Promise((resolve) => setTimeout(resolve, delayMs));
-  },
+  ...tuned,
   onAfterResponse(req, res) {
     const method = req.getMethod();
     if (method === 'POST' && res.getStatus() === 201) {

@@ -19,6 +19,19 @@ internal static class TestDatabase
         Assert.True(await command.ExecuteNonQueryAsync() > 0, $"The statement changed nothing: {sql}");
     }
 
+    /// <summary>The first column of the first row the query finds, or null.</summary>
+    public static async Task<object?> ScalarAsync(string dataDir, string sql, string videoId)
+    {
+        await using var connection = await OpenAsync(dataDir);
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        var parameter = command.CreateParameter();
+        parameter.ParameterName = "videoId";
+        parameter.Value = videoId;
+        command.Parameters.Add(parameter);
+        return await command.ExecuteScalarAsync() is var value and not DBNull ? value : null;
+    }
+
     /// <summary>Who the video's jobs take their turn as: stored, never shown by the API.</summary>
     public static async Task<string?> UploaderOfAsync(string dataDir, string videoId)
     {

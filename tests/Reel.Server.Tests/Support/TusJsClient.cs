@@ -28,9 +28,12 @@ internal sealed class TusJsClient : IAsyncDisposable
         }
     }
 
-    /// <summary>Starts an upload (or resumes the one <paramref name="stateFile"/> names).</summary>
+    /// <summary>
+    /// Starts an upload (or resumes the one <paramref name="stateFile"/> names). With <paramref name="stock"/>, tus-js-client
+    /// runs with its own defaults and no request hook: no header but tus's own, whatever else is passed.
+    /// </summary>
     public static TusJsClient Start(
-        string endpoint, string file, string stateFile, string? accessToken = null, long? chunkSize = null, int delayMs = 0, bool withCreationUpload = false)
+        string endpoint, string file, string stateFile, string? accessToken = null, long? chunkSize = null, int delayMs = 0, bool withCreationUpload = false, bool stock = false)
     {
         var start = new ProcessStartInfo("node") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         start.ArgumentList.Add(Path.Combine(ReelServer.RepoRoot(), "tests", "Reel.Server.Tests", "Integration", "tus-upload.mjs"));
@@ -41,6 +44,7 @@ internal sealed class TusJsClient : IAsyncDisposable
             start.ArgumentList.Add(value);
         }
         if (withCreationUpload) start.ArgumentList.Add("--with-creation-upload");
+        if (stock) start.ArgumentList.Add("--stock");
         var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start node.");
         var client = new TusJsClient(process, stateFile + ".stderr");
         var stderr = new StreamWriter(client._stderrPath) { AutoFlush = true };

@@ -2,9 +2,11 @@
 //
 // A dropped connection is retried from the offset the server reports, and a page reload resumes when the same file
 // is chosen again: tus-js-client remembers each unfinished upload's URL under a fingerprint of the file (name, type,
-// size, last modified). Signed in, every request carries a fresh access token and the server makes the caller the
-// owner; anonymous, the creation answer carries a manage token, kept here per upload so a resumed upload can still
-// prove it is ours, and handed on with the finished video (uploads.ts keeps it for good).
+// size, last modified). The upload URL the server answers (Location) is itself the right to add to the upload, a
+// secret of its own (not the video's id), so it is used as it is and nothing else is needed to resume. Signed in,
+// every request carries a fresh access token and the server makes the caller the owner; anonymous, the creation
+// answer carries a manage token for managing the video afterwards, kept here per upload and handed on with the
+// finished video (uploads.ts keeps it for good).
 
 import * as tus from 'tus-js-client';
 import { getVideo, networkError, problemToError, type Video } from './api';
@@ -80,14 +82,12 @@ export const tusUploadTransport: UploadTransport<File> = {
         const token = refreshToken ? await session.refresh() : await session.usableToken();
         refreshToken = false;
         if (token !== null) request.setHeader('Authorization', `Bearer ${token}`);
-        const manageToken = recallIdentity(upload.url)?.manageToken;
-        if (manageToken) request.setHeader(MANAGE_TOKEN_HEADER, manageToken);
       },
       onAfterResponse(request, response) {
         const status = response.getStatus();
         const videoId = response.getHeader(VIDEO_ID_HEADER);
-        if (request.getMethod() === 'POST' && status === 201 && videoId) {
-          const location = response.getHeader('Location') ?? `${ENDPOINT}/${videoId}`;
+        const location = response.getHeader('Location');
+        if (request.getMethod() === 'POST' && status === 201 && videoId && location) {
           rememberIdentity(location, { videoId, manageToken: response.getHeader(MANAGE_TOKEN_HEADER) || null });
         }
         refreshToken = status === 401;

@@ -19,7 +19,8 @@ namespace Reel.Server.Features.Uploads;
 /// <summary>
 /// Resumable uploads with the tus 1.0 protocol (core, creation, creation-with-upload, termination, expiration,
 /// checksum). An upload is a video from its creation, with status <c>uploading</c>; once its last byte arrives it is
-/// judged and processed exactly like <c>POST /api/videos</c>. See docs/api.md and ADR 9.
+/// judged and processed exactly like <c>POST /api/videos</c>. The upload's URL is its capability: a secret key of its
+/// own, unrelated to the video's id, which any tus client can use as it is (ADR 15). See docs/api.md and ADR 9.
 /// </summary>
 internal static class TusEndpoints
 {
@@ -29,7 +30,16 @@ internal static class TusEndpoints
     private const string VideoIdHeader = "Reel-Video-Id";
     private const int BufferSize = 128 * 1024;
     internal static readonly TimeSpan LockLease = TimeSpan.FromSeconds(30);
-    private static readonly TimeSpan LockRenewal = TimeSpan.FromSeconds(10);
+
+    // The holder of an upload's lock renews it this often, and learns then that another request asked for the upload.
+    private static readonly TimeSpan LockCheck = TimeSpan.FromSeconds(1);
+
+    // How long a request waits for the holder it asked to stop: a check, then its last bytes stored (on S3, a part).
+    private static readonly TimeSpan TakeoverWait = TimeSpan.FromSeconds(15);
+    private static readonly TimeSpan TakeoverPoll = TimeSpan.FromMilliseconds(100);
+
+    // The key of an upload's URL: 256 random bits, base64url (Secrets.New); a video id (22 characters) never matches.
+    private const int KeyLength = 43;
     private static readonly string[] Checksums = ["sha1", "sha256", "md5"];
 
     /// <summary>The headers a browser on another origin must be allowed to read.</summary>
@@ -42,6 +52,7 @@ internal static class TusEndpoints
         IMediaStorage Storage,
         MediaTools Media,
         WorkSignal Signal,
+        FileSweeper Files,
         VideoViews Views,
         NodeSettings Node,
         TimeProvider Clock,
@@ -52,11 +63,11 @@ internal static class TusEndpoints
     {
         var uploads = app.MapGroup(Prefix).WithTags("Resumable uploads (tus 1.0)").AddEndpointFilter(RequireTusVersionAsync);
         uploads.MapMethods("/", [HttpMethods.Options], Options).WithSummary("What this tus server supports");
-        uploads.MapMethods("/{id}", [HttpMethods.Options], Options).WithSummary("What this tus server supports");
+        uploads.MapMethods("/{key}", [HttpMethods.Options], Options).WithSummary("What this tus server supports");
         uploads.MapPost("/", CreateAsync).RequireRateLimiting(UploadRateLimit.Policy).WithSummary("Start a resumable upload (tus creation, creation-with-upload); it is a video from now on");
-        uploads.MapMethods("/{id}", [HttpMethods.Head], HeadAsync).WithSummary("How many bytes of the upload the server has (tus core)");
-        uploads.MapPatch("/{id}", PatchAsync).WithSummary("Append bytes at Upload-Offset (tus core, checksum)");
-        uploads.MapDelete("/{id}", DeleteAsync).WithSummary("Abandon the upload and its bytes (tus termination)");
+        uploads.MapMethods("/{key}", [HttpMethods.Head], HeadAsync).WithSummary("How many bytes of the upload the server has (tus core)");
+        uploads.MapPatch("/{key}", PatchAsync).WithSummary("Append bytes at Upload-Offset (tus core, checksum)");
+        uploads.MapDelete("/{key}", DeleteAsync).WithSummary("Abandon the upload and its bytes (tus termination)");
         return app;
     }
 
@@ -113,10 +124,13 @@ internal static class TusEndpoints
             Length = length,
             ExpiresAt = ExpiryFrom(services),
         };
+        // The URL is the capability to add to the upload: whoever has it may, with or without an account, as tus
+        // clients expect; only its hash is stored.
+        var key = Secrets.New();
         try
         {
             upload.StorageState = await services.Storage.StartResumableAsync(video.SourceKey!, cancellationToken);
-            await services.Uploads.CreateAsync(video, upload, cancellationToken);
+            await services.Uploads.CreateAsync(video, upload, Secrets.Hash(key), cancellationToken);
         }
         catch (StorageUnavailableException e)
         {
@@ -128,12 +142,12 @@ internal static class TusEndpoints
         var response = context.Response;
         response.Headers[VideoIdHeader] = id;
         if (manageToken is not null) response.Headers[Caller.ManageTokenHeader] = manageToken;
-        response.Headers.Location = $"{Prefix}/{id}";
+        response.Headers.Location = $"{Prefix}/{key}";
         if (request.ContentType == OffsetContentType && request.ContentLength != 0)
         {
             // creation-with-upload: the first bytes came with the creation. Whatever happens to them, the upload
             // exists and the client resumes from the offset its next HEAD reports.
-            if (await AppendAsync(context, video, upload, caller, services, cancellationToken) is { } failed) return failed;
+            if (await AppendAsync(context, video, upload, services, cancellationToken) is { } failed) return failed;
         }
         else
         {
@@ -141,14 +155,14 @@ internal static class TusEndpoints
         }
         response.Headers["Upload-Expires"] = HttpDate(upload.ExpiresAt);
         var created = await services.Views.RenderAsync(await services.Videos.GetAsync(id, CancellationToken.None) ?? video, caller with { ManageToken = manageToken }, CancellationToken.None);
-        return TypedResults.Created($"{Prefix}/{id}", created with { ManageToken = manageToken });
+        return TypedResults.Created($"{Prefix}/{key}", created with { ManageToken = manageToken });
     }
 
-    private static async Task<IResult> HeadAsync(string id, HttpContext context, Caller caller, [AsParameters] TusServices services, CancellationToken cancellationToken)
+    private static async Task<IResult> HeadAsync(string key, HttpContext context, [AsParameters] TusServices services, CancellationToken cancellationToken)
     {
         var response = context.Response;
         response.Headers.CacheControl = "no-store";
-        var (found, problem) = await FindAsync(id, caller, services, cancellationToken);
+        var (found, problem) = await FindAsync(key, services, cancellationToken);
         if (problem is not null) return problem;
         var (video, upload) = found!.Value;
         if (upload is null)
@@ -160,7 +174,7 @@ internal static class TusEndpoints
         if (upload.OffsetBytes == upload.Length)
         {
             // Every byte is stored but the request that stored the last one died before judging them.
-            if (await FinishAsync(video, caller, services, cancellationToken) is { } rejected) return rejected;
+            if (await FinishAsync(video, services, cancellationToken) is { } rejected) return rejected;
         }
         response.Headers["Upload-Offset"] = upload.OffsetBytes.ToString(CultureInfo.InvariantCulture);
         response.Headers["Upload-Length"] = upload.Length.ToString(CultureInfo.InvariantCulture);
@@ -168,11 +182,11 @@ internal static class TusEndpoints
         return TypedResults.Ok();
     }
 
-    private static async Task<IResult> PatchAsync(string id, HttpContext context, Caller caller, [AsParameters] TusServices services, CancellationToken cancellationToken)
+    private static async Task<IResult> PatchAsync(string key, HttpContext context, [AsParameters] TusServices services, CancellationToken cancellationToken)
     {
         if (context.Request.ContentType != OffsetContentType)
             return Problems.Create(StatusCodes.Status415UnsupportedMediaType, "unsupported_content_type", "Unsupported content type", $"Send the bytes with Content-Type {OffsetContentType}.");
-        var (found, problem) = await FindAsync(id, caller, services, cancellationToken);
+        var (found, problem) = await FindAsync(key, services, cancellationToken);
         if (problem is not null) return problem;
         var (video, upload) = found!.Value;
         if (upload is null)
@@ -180,27 +194,28 @@ internal static class TusEndpoints
             context.Response.Headers["Upload-Offset"] = video.SizeBytes.ToString(CultureInfo.InvariantCulture);
             return OffsetMismatch("The upload is complete; there is nothing more to send.");
         }
-        return (IResult?)await AppendAsync(context, video, upload, caller, services, cancellationToken) ?? TypedResults.NoContent();
+        return (IResult?)await AppendAsync(context, video, upload, services, cancellationToken) ?? TypedResults.NoContent();
     }
 
-    private static async Task<IResult> DeleteAsync(string id, Caller caller, [AsParameters] TusServices services, CancellationToken cancellationToken)
+    private static async Task<IResult> DeleteAsync(string key, [AsParameters] TusServices services, CancellationToken cancellationToken)
     {
-        var (found, problem) = await FindAsync(id, caller, services, cancellationToken, allowExpired: true);
+        var (found, problem) = await FindAsync(key, services, cancellationToken, allowExpired: true);
         if (problem is not null) return problem;
         var (video, upload) = found!.Value;
         if (upload is null)
             return Problems.Create(StatusCodes.Status409Conflict, "upload_complete", "Upload complete", $"The upload is complete and is now video {video.Id}; delete the video instead.");
-        await DiscardAsync(upload, services.Videos, services.Storage, CancellationToken.None);
-        return TypedResults.NoContent();
+        // Done once the row is gone: bytes storage cannot remove now are removed by the sweep (never a 503 here).
+        return await DiscardAsync(upload, services.Videos, services.Files, CancellationToken.None) ? TypedResults.NoContent() : Problems.NotFound("upload");
     }
 
     /// <summary>
     /// Appends the request body at the upload's offset, holding the upload's lock. The bytes received are kept even
-    /// when the body breaks off (unless a checksum was promised, which they can no longer be checked against). Returns
-    /// null once the bytes are recorded (and Upload-Offset says so), or the problem.
+    /// when the body breaks off or stalls, or another request takes the upload over (unless a checksum was promised,
+    /// which they can no longer be checked against). Returns null once the bytes are recorded (and Upload-Offset says
+    /// so), or the problem.
     /// </summary>
     private static async Task<ProblemHttpResult?> AppendAsync(
-        HttpContext context, VideoRecord video, UploadRecord upload, Caller caller, TusServices services, CancellationToken cancellationToken)
+        HttpContext context, VideoRecord video, UploadRecord upload, TusServices services, CancellationToken cancellationToken)
     {
         var request = context.Request;
         var response = context.Response;
@@ -212,12 +227,18 @@ internal static class TusEndpoints
         using var hash = checksum?.Hash;
 
         var owner = Guid.NewGuid().ToString("N");
-        if (!await services.Uploads.TryLockAsync(upload.VideoId, owner, LockLease, cancellationToken))
-            return Problems.Create(StatusCodes.Status423Locked, "upload_locked", "Upload busy", "Another request is adding to this upload. Ask HEAD for the offset and try again shortly.");
+        if (await LockAsync(upload.VideoId, owner, offset, services, cancellationToken) is { } busy)
+        {
+            if (busy.Offset is { } current) response.Headers["Upload-Offset"] = current.ToString(CultureInfo.InvariantCulture);
+            return busy.Problem;
+        }
+        using var halt = new CancellationTokenSource();
+        var watch = WatchLockAsync(upload.VideoId, owner, halt, services);
         try
         {
             // The lock is ours: the offset read now cannot move under us.
-            upload = await services.Uploads.GetAsync(upload.VideoId, cancellationToken) ?? upload;
+            if (await services.Uploads.GetAsync(upload.VideoId, cancellationToken) is not { } current) return UploadDeleted();
+            upload = current;
             if (offset != upload.OffsetBytes)
             {
                 response.Headers["Upload-Offset"] = upload.OffsetBytes.ToString(CultureInfo.InvariantCulture);
@@ -225,35 +246,69 @@ internal static class TusEndpoints
             }
             var room = upload.Length - offset;
             if (request.ContentLength > room) return BeyondLength(upload);
-            if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit) limit.MaxRequestBodySize = room;
+            // The payload is counted below, byte for byte: the server's own limit would count a chunked body's framing
+            // too, and refuse a body of exactly the bytes left.
+            if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit) limit.MaxRequestBodySize = null;
 
-            await using var append = await services.Storage.ResumeAsync(StorageKeys.OriginalFile(upload.VideoId), upload.StorageState, offset, cancellationToken);
-            var (received, broke) = await ReceiveAsync(context, upload, owner, append, hash, room, services, cancellationToken);
-            if (received > room) return BeyondLength(upload);
-            if (hash is not null)
+            IResumableAppend append;
+            try
             {
-                if (broke) return null;
-                if (!CryptographicOperations.FixedTimeEquals(hash.GetHashAndReset(), checksum!.Value.Expected))
-                    return Problems.Create(460, "checksum_mismatch", "Checksum mismatch", "The bytes do not match Upload-Checksum; nothing of them was kept. Send them again.");
+                append = await services.Storage.ResumeAsync(StorageKeys.OriginalFile(upload.VideoId), upload.StorageState, offset, cancellationToken);
             }
-            if (received == 0)
+            catch (IOException e) when (e is not FileNotFoundException and not DirectoryNotFoundException)
             {
-                NoteProgress(response, upload, upload.ExpiresAt);
+                // The partial file is still open in a request that lost its lock without knowing (the database was
+                // away longer than a lease): it lets go when it notices; until then, this one waits its turn.
+                services.Logger.LogWarning(e, "Resumable upload still held open by an earlier request");
+                return Locked();
+            }
+            await using (append)
+            {
+                var (received, broke) = await ReceiveAsync(context, append, hash, room, services, halt.Token, cancellationToken);
+                if (received > room) return BeyondLength(upload);
+                if (hash is not null)
+                {
+                    if (broke) return null;
+                    if (!CryptographicOperations.FixedTimeEquals(hash.GetHashAndReset(), checksum!.Value.Expected))
+                        return Problems.Create(460, "checksum_mismatch", "Checksum mismatch", "The bytes do not match Upload-Checksum; nothing of them was kept. Send them again.");
+                }
+                if (received == 0)
+                {
+                    if (broke && halt.IsCancellationRequested && await services.Uploads.GetAsync(upload.VideoId, CancellationToken.None) is null)
+                        return await DeletedMeanwhileAsync(upload, services);
+                    NoteProgress(response, upload, upload.ExpiresAt);
+                    return null;
+                }
+
+                var end = offset + received;
+                var last = end == upload.Length;
+                // Once the client is gone nothing cancels what is left: bytes that arrived are stored and recorded.
+                string? state = null;
+                Exception? failure = null;
+                try
+                {
+                    state = await append.CommitAsync(last, CancellationToken.None);
+                }
+                catch (Exception e) when (e is IOException or StorageUnavailableException)
+                {
+                    failure = e;
+                }
+                var expiresAt = ExpiryFrom(services);
+                if (state is null || !await services.Uploads.SaveProgressAsync(upload.VideoId, owner, end, state, expiresAt, CancellationToken.None))
+                {
+                    // The upload was deleted while its bytes arrived: what this request stored after the delete removed
+                    // the files is removed now.
+                    if (await services.Uploads.GetAsync(upload.VideoId, CancellationToken.None) is null)
+                        return await DeletedMeanwhileAsync(upload, services);
+                    if (failure is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
+                    return Problems.Create(StatusCodes.Status423Locked, "upload_locked", "Upload busy", "The upload was taken over while these bytes arrived; ask HEAD where it stands.");
+                }
+                await append.ForgetPreviousAsync(CancellationToken.None);
+                upload.OffsetBytes = end;
+                if (last && await FinishAsync(video, services, CancellationToken.None) is { } rejected) return rejected;
+                NoteProgress(response, upload, expiresAt);
                 return null;
             }
-
-            var end = offset + received;
-            var last = end == upload.Length;
-            // Once the client is gone nothing cancels what is left: bytes that arrived are stored and recorded.
-            var state = await append.CommitAsync(last, CancellationToken.None);
-            var expiresAt = ExpiryFrom(services);
-            if (!await services.Uploads.SaveProgressAsync(upload.VideoId, owner, end, state, expiresAt, CancellationToken.None))
-                return Problems.Create(StatusCodes.Status423Locked, "upload_locked", "Upload busy", "The upload was taken over or removed while these bytes arrived; ask HEAD where it stands.");
-            await append.ForgetPreviousAsync(CancellationToken.None);
-            upload.OffsetBytes = end;
-            if (last && await FinishAsync(video, caller, services, CancellationToken.None) is { } rejected) return rejected;
-            NoteProgress(response, upload, expiresAt);
-            return null;
         }
         catch (StorageUnavailableException e)
         {
@@ -262,45 +317,105 @@ internal static class TusEndpoints
         }
         finally
         {
+            await halt.CancelAsync();
+            await watch;
             await services.Uploads.UnlockAsync(upload.VideoId, owner, CancellationToken.None);
         }
     }
 
-    /// <summary>Reads the body into the append; returns the bytes read and whether the body broke off.</summary>
+    private readonly record struct Busy(ProblemHttpResult Problem, long? Offset);
+
+    /// <summary>
+    /// Takes the upload's lock. When another request holds it and this one starts at the recorded offset (a client
+    /// resuming as HEAD told it, while its earlier request hangs on a dead connection), the holder is asked to store
+    /// what it has and let go, and this request waits for it briefly instead of being turned away.
+    /// </summary>
+    private static async Task<Busy?> LockAsync(string videoId, string owner, long offset, TusServices services, CancellationToken cancellationToken)
+    {
+        if (await services.Uploads.TryLockAsync(videoId, owner, LockLease, cancellationToken)) return null;
+        if (await services.Uploads.GetAsync(videoId, cancellationToken) is not { } upload) return new Busy(UploadDeleted(), null);
+        if (offset != upload.OffsetBytes)
+            return new Busy(OffsetMismatch($"The server has {upload.OffsetBytes} bytes of this upload; send from there."), upload.OffsetBytes);
+        await services.Uploads.RequestStopAsync(videoId, cancellationToken);
+        var deadline = services.Clock.GetUtcNow() + TakeoverWait;
+        while (services.Clock.GetUtcNow() < deadline)
+        {
+            await Task.Delay(TakeoverPoll, services.Clock, cancellationToken);
+            if (await services.Uploads.TryLockAsync(videoId, owner, LockLease, cancellationToken)) return null;
+        }
+        return new Busy(Locked(), null);
+    }
+
+    /// <summary>
+    /// Renews the lock while the body arrives, even when no byte does; stops the request (through
+    /// <paramref name="halt"/>) when another request asked for the upload, the lock was lost, or the upload is gone.
+    /// </summary>
+    private static async Task WatchLockAsync(string videoId, string owner, CancellationTokenSource halt, TusServices services)
+    {
+        try
+        {
+            while (true)
+            {
+                await Task.Delay(LockCheck, services.Clock, halt.Token);
+                bool held;
+                try
+                {
+                    held = await services.Uploads.RenewLockAsync(videoId, owner, LockLease, halt.Token);
+                }
+                catch (System.Data.Common.DbException e)
+                {
+                    // The database is away for a moment: the lease runs for a while yet, so try again next time.
+                    services.Logger.LogWarning(e, "Could not renew the lock of resumable upload {VideoId}", videoId);
+                    continue;
+                }
+                if (!held)
+                {
+                    services.Logger.LogInformation("Resumable upload {VideoId}: another request asked for it, or it is gone; storing what arrived", videoId);
+                    await halt.CancelAsync();
+                    return;
+                }
+            }
+        }
+        catch (OperationCanceledException) when (halt.IsCancellationRequested)
+        {
+            // The request is done with the lock.
+        }
+    }
+
+    /// <summary>
+    /// Reads the body into the append; returns the bytes read and whether the body broke off (the client left, its
+    /// connection went silent for longer than <see cref="UploadOptions.StallSeconds"/>, or the request was halted).
+    /// </summary>
     private static async Task<(long Received, bool Broke)> ReceiveAsync(
-        HttpContext context, UploadRecord upload, string owner, IResumableAppend append, IncrementalHash? hash, long room, TusServices services, CancellationToken cancellationToken)
+        HttpContext context, IResumableAppend append, IncrementalHash? hash, long room, TusServices services, CancellationToken halted, CancellationToken cancellationToken)
     {
         var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
         long received = 0;
-        var renewAt = services.Clock.GetUtcNow() + LockRenewal;
+        using var stalled = new CancellationTokenSource(Timeout.InfiniteTimeSpan, services.Clock);
+        using var reading = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, halted, stalled.Token);
+        var stallAfter = TimeSpan.FromSeconds(services.Options.Value.StallSeconds);
         try
         {
-            int read;
-            while ((read = await context.Request.Body.ReadAsync(buffer.AsMemory(0, BufferSize), cancellationToken)) > 0)
+            while (true)
             {
+                // Re-armed for every read: only a body that brings nothing for this long has stalled.
+                stalled.CancelAfter(stallAfter);
+                var read = await context.Request.Body.ReadAsync(buffer.AsMemory(0, BufferSize), reading.Token);
+                if (read == 0) return (received, false);
                 if (received + read > room) return (received + read, false);
                 hash?.AppendData(buffer, 0, read);
                 // Not cancelled when the client leaves: what is counted as received must be written whole.
                 await append.WriteAsync(buffer.AsMemory(0, read), CancellationToken.None);
                 received += read;
-                if (services.Clock.GetUtcNow() >= renewAt)
-                {
-                    if (!await services.Uploads.RenewLockAsync(upload.VideoId, owner, LockLease, cancellationToken))
-                        throw new IOException("The upload's lock was lost while its bytes arrived.");
-                    renewAt = services.Clock.GetUtcNow() + LockRenewal;
-                }
             }
-            return (received, false);
-        }
-        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
-        {
-            // A body without Content-Length that runs past the upload's length: none of it is kept.
-            return (room + 1, false);
         }
         catch (Exception e) when (e is BadHttpRequestException or ConnectionResetException
-            || (e is OperationCanceledException or IOException && context.RequestAborted.IsCancellationRequested))
+            || (e is OperationCanceledException or IOException && reading.IsCancellationRequested))
         {
-            services.Logger.LogInformation("Resumable upload broke off after {Bytes} more bytes: {Reason}", received, e.Message);
+            var reason = stalled.IsCancellationRequested ? "no byte arrived for too long"
+                : halted.IsCancellationRequested ? "another request took the upload over, or it is gone"
+                : e.Message;
+            services.Logger.LogInformation("Resumable upload broke off after {Bytes} more bytes: {Reason}", received, reason);
             return (received, true);
         }
         finally
@@ -313,19 +428,30 @@ internal static class TusEndpoints
     /// Judges the complete upload by its content, as <c>POST /api/videos</c> does: refused content removes the video
     /// and its bytes; anything else is queued for processing. Safe to call again for an upload already finished.
     /// </summary>
-    private static async Task<ProblemHttpResult?> FinishAsync(VideoRecord video, Caller caller, TusServices services, CancellationToken cancellationToken)
+    private static async Task<ProblemHttpResult?> FinishAsync(VideoRecord video, TusServices services, CancellationToken cancellationToken)
     {
         using var scope = services.Logger.BeginScope("VideoId:{VideoId}", video.Id);
         var scratch = Path.Combine(services.Node.TempDir, $"{video.Id}.{Guid.NewGuid():N}.probe");
         Directory.CreateDirectory(scratch);
         try
         {
-            var source = await services.Storage.GetLocalPathAsync(video.SourceKey!, scratch, cancellationToken);
-            var outcome = await services.Media.ProbeAsync(source, cancellationToken);
+            ProbeOutcome outcome;
+            try
+            {
+                var source = await services.Storage.GetLocalPathAsync(video.SourceKey!, scratch, cancellationToken);
+                outcome = await services.Media.ProbeAsync(source, cancellationToken);
+            }
+            catch (StorageUnavailableException)
+            {
+                // The file is not there because the upload was deleted meanwhile, or storage is away (503).
+                if (await services.Videos.GetAsync(video.Id, CancellationToken.None) is null) return UploadDeleted();
+                throw;
+            }
             if (outcome.Problem is { } problem)
             {
-                await services.Videos.DeleteAsync(video.Id, CancellationToken.None);
-                await services.Storage.DeletePrefixAsync(StorageKeys.Original(video.Id), CancellationToken.None);
+                // A file deleted under the probe is no reason to call the upload unsupported.
+                if (!await services.Videos.DeleteAsync(video.Id, null, CancellationToken.None)) return UploadDeleted();
+                await services.Files.RemoveAsync(video.Id, null);
                 return VideoEndpoints.Rejected(problem, services.Logger);
             }
             VideoEndpoints.TakeProbe(video, outcome);
@@ -336,6 +462,12 @@ internal static class TusEndpoints
                 services.Logger.LogInformation("Resumable upload complete: {Bytes} bytes, {Width}x{Height}, {Duration:0.0} s",
                     video.SizeBytes, video.Width, video.Height, video.DurationSeconds);
             }
+            else if (await services.Videos.GetAsync(video.Id, CancellationToken.None) is null)
+            {
+                // Deleted between its last byte and now; the delete's record removes the files.
+                await services.Files.RemoveAsync(video.Id, null);
+                return UploadDeleted();
+            }
             return null;
         }
         finally
@@ -344,20 +476,29 @@ internal static class TusEndpoints
         }
     }
 
-    /// <summary>Removes an upload, its video and every byte stored of it.</summary>
-    internal static async Task DiscardAsync(UploadRecord upload, VideoStore videos, IMediaStorage storage, CancellationToken cancellationToken)
+    /// <summary>
+    /// Removes an upload and its video; every byte stored of it goes now, or by the sweep when storage cannot be
+    /// reached. False when the video was already gone.
+    /// </summary>
+    internal static async Task<bool> DiscardAsync(UploadRecord upload, VideoStore videos, FileSweeper files, CancellationToken cancellationToken)
     {
-        await videos.DeleteAsync(upload.VideoId, cancellationToken);
-        await storage.DiscardResumableAsync(StorageKeys.OriginalFile(upload.VideoId), upload.StorageState, cancellationToken);
-        await storage.DeletePrefixAsync(StorageKeys.Original(upload.VideoId), cancellationToken);
+        if (!await videos.DeleteAsync(upload.VideoId, upload.StorageState, cancellationToken)) return false;
+        await files.RemoveAsync(upload.VideoId, upload.StorageState);
+        return true;
     }
 
-    /// <summary>The upload the caller may add to: 404 when there is none, 410 once it expired, 403 when it is someone else's.</summary>
+    /// <summary>
+    /// The upload an URL key names: 404 when there is none (a video id is no key), 410 once it expired. Having the key
+    /// is the right to add to the upload; who the caller is does not matter. A finished upload is found (Upload null)
+    /// for as long as its video lives.
+    /// </summary>
     private static async Task<((VideoRecord Video, UploadRecord? Upload)? Found, ProblemHttpResult? Problem)> FindAsync(
-        string id, Caller caller, TusServices services, CancellationToken cancellationToken, bool allowExpired = false)
+        string key, TusServices services, CancellationToken cancellationToken, bool allowExpired = false)
     {
-        var (video, problem) = await VideoEndpoints.ManageableAsync(id, caller, services.Videos, cancellationToken);
-        if (video is null) return (null, problem is { StatusCode: StatusCodes.Status404NotFound } ? Problems.NotFound("upload") : problem);
+        if (key.Length != KeyLength || !key.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_')
+            || await services.Uploads.VideoIdOfAsync(Secrets.Hash(key), cancellationToken) is not { } id
+            || await services.Videos.GetAsync(id, cancellationToken) is not { } video)
+            return (null, Problems.NotFound("upload"));
         if (video.Status != VideoStatus.Uploading) return ((video, null), null);
         if (await services.Uploads.GetAsync(id, cancellationToken) is not { } upload) return (null, Problems.NotFound("upload"));
         if (!allowExpired && upload.ExpiresAt <= services.Clock.GetUtcNow().ToUnixTimeMilliseconds())
@@ -370,6 +511,20 @@ internal static class TusEndpoints
         response.Headers["Upload-Offset"] = upload.OffsetBytes.ToString(CultureInfo.InvariantCulture);
         response.Headers["Upload-Expires"] = HttpDate(expiresAt);
     }
+
+    /// <summary>What was stored of an upload deleted while its bytes arrived is removed; the request is answered 410.</summary>
+    private static async Task<ProblemHttpResult> DeletedMeanwhileAsync(UploadRecord upload, TusServices services)
+    {
+        services.Logger.LogInformation("Resumable upload {VideoId} was deleted while its bytes arrived; removing what was stored", upload.VideoId);
+        await services.Files.RemoveAsync(upload.VideoId, upload.StorageState);
+        return UploadDeleted();
+    }
+
+    private static ProblemHttpResult UploadDeleted() =>
+        Problems.Create(StatusCodes.Status410Gone, "upload_deleted", "Upload deleted", "The upload was deleted while these bytes arrived; nothing of them was kept.");
+
+    private static ProblemHttpResult Locked() =>
+        Problems.Create(StatusCodes.Status423Locked, "upload_locked", "Upload busy", "Another request is adding to this upload. Ask HEAD for the offset and try again shortly.");
 
     private static ProblemHttpResult OffsetMismatch(string detail) =>
         Problems.Create(StatusCodes.Status409Conflict, "upload_offset_mismatch", "Wrong offset", detail);

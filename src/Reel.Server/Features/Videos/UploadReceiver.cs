@@ -52,14 +52,17 @@ internal sealed class UploadReceiver(IOptions<UploadOptions> options)
         // A raw body's length is the file's; a multipart body's also holds its framing, so only the bytes tell.
         if (quota is { } q && request.ContentLength - (multipart ? MultipartOverhead : 0) > q.RemainingBytes)
             throw OverQuota(q, multipart ? null : request.ContentLength);
+        // The body's bytes are counted here, as they are read: the server's own limit would count a chunked body's
+        // framing too, and refuse a file of exactly the limit.
         if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
-            limit.MaxRequestBodySize = bodyLimit;
+            limit.MaxRequestBodySize = null;
+        var body = new LimitedStream(request.Body, bodyLimit, TooLarge);
 
         try
         {
             return multipart
-                ? await ReceiveMultipartAsync(request, HeaderUtilities.RemoveQuotes(contentType.Boundary).Value, targetPath, stored, quota, cancellationToken)
-                : new ReceivedUpload(await CopyLimitedAsync(request.Body, targetPath, stored, quota, cancellationToken), null, null);
+                ? await ReceiveMultipartAsync(body, HeaderUtilities.RemoveQuotes(contentType.Boundary).Value, targetPath, stored, quota, cancellationToken)
+                : new ReceivedUpload(await CopyLimitedAsync(body, targetPath, stored, quota, cancellationToken), null, null);
         }
         catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
@@ -71,12 +74,12 @@ internal sealed class UploadReceiver(IOptions<UploadOptions> options)
         }
     }
 
-    private async Task<ReceivedUpload> ReceiveMultipartAsync(HttpRequest request, string? boundary, string targetPath, IStorageUpload stored, StorageQuota? quota, CancellationToken cancellationToken)
+    private async Task<ReceivedUpload> ReceiveMultipartAsync(Stream body, string? boundary, string targetPath, IStorageUpload stored, StorageQuota? quota, CancellationToken cancellationToken)
     {
         if (string.IsNullOrEmpty(boundary))
             throw new UploadRejectedException(StatusCodes.Status400BadRequest, "invalid_multipart", "The multipart Content-Type has no boundary.");
 
-        var reader = new MultipartReader(boundary, request.Body) { HeadersLengthLimit = 16 * 1024 };
+        var reader = new MultipartReader(boundary, body) { HeadersLengthLimit = 16 * 1024 };
         long? bytes = null;
         string? title = null, fileName = null;
         try
@@ -159,4 +162,46 @@ internal sealed class UploadReceiver(IOptions<UploadOptions> options)
 
     private UploadRejectedException TooLarge() =>
         new(StatusCodes.Status413PayloadTooLarge, "file_too_large", $"The upload is larger than the limit of {MaxBytes} bytes.");
+
+    /// <summary>A request body that may bring at most <paramref name="limit"/> bytes of payload.</summary>
+    private sealed class LimitedStream(Stream inner, long limit, Func<Exception> tooLarge) : Stream
+    {
+        private long _read;
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position
+        {
+            get => _read;
+            set => throw new NotSupportedException();
+        }
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            var read = await inner.ReadAsync(buffer, cancellationToken);
+            _read += read;
+            return _read > limit ? throw tooLarge() : read;
+        }
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException("Request bodies are read asynchronously.");
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
 }

@@ -264,27 +264,19 @@ internal static class VideoEndpoints
         return TypedResults.Ok(await views.RenderAsync(video, caller, cancellationToken));
     }
     private static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(
-        string id, Caller caller, VideoStore videos, UploadStore uploads, IMediaStorage storage, RunningJobs running, ILogger<VideoStore> logger, CancellationToken cancellationToken)
+        string id, Caller caller, VideoStore videos, UploadStore uploads, FileSweeper files, RunningJobs running, CancellationToken cancellationToken)
     {
         var (found, problem) = await ManageableAsync(id, caller, videos, cancellationToken);
         if (found is null) return problem!;
         var upload = found.Status == VideoStatus.Uploading ? await uploads.GetAsync(id, cancellationToken) : null;
-        if (!await videos.DeleteAsync(id, cancellationToken))
+        if (!await videos.DeleteAsync(id, upload?.StorageState, cancellationToken))
             return Problems.NotFound();
-        if (upload is not null) await storage.DiscardResumableAsync(StorageKeys.OriginalFile(id), upload.StorageState, CancellationToken.None);
-        // The row (and its jobs) is gone first, so the video vanishes at once. A job still running is stopped, and
-        // awaited, so no file it was writing appears after the answer; files a crash leaves behind are removed by
-        // the start-up sweep.
+        // The row (and its jobs) is gone first, so the video vanishes at once, and its files are recorded for removal
+        // with it: from here on the delete has happened, whatever storage says. A job still running is stopped, and
+        // awaited, so no file it was writing appears after the files are removed; files storage could not remove now
+        // are removed by the worker's sweep once it answers.
         await running.CancelAsync(id);
-        try
-        {
-            await storage.DeletePrefixAsync(StorageKeys.Video(id), CancellationToken.None);
-            await storage.DeletePrefixAsync(StorageKeys.Original(id), CancellationToken.None);
-        }
-        catch (IOException e)
-        {
-            logger.LogWarning(e, "Video {VideoId} is deleted but some of its files are not yet; the next start removes them", id);
-        }
+        await files.RemoveAsync(id, upload?.StorageState);
         return TypedResults.NoContent();
     }
 
