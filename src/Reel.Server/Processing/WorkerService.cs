@@ -40,7 +40,7 @@ internal sealed class WorkerService(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         await RecoverAsync(stoppingToken);
-        var loops = new List<Task> { MaintainAsync(stoppingToken), ExpireUploadsAsync(stoppingToken) };
+        var loops = new List<Task> { MaintainAsync(stoppingToken), ExpireUploadsAsync(stoppingToken), CheckStoredFilesAsync(stoppingToken) };
         loops.AddRange(Enumerable.Range(0, Options.PrepareConcurrency).Select(_ => LoopAsync(JobKind.Prepare, stoppingToken)));
         loops.AddRange(Enumerable.Range(0, Options.Concurrency).Select(_ => LoopAsync(JobKind.Encode, stoppingToken)));
         loops.Add(LoopAsync(JobKind.Repair, stoppingToken));
@@ -48,7 +48,7 @@ internal sealed class WorkerService(
         await Task.WhenAll(loops);
     }
 
-    /// <summary>Recovery needs the database and the storage; if either is away at start, the node waits for them.</summary>
+    /// <summary>Freeing this node's own jobs needs the database; if it is away at start, the node waits for it.</summary>
     private async Task RecoverAsync(CancellationToken stoppingToken)
     {
         while (true)
@@ -65,6 +65,10 @@ internal sealed class WorkerService(
             }
         }
     }
+
+    /// <summary>The rest of recovery, beside the workers at start and hourly after (ADR 14).</summary>
+    private Task CheckStoredFilesAsync(CancellationToken stoppingToken) =>
+        RepeatAsync(MaintenanceInterval, "Could not check stored files; trying again later", () => recovery.CheckAsync(stoppingToken), stoppingToken);
 
     /// <summary>Aborts multipart uploads in storage that were begun long ago and never finished, hourly.</summary>
     private Task MaintainAsync(CancellationToken stoppingToken) =>
@@ -179,6 +183,7 @@ internal sealed class WorkerService(
         }
         catch (StorageUnavailableException e)
         {
+            // Only an outage or throttling lands here (a refusal is a StorageRefusedException, an attempt like any failure).
             // Not the job's fault: it runs again from the start once storage answers, without using up an attempt.
             logger.LogWarning(e, "Object storage unavailable; the job runs again in {Seconds} s", StorageRetry.TotalSeconds);
             await queue.RetryAsync(job.Id, "object storage was unavailable.", StorageRetry, refundAttempt: true, CancellationToken.None);
@@ -256,6 +261,7 @@ internal sealed class WorkerService(
     {
         MediaProcessException { ExitCode: -1 } => "processing took too long and was stopped.",
         MediaProcessException => "ffmpeg could not decode the file; it may be damaged or use a codec Reel cannot read.",
+        StorageRefusedException refused => refused.Reason,
         IOException => "the server could not write its files (is the disk full?).",
         _ => "an internal error occurred.",
     };
