@@ -70,7 +70,7 @@ internal sealed class VideoStore(Database database, TimeProvider clock)
     {
         if (ids.Count == 0) return new HashSet<string>();
         await using var connection = await database.OpenAsync(cancellationToken);
-        return (await connection.QueryAsync<string>("SELECT id FROM videos WHERE id IN @ids", new { ids })).ToHashSet(StringComparer.Ordinal);
+        return (await connection.QueryAsync<string>($"SELECT id FROM videos WHERE id {database.InList("ids")}", new { ids = ids.ToArray() })).ToHashSet(StringComparer.Ordinal);
     }
 
     /// <summary>

@@ -66,9 +66,34 @@ internal sealed class WorkerService(
         }
     }
 
-    /// <summary>The rest of recovery, beside the workers at start and hourly after (ADR 14).</summary>
-    private Task CheckStoredFilesAsync(CancellationToken stoppingToken) =>
-        RepeatAsync(MaintenanceInterval, "Could not check stored files; trying again later", () => recovery.CheckAsync(stoppingToken), stoppingToken);
+    /// <summary>
+    /// The rest of recovery, beside the workers at start and hourly after (ADR 14); a round that met a storage outage
+    /// is tried again within a minute rather than an hour.
+    /// </summary>
+    private async Task CheckStoredFilesAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            while (true)
+            {
+                var next = MaintenanceInterval;
+                try
+                {
+                    await recovery.CheckAsync(stoppingToken);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    if (e is StorageUnavailableException) next = TimeSpan.FromMinutes(1);
+                    logger.LogWarning(e, "Could not check stored files; trying again in {Minutes} min", next.TotalMinutes);
+                }
+                await Task.Delay(next, clock, stoppingToken);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Shutting down.
+        }
+    }
 
     /// <summary>Aborts multipart uploads in storage that were begun long ago and never finished, hourly.</summary>
     private Task MaintainAsync(CancellationToken stoppingToken) =>
