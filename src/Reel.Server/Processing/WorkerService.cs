@@ -72,6 +72,9 @@ internal sealed class WorkerService(
     /// </summary>
     private async Task CheckStoredFilesAsync(CancellationToken stoppingToken)
     {
+        // SQLite and the local disk answer synchronously: without this the whole check would run before the worker
+        // loops below it were even started.
+        await Task.Yield();
         try
         {
             while (true)
