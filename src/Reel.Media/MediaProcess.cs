@@ -51,6 +51,12 @@ public sealed class MediaProcessException(string message, int exitCode, string e
 /// <summary>Runs ffmpeg/ffprobe with an argument list (never a shell), at a chosen priority, with a timeout.</summary>
 public static class MediaProcess
 {
+    /// <summary>
+    /// Whether the processes started here are killed when this process dies, even by SIGKILL (needs util-linux
+    /// <c>setpriv</c>); when false, a crash leaves them running until something stops them.
+    /// </summary>
+    public static bool ChildrenDieWithParent => ChildSpawner.ChildrenDieWithParent;
+
     private const int MaxOutputChars = 4 * 1024 * 1024;
     private const int ErrorTailLines = 30;
 
@@ -76,15 +82,16 @@ public static class MediaProcess
         if (log is not null)
             await log.WriteLineAsync(executable + " " + string.Join(' ', arguments.Select(Quote))).ConfigureAwait(false);
 
-        using var process = new Process { StartInfo = start };
+        Process started;
         try
         {
-            process.Start();
+            started = await ChildSpawner.StartAsync(start).ConfigureAwait(false);
         }
         catch (Win32Exception e)
         {
             throw new MediaProcessException($"Cannot start {executable}: {e.Message}", -1, "");
         }
+        using var process = started;
         SetPriority(process, options.Priority);
 
         var output = new StringBuilder();

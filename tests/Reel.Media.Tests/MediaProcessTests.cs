@@ -94,6 +94,36 @@ public sealed class MediaProcessTests
     }
 
     [Fact]
+    public async Task A_process_keeps_running_after_the_thread_that_started_it_has_ended()
+    {
+        // Linux sends the parent-death signal when the forking *thread* exits; thread-pool threads do exit when idle.
+        Assert.True(MediaProcess.ChildrenDieWithParent, "setpriv (util-linux) is installed on every machine we test on");
+        var marker = Guid.NewGuid().ToString("N");
+        using var cancel = new CancellationTokenSource();
+        Task<MediaRunResult>? run = null;
+        var threadId = 0;
+        var thread = new Thread(() =>
+        {
+            threadId = int.Parse(Path.GetFileName(new FileInfo("/proc/thread-self").LinkTarget!), System.Globalization.CultureInfo.InvariantCulture);
+            run = MediaProcess.RunAsync(Ffmpeg.FfmpegPath, Endless(marker), Quick, cancel.Token);
+        });
+        thread.Start();
+        thread.Join();
+        await WaitUntilAsync(() => ProcessesWith(marker).Count > 0 && !Directory.Exists($"/proc/self/task/{threadId}"), TimeSpan.FromSeconds(10));
+
+        // The signal would have been sent as the thread went; give its delivery a moment to show.
+        var watch = Stopwatch.StartNew();
+        while (watch.Elapsed < TimeSpan.FromSeconds(1))
+        {
+            Assert.NotEmpty(ProcessesWith(marker));
+            await Task.Delay(50);
+        }
+        Assert.False(run!.IsCompleted);
+        await cancel.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run);
+    }
+
+    [Fact]
     public async Task A_real_encode_reports_progress_up_to_its_length()
     {
         var positions = new ConcurrentQueue<TimeSpan>();

@@ -67,11 +67,29 @@ internal sealed class VideoStore(Database database, TimeProvider clock)
         return (await connection.QueryAsync<VideoRecord>($"SELECT {Selected} FROM videos WHERE status = @status", new { status })).AsList();
     }
 
-    public async Task<IReadOnlySet<string>> AllIdsAsync(CancellationToken cancellationToken)
+    /// <summary>Which of <paramref name="ids"/> are videos (a page of a storage listing, not every id there is).</summary>
+    public async Task<IReadOnlySet<string>> ExistingAsync(IReadOnlyCollection<string> ids, CancellationToken cancellationToken)
+    {
+        if (ids.Count == 0) return new HashSet<string>();
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return (await connection.QueryAsync<string>($"SELECT id FROM videos WHERE id {database.InList("ids")}", new { ids = ids.ToArray() })).ToHashSet(StringComparer.Ordinal);
+    }
+
+    /// <summary>
+    /// Ready videos whose files were not checked since they last changed, in id order; the condition is the partial
+    /// index's, so a page costs the same however many videos were checked before.
+    /// </summary>
+    public async Task<IReadOnlyList<VideoRecord>> UnverifiedReadyAsync(int limit, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
-        return (await connection.QueryAsync<string>("SELECT id FROM videos")).ToHashSet(StringComparer.Ordinal);
+        return (await connection.QueryAsync<VideoRecord>(
+            $"SELECT {Selected} FROM videos WHERE status = 'ready' AND (files_verified_at IS NULL OR files_verified_at <> updated_at) ORDER BY id LIMIT @limit",
+            new { limit })).AsList();
     }
+
+    /// <summary>Records that the video's files were found whole as of its <paramref name="updatedAt"/>; a change since keeps it unverified.</summary>
+    public Task<bool> MarkFilesVerifiedAsync(string id, long updatedAt, CancellationToken cancellationToken) =>
+        ExecuteAsync("UPDATE videos SET files_verified_at = @updatedAt WHERE id = @id AND updated_at = @updatedAt", new { id, updatedAt }, cancellationToken);
 
     /// <summary>Renames or changes visibility; making a video private also revokes its outstanding playback links.</summary>
     public async Task<bool> UpdateDetailsAsync(string id, string? title, string? visibility, CancellationToken cancellationToken)

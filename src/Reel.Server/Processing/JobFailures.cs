@@ -2,6 +2,7 @@ using Microsoft.Extensions.Options;
 using Reel.Media;
 using Reel.Server.Data;
 using Reel.Server.Infrastructure;
+using Reel.Server.Storage;
 
 namespace Reel.Server.Processing;
 
@@ -62,6 +63,7 @@ internal sealed class JobFailures(JobQueue queue, VideoStore videos, IOptions<Pr
     {
         MediaProcessException { ExitCode: -1 } => "processing took too long and was stopped.",
         MediaProcessException => "ffmpeg could not decode the file; it may be damaged or use a codec Reel cannot read.",
+        StorageRefusedException refused => refused.Reason,
         IOException => "the server could not write its files (is the disk full?).",
         _ => "an internal error occurred.",
     };

@@ -42,7 +42,7 @@ internal sealed class WorkerService(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         await RecoverAsync(stoppingToken);
-        var loops = new List<Task> { MaintainAsync(stoppingToken), ExpireUploadsAsync(stoppingToken), SweepFilesAsync(stoppingToken) };
+        var loops = new List<Task> { MaintainAsync(stoppingToken), ExpireUploadsAsync(stoppingToken), SweepFilesAsync(stoppingToken), CheckStoredFilesAsync(stoppingToken) };
         loops.AddRange(Enumerable.Range(0, Options.PrepareConcurrency).Select(_ => LoopAsync(JobKind.Prepare, stoppingToken)));
         loops.AddRange(Enumerable.Range(0, Options.Concurrency).Select(_ => LoopAsync(JobKind.Encode, stoppingToken)));
         loops.Add(LoopAsync(JobKind.Repair, stoppingToken));
@@ -50,7 +50,7 @@ internal sealed class WorkerService(
         await Task.WhenAll(loops);
     }
 
-    /// <summary>Recovery needs the database and the storage; if either is away at start, the node waits for them.</summary>
+    /// <summary>Freeing this node's own jobs needs the database; if it is away at start, the node waits for it.</summary>
     private async Task RecoverAsync(CancellationToken stoppingToken)
     {
         while (true)
@@ -65,6 +65,38 @@ internal sealed class WorkerService(
                 logger.LogError(e, "Start-up recovery failed; retrying");
                 await Task.Delay(StorageRetry, stoppingToken);
             }
+        }
+    }
+
+    /// <summary>
+    /// The rest of recovery, beside the workers at start and hourly after (ADR 14); a round that met a storage outage
+    /// is tried again within a minute rather than an hour.
+    /// </summary>
+    private async Task CheckStoredFilesAsync(CancellationToken stoppingToken)
+    {
+        // SQLite and the local disk answer synchronously: without this the whole check would run before the worker
+        // loops below it were even started.
+        await Task.Yield();
+        try
+        {
+            while (true)
+            {
+                var next = MaintenanceInterval;
+                try
+                {
+                    await recovery.CheckAsync(stoppingToken);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    if (e is StorageUnavailableException) next = TimeSpan.FromMinutes(1);
+                    logger.LogWarning(e, "Could not check stored files; trying again in {Minutes} min", next.TotalMinutes);
+                }
+                await Task.Delay(next, clock, stoppingToken);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Shutting down.
         }
     }
 
@@ -193,6 +225,7 @@ internal sealed class WorkerService(
         }
         catch (StorageUnavailableException e)
         {
+            // Only an outage or throttling lands here (a refusal is a StorageRefusedException, an attempt like any failure).
             // Not the job's fault: it runs again from the start once storage answers, without using up an attempt.
             logger.LogWarning(e, "Object storage unavailable; the job runs again in {Seconds} s", StorageRetry.TotalSeconds);
             if (!await queue.RetryAsync(job, "object storage was unavailable.", StorageRetry, countFailure: false, CancellationToken.None))

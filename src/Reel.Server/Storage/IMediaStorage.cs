@@ -57,8 +57,11 @@ internal interface IMediaStorage
     /// <summary>Removes every file whose key starts with the prefix.</summary>
     Task DeletePrefixAsync(string prefix, CancellationToken cancellationToken);
 
-    /// <summary>Ids of the videos that have files under <c>videos/</c> or <c>originals/</c>.</summary>
-    Task<IReadOnlySet<string>> ListVideoIdsAsync(CancellationToken cancellationToken);
+    /// <summary>
+    /// One page of the ids of the videos that have files under <paramref name="area"/> (<c>videos/</c> or
+    /// <c>originals/</c>), in ordinal order, after <paramref name="after"/>; fewer than <paramref name="limit"/> at the end.
+    /// </summary>
+    Task<IReadOnlyList<string>> ListVideoIdsAsync(string area, string? after, int limit, CancellationToken cancellationToken);
 
     /// <summary>
     /// Discards uploads begun longer ago than <paramref name="olderThan"/> and never finished, except those of
@@ -116,8 +119,17 @@ internal interface IResumableAppend : IAsyncDisposable
     Task ForgetPreviousAsync(CancellationToken cancellationToken);
 }
 
-/// <summary>The storage could not be reached or refused a request; the operation can be tried again later.</summary>
+/// <summary>The storage could not be reached or was too busy to answer; the operation can be tried again later.</summary>
 internal sealed class StorageUnavailableException(string message, Exception inner) : Exception(message, inner);
+
+/// <summary>
+/// The storage answered with a refusal that trying again will not change (a missing file, denied access, a bad
+/// request): a real failure. <see cref="Exception.Message"/> has the detail for the log; <see cref="Reason"/> is for people.
+/// </summary>
+internal sealed class StorageRefusedException(string message, string reason, Exception inner) : Exception(message, inner)
+{
+    public string Reason { get; } = reason;
+}
 
 internal static partial class StorageKeys
 {

@@ -120,16 +120,14 @@ internal sealed class LocalStorage(NodeSettings node) : IMediaStorage
         }
     }
 
-    public Task<IReadOnlySet<string>> ListVideoIdsAsync(CancellationToken cancellationToken)
+    public Task<IReadOnlyList<string>> ListVideoIdsAsync(string area, string? after, int limit, CancellationToken cancellationToken)
     {
-        var ids = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var area in new[] { "videos", "originals" })
-        {
-            var dir = Path.Combine(_root, area);
-            if (!Directory.Exists(dir)) continue;
-            ids.UnionWith(Directory.EnumerateDirectories(dir).Select(Path.GetFileName).OfType<string>().Where(Ids.IsVideoId));
-        }
-        return Task.FromResult<IReadOnlySet<string>>(ids);
+        var dir = Path.Combine(_root, area.TrimEnd('/'));
+        if (!Directory.Exists(dir)) return Task.FromResult<IReadOnlyList<string>>([]);
+        IReadOnlyList<string> page = Directory.EnumerateDirectories(dir).Select(Path.GetFileName).OfType<string>()
+            .Where(id => Ids.IsVideoId(id) && (after is null || string.CompareOrdinal(id, after) > 0))
+            .Order(StringComparer.Ordinal).Take(limit).ToList();
+        return Task.FromResult(page);
     }
 
     // An unfinished upload here is a file in the node's temp folder, which is emptied at start; a resumable one is

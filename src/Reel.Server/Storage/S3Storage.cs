@@ -136,7 +136,7 @@ internal sealed partial class S3Storage : IMediaStorage, IDisposable
         {
             // One GET: the bytes and the time come from the same version of the object.
             using var response = await _client.GetObjectAsync(_bucket, StorageKeys.Checked(key), cancellationToken);
-            if (response.ContentLength > StoredContent.MaxBytes) throw new IOException($"{key} is too large to read whole.");
+            if (response.ContentLength > StoredContent.MaxBytes) throw new InvalidDataException($"{key} is too large to read whole.");
             using var bytes = new MemoryStream((int)response.ContentLength);
             await response.ResponseStream.CopyToAsync(bytes, cancellationToken);
             return new StoredContent(bytes.ToArray(), Utc(response.LastModified));
@@ -206,22 +206,22 @@ internal sealed partial class S3Storage : IMediaStorage, IDisposable
         }
     }
 
-    public async Task<IReadOnlySet<string>> ListVideoIdsAsync(CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<string>> ListVideoIdsAsync(string area, string? after, int limit, CancellationToken cancellationToken)
     {
-        var ids = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var area in new[] { "videos/", "originals/" })
+        // One folder per video: listed with the delimiter, each id is one entry however many files it holds. "/~"
+        // sorts after every key inside the folder of `after`, so the page starts at the next video.
+        var request = new ListObjectsV2Request { BucketName = _bucket, Prefix = area, Delimiter = "/", MaxKeys = limit };
+        if (after is not null) request.StartAfter = area + after + "/~";
+        var ids = new List<string>();
+        ListObjectsV2Response page;
+        do
         {
-            var request = new ListObjectsV2Request { BucketName = _bucket, Prefix = area, Delimiter = "/" };
-            ListObjectsV2Response page;
-            do
-            {
-                page = await Guard("list videos", () => _client.ListObjectsV2Async(request, cancellationToken));
-                ids.UnionWith((page.CommonPrefixes ?? []).Select(p => p[area.Length..].TrimEnd('/')).Where(Ids.IsVideoId));
-                request.ContinuationToken = page.NextContinuationToken;
-            }
-            while (page.IsTruncated == true);
+            page = await Guard("list videos", () => _client.ListObjectsV2Async(request, cancellationToken));
+            ids.AddRange((page.CommonPrefixes ?? []).Select(p => p[area.Length..].TrimEnd('/')).Where(Ids.IsVideoId));
+            request.ContinuationToken = page.NextContinuationToken;
         }
-        return ids;
+        while (page.IsTruncated == true && ids.Count < limit);
+        return ids.Take(limit).ToList();
     }
 
     public Task CheckWritableAsync(CancellationToken cancellationToken) => Guard("write a test object", async () =>
@@ -285,10 +285,16 @@ internal sealed partial class S3Storage : IMediaStorage, IDisposable
         {
             return true; // Already gone.
         }
-        catch (Exception e) when (IsStorageFailure(e))
+        catch (Exception e) when (StorageErrors.IsTransient(e))
         {
             _logger.LogWarning("Could not abort the unfinished upload of {Key} yet: {Error}", key, e.Message);
             return false;
+        }
+        catch (AmazonServiceException e)
+        {
+            // Asking again would be refused again; the hourly sweep tries once more.
+            _logger.LogWarning(e, "Object storage refused to abort the unfinished upload of {Key}", key);
+            return true;
         }
     }
 
@@ -307,22 +313,30 @@ internal sealed partial class S3Storage : IMediaStorage, IDisposable
         return keys;
     }
 
-    /// <summary>Turns the SDK's failures (after its own retries) into one exception the callers understand.</summary>
+    /// <summary>
+    /// Turns the SDK's failures (after its own retries) into the two the callers understand: the store is away for now
+    /// (<see cref="StorageUnavailableException"/>, try again later), or it refused for good (<see cref="StorageRefusedException"/>).
+    /// </summary>
     private static async Task<T> Guard<T>(string what, Func<Task<T>> action)
     {
         try
         {
             return await action();
         }
-        catch (Exception e) when (IsStorageFailure(e))
+        catch (Exception e) when (StorageErrors.IsTransient(e))
         {
             throw new StorageUnavailableException($"Object storage could not {what}: {e.Message}", e);
         }
+        catch (AmazonServiceException e)
+        {
+            throw new StorageRefusedException($"Object storage refused to {what}: HTTP {(int)e.StatusCode} {e.ErrorCode}: {e.Message}", StorageErrors.Reason(e), e);
+        }
+        catch (AmazonClientException e)
+        {
+            // Raised before any answer and not by the transport: the client's own settings (credentials, endpoint) are wrong.
+            throw new StorageRefusedException($"Object storage could not {what}: {e.Message}", "object storage could not be used (check the server's S3 settings).", e);
+        }
     }
-
-    // What the SDK throws once its own retries are spent: the store is away or refused, not a bug of ours.
-    private static bool IsStorageFailure(Exception e) =>
-        e is AmazonServiceException or AmazonClientException or HttpRequestException or IOException && e is not OperationCanceledException;
 
     private static async Task Guard(string what, Func<Task> action) =>
         await Guard(what, async () =>

@@ -14,23 +14,50 @@ public sealed class RecoveryTests : IDisposable
     public void Dispose() => TempDirs.Delete(_dataDir);
 
     [Fact]
-    public async Task A_server_killed_mid_transcode_finishes_the_video_after_a_restart()
+    public async Task A_server_killed_mid_transcode_takes_its_ffmpeg_processes_with_it_and_finishes_the_video_after_a_restart()
     {
         string id;
         await using (var first = await ReelServer.StartAsync(_dataDir))
         {
             id = (await first.UploadAsync(await Clips.PathAsync(Clips.Watchable))).Id;
             await first.WaitForAsync(id, v => v.Progress >= 0.15, TimeSpan.FromSeconds(60));
+            Assert.NotEmpty(ReelServer.EncodersWorkingIn(_dataDir));
             await first.CrashAsync();
         }
-        var orphans = ReelServer.EncodersWorkingIn(_dataDir);
-        Assert.NotEmpty(orphans);
+        // Not at the next start: at once (the parent-death signal; ADR 14).
+        var deadline = System.Diagnostics.Stopwatch.StartNew();
+        while (ReelServer.EncodersWorkingIn(_dataDir) is { Count: > 0 } left)
+        {
+            Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(3), $"ffmpeg {string.Join(", ", left)} outlived the killed server");
+            await Task.Delay(50);
+        }
 
         await using var second = await ReelServer.StartAsync(_dataDir);
-        Assert.Empty(ReelServer.EncodersWorkingIn(_dataDir).Intersect(orphans));
         var ready = await second.WaitUntilReadyAsync(id, seconds: 150);
         Assert.Equal(2, ready.Renditions.Count);
         await Hls.AssertCompleteAsync(second.Client, ready, 20);
+    }
+
+    [Fact]
+    public async Task Workers_claim_jobs_while_the_check_of_stored_files_has_not_finished()
+    {
+        string id;
+        // A node without the worker role takes the upload and leaves its job queued.
+        await using (var api = await ReelServer.StartAsync(_dataDir, new Dictionary<string, string> { ["Roles"] = "api,stream" }))
+        {
+            id = (await api.UploadAsync(await Clips.PathAsync(Clips.WebM), Clips.WebM.ContentType)).Id;
+            await api.StopGracefullyAsync(TimeSpan.FromSeconds(25));
+        }
+        // A ready video the check of stored files cannot get past (its id names no storage key): that check, which
+        // runs beside the workers now, never finishes, and the upload's job must run all the same.
+        await TestDatabase.ExecuteAsync(_dataDir,
+            "INSERT INTO videos (id, title, status, duration_seconds, width, height, size_bytes, probe_json, created_at, updated_at, owner_id, uploader) " +
+            "SELECT 'not a video id', title, 'ready', duration_seconds, width, height, size_bytes, probe_json, created_at, updated_at, owner_id, uploader FROM videos WHERE id = @videoId",
+            id);
+
+        await using var worker = await ReelServer.StartAsync(_dataDir);
+        await worker.WaitForAsync(id, v => v.Status is "processing" or "ready", TimeSpan.FromSeconds(30));
+        Assert.Contains("Could not check stored files", worker.LogTail(2000), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -168,7 +168,7 @@ internal sealed class ReelServer : IAsyncDisposable
             try
             {
                 var commandLine = File.ReadAllText(Path.Combine(dir, "cmdline"));
-                if (commandLine.StartsWith("ffmpeg", StringComparison.Ordinal) && commandLine.Contains(marker, StringComparison.Ordinal)) found.Add(pid);
+                if (Path.GetFileName(commandLine.Split('\0')[0]) == "ffmpeg" && commandLine.Contains(marker, StringComparison.Ordinal)) found.Add(pid);
             }
             catch (IOException)
             {
