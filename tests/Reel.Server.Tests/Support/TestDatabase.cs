@@ -10,12 +10,7 @@ internal static class TestDatabase
     public static async Task ExecuteAsync(string dataDir, string sql, string videoId)
     {
         await using var connection = await OpenAsync(dataDir);
-        await using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        var parameter = command.CreateParameter();
-        parameter.ParameterName = "videoId";
-        parameter.Value = videoId;
-        command.Parameters.Add(parameter);
+        await using var command = CommandFor(connection, sql, videoId);
         Assert.True(await command.ExecuteNonQueryAsync() > 0, $"The statement changed nothing: {sql}");
     }
 
@@ -23,13 +18,19 @@ internal static class TestDatabase
     public static async Task<object?> ScalarAsync(string dataDir, string sql, string videoId)
     {
         await using var connection = await OpenAsync(dataDir);
-        await using var command = connection.CreateCommand();
+        await using var command = CommandFor(connection, sql, videoId);
+        return await command.ExecuteScalarAsync() is var value and not DBNull ? value : null;
+    }
+
+    private static DbCommand CommandFor(DbConnection connection, string sql, string videoId)
+    {
+        var command = connection.CreateCommand();
         command.CommandText = sql;
         var parameter = command.CreateParameter();
         parameter.ParameterName = "videoId";
         parameter.Value = videoId;
         command.Parameters.Add(parameter);
-        return await command.ExecuteScalarAsync() is var value and not DBNull ? value : null;
+        return command;
     }
 
     /// <summary>Who the video's jobs take their turn as: stored, never shown by the API.</summary>
