@@ -289,8 +289,9 @@ internal static class TusEndpoints
                 {
                     state = await append.CommitAsync(last, CancellationToken.None);
                 }
-                catch (Exception e) when (e is IOException or StorageUnavailableException)
+                catch (Exception e) when (e is IOException or StorageUnavailableException or StorageRefusedException)
                 {
+                    // On S3 a delete aborts the multipart upload, so completing it is refused: judged below.
                     failure = e;
                 }
                 var expiresAt = ExpiryFrom(services);
@@ -309,6 +310,13 @@ internal static class TusEndpoints
                 NoteProgress(response, upload, expiresAt);
                 return null;
             }
+        }
+        catch (StorageRefusedException)
+        {
+            // A part sent after the upload was deleted is refused by S3 (its multipart upload was aborted): the upload
+            // is gone, which is no server error. Any other refusal is one.
+            if (await services.Uploads.GetAsync(upload.VideoId, CancellationToken.None) is null) return await DeletedMeanwhileAsync(upload, services);
+            throw;
         }
         catch (StorageUnavailableException e)
         {
@@ -441,9 +449,10 @@ internal static class TusEndpoints
                 var source = await services.Storage.GetLocalPathAsync(video.SourceKey!, scratch, cancellationToken);
                 outcome = await services.Media.ProbeAsync(source, cancellationToken);
             }
-            catch (StorageUnavailableException)
+            catch (Exception e) when (e is StorageUnavailableException or StorageRefusedException)
             {
-                // The file is not there because the upload was deleted meanwhile, or storage is away (503).
+                // The file is not there because the upload was deleted meanwhile (S3 refuses: no such key), or
+                // storage is away (503), or refused for another reason (a server error).
                 if (await services.Videos.GetAsync(video.Id, CancellationToken.None) is null) return UploadDeleted();
                 throw;
             }
