@@ -1,7 +1,7 @@
-// Typed access to the Reel HTTP API (docs/api.md). The UI talks to the server only
-// through these functions, plus the upload transport, which needs XMLHttpRequest for progress events, and the
-// session (session.ts), which owns /api/auth. Every request goes through the session, which adds the access token
-// and refreshes it; requests about one video add the manage token this browser holds for it, if any.
+// Typed access to the Reel HTTP API (docs/api.md). The UI talks to the server only through these functions, plus
+// the upload transport (tus-upload.ts: resumable tus uploads to /api/uploads with tus-js-client) and the session
+// (session.ts), which owns /api/auth. Every request goes through the session, which adds the access token and
+// refreshes it; requests about one video add the manage token this browser holds for it, if any.
 
 import { MANAGE_TOKEN_HEADER, manageTokens } from './manage-tokens';
 import { ApiError, networkError, problemToError } from './problem';
