@@ -9,7 +9,11 @@ import { parseStorageUsage, type StorageUsage } from './quota';
 import { session } from './session';
 import { describeExtensions } from './upload-rules';
 
-export type VideoStatus = 'queued' | 'processing' | 'ready' | 'failed';
+/**
+ * As VideoStatus in src/Reel.Server/Data/Records.cs: `uploading` while a resumable (tus) upload has not received its
+ * last byte; only its owner and admins see such a video.
+ */
+export type VideoStatus = 'uploading' | 'queued' | 'processing' | 'ready' | 'failed';
 
 export interface Rendition {
   name: string;
@@ -116,6 +120,8 @@ export interface Video {
   resumeAtSeconds?: number | null;
   /** When the tokens in the URLs above stop working. */
   linksExpireAt?: string | null;
+  /** Only while `status` is `uploading`: the bytes the server holds of `sizeBytes`. */
+  uploadedBytes?: number;
   /** Only in the 201 of an anonymous upload: the one time the server shows it. */
   manageToken?: string;
   /** Every audio track of the source, in the order the master offers them. */
