@@ -100,7 +100,7 @@ internal static class JobKind
     /// <summary>What makes a video playable: a remux of a compatible source, else the first rung of the ladder; it never waits behind encodes.</summary>
     public const string Prepare = "prepare";
 
-    /// <summary>The rest of the ladder, the poster and everything made from the ladder.</summary>
+    /// <summary>The rest of the ladder, the poster, the storyboard and the download copy (the prepare job makes none of these).</summary>
     public const string Encode = "encode";
 
     /// <summary>Regenerates derived files of a ready video that went missing.</summary>

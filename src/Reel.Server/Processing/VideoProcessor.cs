@@ -13,9 +13,10 @@ internal sealed class VideoGoneException(string videoId) : Exception($"Video {vi
 /// <summary>
 /// Turns an upload into everything a player needs. <see cref="JobKind.Prepare"/> makes a video playable: a
 /// browser-compatible one by remuxing it, any other by encoding the lowest rung of its ladder (and its audio) ahead of
-/// the rest at the server's priority; <see cref="JobKind.Encode"/> encodes the other rungs in one ffmpeg process at
-/// idle priority, beside it the poster, then the storyboard and the download; <see cref="JobKind.Repair"/> remakes
-/// lost derived files.
+/// the rest at the server's priority (it makes no poster and no download); <see cref="JobKind.Encode"/> encodes the
+/// other rungs in one ffmpeg process at idle priority, beside it the poster and, for a compatible source, the download
+/// copy, then the storyboard and, for any other source, the download from the top rung; <see cref="JobKind.Cleanup"/>
+/// later drops the remux; <see cref="JobKind.Repair"/> remakes lost derived files.
 /// Every job starts by removing what an earlier attempt left, so running it again is always safe.
 /// </summary>
 internal sealed class VideoProcessor(

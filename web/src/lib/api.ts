@@ -1,7 +1,7 @@
-// Typed access to the Reel HTTP API (docs/api.md). The UI talks to the server only
-// through these functions, plus the upload transport, which needs XMLHttpRequest for progress events, and the
-// session (session.ts), which owns /api/auth. Every request goes through the session, which adds the access token
-// and refreshes it; requests about one video add the manage token this browser holds for it, if any.
+// Typed access to the Reel HTTP API (docs/api.md). The UI talks to the server only through these functions, plus
+// the upload transport (tus-upload.ts: resumable tus uploads to /api/uploads with tus-js-client) and the session
+// (session.ts), which owns /api/auth. Every request goes through the session, which adds the access token and
+// refreshes it; requests about one video add the manage token this browser holds for it, if any.
 
 import { MANAGE_TOKEN_HEADER, manageTokens } from './manage-tokens';
 import { ApiError, networkError, problemToError } from './problem';
@@ -9,7 +9,11 @@ import { parseStorageUsage, type StorageUsage } from './quota';
 import { session } from './session';
 import { describeExtensions } from './upload-rules';
 
-export type VideoStatus = 'queued' | 'processing' | 'ready' | 'failed';
+/**
+ * As VideoStatus in src/Reel.Server/Data/Records.cs: `uploading` while a resumable (tus) upload has not received its
+ * last byte; only its owner and admins see such a video.
+ */
+export type VideoStatus = 'uploading' | 'queued' | 'processing' | 'ready' | 'failed';
 
 export interface Rendition {
   name: string;
@@ -116,6 +120,8 @@ export interface Video {
   resumeAtSeconds?: number | null;
   /** When the tokens in the URLs above stop working. */
   linksExpireAt?: string | null;
+  /** Only while `status` is `uploading`: the bytes the server holds of `sizeBytes`. */
+  uploadedBytes?: number;
   /** Only in the 201 of an anonymous upload: the one time the server shows it. */
   manageToken?: string;
   /** Every audio track of the source, in the order the master offers them. */

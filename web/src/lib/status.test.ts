@@ -6,6 +6,10 @@ import {
   failureMessage,
   processingPercent,
   shouldPoll,
+  receivedPercent,
+  waitingAnnouncement,
+  waitingDetail,
+  waitingPercent,
   waitingText,
   watchPollDelay,
 } from './status';
@@ -20,6 +24,35 @@ describe('badgeFor', () => {
     });
     expect(badgeFor(aVideo({ status: 'ready', progress: 1 }))).toEqual({ kind: 'ready', text: 'Ready' });
     expect(badgeFor(aVideo({ status: 'failed' }))).toEqual({ kind: 'failed', text: 'Failed' });
+  });
+});
+
+describe('an unfinished upload', () => {
+  const halfUploaded = aVideo({ status: 'uploading', sizeBytes: 1000, uploadedBytes: 400, progress: 0, durationSeconds: 0 });
+
+  it('is badged by the bytes received, not as queued', () => {
+    expect(badgeFor(halfUploaded)).toEqual({ kind: 'uploading', text: 'Uploading — 40 % received' });
+  });
+
+  it('says over the player that the upload has not finished', () => {
+    expect(waitingText(halfUploaded)).toBe('Uploading — 40 % received');
+    expect(waitingDetail(halfUploaded)).toBe(
+      'The upload has not finished. Reel starts on the video once its last byte has arrived.',
+    );
+    expect(waitingAnnouncement(halfUploaded)).toBe('Upload not finished');
+    expect(waitingPercent(halfUploaded)).toBe(40);
+  });
+
+  it('rounds the bytes received down and reads a missing count as none', () => {
+    expect(receivedPercent({ sizeBytes: 1000, uploadedBytes: 999 })).toBe(99);
+    expect(receivedPercent({ sizeBytes: 1000, uploadedBytes: 1000 })).toBe(100);
+    expect(receivedPercent({ sizeBytes: 1000 })).toBe(0);
+    expect(receivedPercent({ sizeBytes: 0, uploadedBytes: 10 })).toBe(0);
+  });
+
+  it('is polled, at the slow pace, until its last byte arrives', () => {
+    expect(shouldPoll(halfUploaded)).toBe(true);
+    expect(watchPollDelay({ status: 'uploading', playable: false })).toBe(2000);
   });
 });
 
@@ -62,6 +95,12 @@ describe('texts', () => {
   it('shows the waiting state over the player', () => {
     expect(waitingText(aVideo({ status: 'queued' }))).toBe('Queued');
     expect(waitingText(aVideo({ status: 'processing', progress: 0.07 }))).toBe('Processing 7 %');
+    expect(waitingDetail(aVideo({ status: 'queued' }))).toBe('Reel will start on it in a moment.');
+    expect(waitingDetail(aVideo({ status: 'processing' }))).toBe(
+      'Playback starts by itself as soon as the first seconds are ready.',
+    );
+    expect(waitingPercent(aVideo({ status: 'queued' }))).toBeNull();
+    expect(waitingPercent(aVideo({ status: 'processing', progress: 0.07 }))).toBe(7);
   });
 
   it("shows the server's failure message, or a general one", () => {
