@@ -42,6 +42,12 @@ internal sealed class CliConfig(string dir)
     public string? ManageToken(string server, string videoId) =>
         Read<Dictionary<string, string>>("manage-tokens.json")?.GetValueOrDefault($"{server} {videoId}");
 
+    /// <summary>Every kept manage token for this server: the videos this user can manage without an account.</summary>
+    public IReadOnlyList<(string VideoId, string Token)> ManageTokens(string server) =>
+        [.. (Read<Dictionary<string, string>>("manage-tokens.json") ?? [])
+            .Where(entry => entry.Key.StartsWith(server + " ", StringComparison.Ordinal))
+            .Select(entry => (entry.Key[(server.Length + 1)..], entry.Value))];
+
     public void SaveManageToken(string server, string videoId, string? token)
     {
         var all = Read<Dictionary<string, string>>("manage-tokens.json") ?? [];

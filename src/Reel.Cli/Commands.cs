@@ -27,33 +27,39 @@ internal sealed class Commands(Option<string?> serverOption, Option<bool> jsonOp
     {
         var files = new Argument<FileInfo[]>("FILE") { Description = "Video files (MP4, MOV, MKV, WebM, AVI)", Arity = ArgumentArity.OneOrMore };
         var title = new Option<string?>("--title", "-t") { Description = "The video's title (default: the file name); only with one file" };
-        var limitRate = new Option<string?>("--limit-rate") { Description = "Send at most this many bytes per second, e.g. 500K or 2M" };
+        var limitRate = new Option<string?>("--limit-rate") { Description = "Send at most this many bytes per second, e.g. 500K or 2M (KiB, MiB)" };
         var noWait = new Option<bool>("--no-wait") { Description = "Print the watch URL as soon as the bytes are stored, without waiting until the video plays" };
         var chunkSize = new Option<string?>("--chunk-size") { Description = $"Bytes per request (default {TusUpload.DefaultChunkSize >> 20}M); lower it behind a proxy that limits request bodies" };
         var command = new Command("upload", "Upload files, resuming any earlier unfinished upload of the same file; prints each watch URL once it plays") { files, title, limitRate, chunkSize, noWait };
         command.SetAction((parse, cancellationToken) => RunAsync(parse, async (api, _) =>
         {
             var chosen = parse.GetValue(files)!;
+            var asJson = parse.GetValue(jsonOption);
             if (parse.GetValue(title) is not null && chosen.Length > 1) throw new CliException(ExitCodes.Usage, "--title names one video; upload one file at a time to give titles.");
-            var rate = ParseSize(parse.GetValue(limitRate), "--limit-rate");
-            var chunk = ParseSize(parse.GetValue(chunkSize), "--chunk-size") ?? TusUpload.DefaultChunkSize;
-            foreach (var file in chosen)
-            {
-                if (!file.Exists) throw new CliException(ExitCodes.Usage, $"{file.FullName}: no such file.");
-                if (file.Length == 0) throw new CliException(ExitCodes.Usage, $"{file.FullName} is empty.");
-            }
+            var rate = Units.ParseSize(parse.GetValue(limitRate), "--limit-rate");
+            var chunk = Units.ParseSize(parse.GetValue(chunkSize), "--chunk-size") ?? TusUpload.DefaultChunkSize;
+            // A typo in one name stops the run before any upload, and every such file is named.
+            var unusable = chosen.Where(file => !file.Exists || file.Length == 0).ToList();
+            foreach (var file in unusable)
+                ReportError(new CliException(ExitCodes.Usage, file.Exists ? "the file is empty." : "no such file."), asJson, file);
+            if (unusable.Count > 0) return ExitCodes.Usage;
             var worst = ExitCodes.Ok;
             foreach (var file in chosen)
             {
+                // One bad file does not stop the others; every error names its file, and the exit code reports the worst.
                 try
                 {
-                    await UploadOneAsync(api, file, parse.GetValue(title), chunk, rate, !parse.GetValue(noWait), parse.GetValue(jsonOption), cancellationToken);
+                    await UploadOneAsync(api, file, parse.GetValue(title), chunk, rate, !parse.GetValue(noWait), asJson, cancellationToken);
                 }
-                catch (CliException e) when (chosen.Length > 1)
+                catch (CliException e)
                 {
-                    // One bad file does not stop the others; the exit code reports the worst.
-                    ReportError(e, parse.GetValue(jsonOption), file.Name);
+                    ReportError(e, asJson, file);
                     worst = Math.Max(worst, e.ExitCode);
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    ReportError(new CliException(ExitCodes.Usage, e.Message), asJson, file);
+                    worst = Math.Max(worst, ExitCodes.Usage);
                 }
             }
             return worst;
@@ -65,32 +71,43 @@ internal sealed class Commands(Option<string?> serverOption, Option<bool> jsonOp
     {
         var limit = new Option<int>("--limit", "-n") { Description = "How many videos, newest first", DefaultValueFactory = _ => 50 };
         var all = new Option<bool>("--all") { Description = "Every video on the server (admins)" };
-        var command = new Command("ls", "List your videos (signed in), or the public ones") { limit, all };
+        var command = new Command("ls", "List the videos you can manage: those uploaded from here without an account, and your account's (signed in) or else the public ones") { limit, all };
         command.SetAction((parse, cancellationToken) => RunAsync(parse, async (api, asJson) =>
         {
             var count = parse.GetValue(limit);
             if (count is < 1 or > 200) throw new CliException(ExitCodes.Usage, "--limit is between 1 and 200.");
             var scope = parse.GetValue(all) ? "&all=true" : api.SignedIn ? "&mine=true" : "";
             var page = await api.GetJsonAsync($"/api/videos?limit={count}{scope}", cancellationToken);
-            var items = page.GetProperty("items");
+            var held = await HeldVideosAsync(api, cancellationToken);
+            var heldIds = held.Select(Id).ToHashSet(StringComparer.Ordinal);
+            // A video both listed and held by token appears once, as held: that answer says it can be managed.
+            var videos = held.Select(video => (Video: video, Access: "manage token"))
+                .Concat(page.GetProperty("items").EnumerateArray().Where(video => !heldIds.Contains(Id(video)))
+                    .Select(video => (Video: video, Access: video.TryGetProperty("canManage", out var m) && m.GetBoolean() ? "can manage" : "view only")))
+                .OrderByDescending(v => v.Video.GetProperty("createdAt").GetDateTimeOffset())
+                .Take(count)
+                .ToList();
             if (asJson)
             {
-                Console.Out.WriteLine(items.GetRawText());
+                Console.Out.WriteLine(JsonSerializer.Serialize(videos.Select(v => v.Video), Json));
                 return ExitCodes.Ok;
             }
-            if (items.GetArrayLength() == 0)
+            if (videos.Count == 0)
             {
-                _err.MarkupLine(api.SignedIn ? "[grey]No videos yet. Upload one with 'reel upload FILE'.[/]" : "[grey]No public videos. Sign in with 'reel login' to see your own.[/]");
+                _err.MarkupLine(api.SignedIn
+                    ? "[grey]No videos yet. Upload one with 'reel upload FILE'.[/]"
+                    : "[grey]No videos: none is public, and none was uploaded from here. Sign in with 'reel login' to see your account's.[/]");
                 return ExitCodes.Ok;
             }
-            var rows = items.EnumerateArray().Select(video => new[]
+            var rows = videos.Select(v => new[]
             {
-                video.GetProperty("id").GetString()!,
-                video.GetProperty("title").GetString()!,
-                StatusText(video),
-                Duration(video.GetProperty("durationSeconds").GetDouble()),
-                TusUpload.Bytes(video.GetProperty("sizeBytes").GetInt64()),
-                video.GetProperty("createdAt").GetDateTime().ToLocalTime().ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture),
+                Id(v.Video),
+                v.Video.GetProperty("title").GetString()!,
+                StatusText(v.Video),
+                Duration(v.Video.GetProperty("durationSeconds").GetDouble()),
+                Units.Bytes(v.Video.GetProperty("sizeBytes").GetInt64()),
+                v.Video.GetProperty("createdAt").GetDateTime().ToLocalTime().ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture),
+                v.Access,
             }).ToList();
             if (Console.IsOutputRedirected)
             {
@@ -98,13 +115,41 @@ internal sealed class Commands(Option<string?> serverOption, Option<bool> jsonOp
                 foreach (var row in rows) Console.Out.WriteLine(string.Join('\t', row));
                 return ExitCodes.Ok;
             }
-            var table = new Table().Border(TableBorder.Simple).AddColumns("ID", "Title", "Status", "Length", "Size", "Uploaded");
+            var table = new Table().Border(TableBorder.Simple).AddColumns("ID", "Title", "Status", "Length", "Size", "Uploaded", "Access");
             foreach (var row in rows) table.AddRow(row.Select(Markup.Escape).ToArray());
             AnsiConsole.Write(table);
             return ExitCodes.Ok;
         }, cancellationToken));
         return command;
     }
+
+    /// <summary>
+    /// The videos whose manage tokens are kept for this server, each fetched with its token (so unlisted and private
+    /// ones too). Tokens of videos the server says are gone are forgotten.
+    /// </summary>
+    private async Task<List<JsonElement>> HeldVideosAsync(ReelApi api, CancellationToken cancellationToken)
+    {
+        var held = _config.ManageTokens(api.Server);
+        var found = new JsonElement?[held.Count];
+        await Parallel.ForAsync(0, held.Count, new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = cancellationToken }, async (i, ct) =>
+        {
+            using var response = await api.SendAsync(() => new HttpRequestMessage(HttpMethod.Get, $"/api/videos/{Uri.EscapeDataString(held[i].VideoId)}"), ct, held[i].Token);
+            if (response.StatusCode == System.Net.HttpStatusCode.NotFound)
+            {
+                // Only the server's own "not_found" means deleted; a proxy's 404 page must not cost the tokens.
+                var problem = await ReelApi.ProblemAsync(response, ct);
+                if (problem.Code != "not_found") throw problem;
+                return;
+            }
+            found[i] = await ReelApi.ReadJsonAsync(response, ct);
+        });
+        var gone = held.Where((_, i) => found[i] is null).ToList();
+        foreach (var (videoId, _) in gone) _config.SaveManageToken(api.Server, videoId, null);
+        if (gone.Count > 0) _err.MarkupLine($"[grey]Forgot the manage tokens of {gone.Count} deleted video(s).[/]");
+        return [.. found.OfType<JsonElement>()];
+    }
+
+    private static string Id(JsonElement video) => video.GetProperty("id").GetString()!;
 
     public Command WhoAmI()
     {
@@ -130,18 +175,19 @@ internal sealed class Commands(Option<string?> serverOption, Option<bool> jsonOp
     {
         var used = storage.GetProperty("usedBytes").GetInt64();
         return storage.GetProperty("quotaBytes") is { ValueKind: JsonValueKind.Number } quota && quota.GetInt64() > 0
-            ? $"{TusUpload.Bytes(used)} of {TusUpload.Bytes(quota.GetInt64())} used ({Math.Round(100.0 * used / quota.GetInt64()).ToString(CultureInfo.InvariantCulture)}%)"
-            : $"{TusUpload.Bytes(used)} used, no quota";
+            ? $"{Units.Bytes(used)} of {Units.Bytes(quota.GetInt64())} used ({Math.Round(100.0 * used / quota.GetInt64()).ToString(CultureInfo.InvariantCulture)}%)"
+            : $"{Units.Bytes(used)} used, no quota";
     }
 
     public Command Status()
     {
-        var id = new Argument<string>("ID") { Description = "The video's id" };
+        var id = new Argument<string>("VIDEO") { Description = "The video's watch URL (as 'reel upload' prints it) or id" };
         var wait = new Option<bool>("--wait", "-w") { Description = "Wait until the video is ready (exit 5 if it fails)" };
         var command = new Command("status", "Show a video's status, or wait until it is ready") { id, wait };
-        command.SetAction((parse, cancellationToken) => RunAsync(parse, async (api, asJson) =>
+        VideoTarget? target = null;
+        command.SetAction((parse, cancellationToken) => RunAsync(parse, () => (target = VideoTarget.Parse(parse.GetValue(id)!)).Server, async (api, asJson) =>
         {
-            var videoId = parse.GetValue(id)!;
+            var videoId = target!.Id;
             var manageToken = _config.ManageToken(api.Server, videoId);
             var video = parse.GetValue(wait)
                 ? await WaitAsync(api, videoId, manageToken, v => v.GetProperty("status").GetString() is "ready" or "failed", "Processing", cancellationToken)
@@ -155,13 +201,16 @@ internal sealed class Commands(Option<string?> serverOption, Option<bool> jsonOp
 
     public Command Remove()
     {
-        var id = new Argument<string>("ID") { Description = "The video's id" };
-        var command = new Command("rm", "Delete a video and all of its files") { id };
-        command.SetAction((parse, cancellationToken) => RunAsync(parse, async (api, asJson) =>
+        var id = new Argument<string>("VIDEO") { Description = "The video's watch URL (as 'reel upload' prints it) or id" };
+        var manageToken = new Option<string?>("--manage-token") { Description = "The video's manage token, instead of the one kept when it was uploaded from here" };
+        var command = new Command("rm", "Delete a video and all of its files") { id, manageToken };
+        VideoTarget? target = null;
+        command.SetAction((parse, cancellationToken) => RunAsync(parse, () => (target = VideoTarget.Parse(parse.GetValue(id)!)).Server, async (api, asJson) =>
         {
-            var videoId = parse.GetValue(id)!;
+            var videoId = target!.Id;
+            var token = parse.GetValue(manageToken) is { Length: > 0 } given ? given.Trim() : _config.ManageToken(api.Server, videoId);
             using var response = await api.SendAsync(() => new HttpRequestMessage(HttpMethod.Delete, $"/api/videos/{Uri.EscapeDataString(videoId)}"),
-                cancellationToken, _config.ManageToken(api.Server, videoId));
+                cancellationToken, token);
             if (!response.IsSuccessStatusCode) throw await ReelApi.ProblemAsync(response, cancellationToken);
             _config.SaveManageToken(api.Server, videoId, null);
             if (asJson) Console.Out.WriteLine(JsonSerializer.Serialize(new { deleted = videoId }, Json));
@@ -217,25 +266,31 @@ internal sealed class Commands(Option<string?> serverOption, Option<bool> jsonOp
     private async Task UploadOneAsync(ReelApi api, FileInfo file, string? title, long chunkSize, long? rate, bool waitUntilPlayable, bool asJson, CancellationToken cancellationToken)
     {
         TusUpload.Outcome outcome = null!;
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        await Progress().StartAsync(async context =>
+        var transfer = new TransferRate(file.Length, TimeProvider.System);
+        await Progress(transfer).StartAsync(async context =>
         {
             var sending = context.AddTask(Markup.Escape(file.Name), maxValue: file.Length);
             outcome = await new TusUpload(api, _config).RunAsync(
-                file, title, chunkSize, rate, bytes => sending.Value = bytes,
+                file, title, chunkSize, rate,
+                bytes =>
+                {
+                    transfer.Report(bytes);
+                    sending.Value = bytes;
+                },
                 note => _err.MarkupLine($"[grey]{Markup.Escape(note)}[/]"), cancellationToken);
+            transfer.Report(file.Length);
             sending.Value = file.Length;
         });
-        var sent = file.Length - outcome.ResumedFrom;
-        _err.MarkupLine(Markup.Escape($"Uploaded {file.Name}: {TusUpload.Bytes(sent)} in {clock.Elapsed.TotalSeconds:0.0} s"
-            + $" ({TusUpload.Bytes((long)(sent / Math.Max(clock.Elapsed.TotalSeconds, 0.001)))}/s)"
-            + (outcome.ResumedFrom > 0 ? $", after {TusUpload.Bytes(outcome.ResumedFrom)} sent before" : "") + "."));
+        var sent = transfer.SentThisRun;
+        _err.MarkupLine(Markup.Escape($"Uploaded {file.Name}: {Units.Bytes(sent)} in {transfer.Elapsed.TotalSeconds:0.0} s"
+            + $" ({Units.Rate(sent / Math.Max(transfer.Elapsed.TotalSeconds, 0.001))})"
+            + (transfer.StartedAt > 0 ? $", after {Units.Bytes(transfer.StartedAt)} sent before" : "") + "."));
         if (outcome.ManageToken is not null) _config.SaveManageToken(api.Server, outcome.VideoId, outcome.ManageToken);
 
         var video = await WaitAsync(api, outcome.VideoId, outcome.ManageToken,
             v => !waitUntilPlayable || v.GetProperty("playable").GetBoolean() || v.GetProperty("status").GetString() == "failed", "Preparing to play", cancellationToken);
         if (Failed(video))
-            throw new CliException(ExitCodes.ProcessingFailed, $"{file.Name}: {video.GetProperty("error").GetProperty("message").GetString()}", video.GetProperty("error").GetProperty("code").GetString());
+            throw new CliException(ExitCodes.ProcessingFailed, video.GetProperty("error").GetProperty("message").GetString() ?? "Processing failed.", video.GetProperty("error").GetProperty("code").GetString());
         var watchUrl = api.Server + video.GetProperty("watchUrl").GetString();
         if (asJson) Console.Out.WriteLine(JsonSerializer.Serialize(new { file = file.FullName, watchUrl, video }, Json));
         else Console.Out.WriteLine(watchUrl);
@@ -274,18 +329,22 @@ internal sealed class Commands(Option<string?> serverOption, Option<bool> jsonOp
         return video;
     }
 
-    private Spectre.Console.Progress Progress() =>
+    private Spectre.Console.Progress Progress(TransferRate transfer) =>
         _err.Progress().AutoClear(false).HideCompleted(false).Columns(
-            new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new DownloadedColumn(),
-            new TransferSpeedColumn(), new RemainingTimeColumn());
+            new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new DoneColumn(),
+            new SpeedColumn(transfer), new TimeLeftColumn(transfer));
 
     /// <summary>Runs a command against the chosen server, turning failures into a message and an exit code.</summary>
-    private async Task<int> RunAsync(ParseResult parse, Func<ReelApi, bool, Task<int>> action, CancellationToken cancellationToken)
+    private Task<int> RunAsync(ParseResult parse, Func<ReelApi, bool, Task<int>> action, CancellationToken cancellationToken) =>
+        RunAsync(parse, () => null, action, cancellationToken);
+
+    /// <param name="serverOfArguments">The server the arguments name (a watch URL's), read once the errors it throws are reported.</param>
+    private async Task<int> RunAsync(ParseResult parse, Func<string?> serverOfArguments, Func<ReelApi, bool, Task<int>> action, CancellationToken cancellationToken)
     {
         var asJson = parse.GetValue(jsonOption);
         try
         {
-            using var api = new ReelApi(ReelApi.ResolveServer(parse.GetValue(serverOption), _config), _config);
+            using var api = new ReelApi(ReelApi.ResolveServer(parse.GetValue(serverOption), _config, serverOfArguments()), _config);
             return await action(api, asJson);
         }
         catch (CliException e)
@@ -305,17 +364,18 @@ internal sealed class Commands(Option<string?> serverOption, Option<bool> jsonOp
         }
     }
 
-    private void ReportError(CliException e, bool asJson, string? file = null)
+    /// <param name="file">The file the error is about: named in the text as given on the command line, in JSON in full.</param>
+    private void ReportError(CliException e, bool asJson, FileInfo? file = null)
     {
-        if (asJson) Console.Error.WriteLine(JsonSerializer.Serialize(new { error = new { code = e.Code, message = e.Message, file, exitCode = e.ExitCode } }, Json));
-        else _err.MarkupLine($"[red]reel:[/] {Markup.Escape(e.Message)}{(e.Code is null ? "" : $" [grey]({Markup.Escape(e.Code)})[/]")}");
+        if (asJson) Console.Error.WriteLine(JsonSerializer.Serialize(new { error = new { code = e.Code, message = e.Message, file = file?.FullName, exitCode = e.ExitCode } }, Json));
+        else _err.MarkupLine($"[red]reel:[/] {(file is null ? "" : Markup.Escape($"{file}: "))}{Markup.Escape(e.Message)}{(e.Code is null ? "" : $" [grey]({Markup.Escape(e.Code)})[/]")}");
     }
 
     private static bool Failed(JsonElement video) => video.GetProperty("status").GetString() == "failed";
 
     private static string StatusText(JsonElement video) => video.GetProperty("status").GetString() switch
     {
-        "uploading" => $"uploading ({TusUpload.Bytes(video.TryGetProperty("uploadedBytes", out var b) ? b.GetInt64() : 0)})",
+        "uploading" => $"uploading ({Units.Bytes(video.TryGetProperty("uploadedBytes", out var b) ? b.GetInt64() : 0)})",
         "processing" => $"processing {video.GetProperty("progress").GetDouble():P0}{(video.GetProperty("playable").GetBoolean() ? ", playable" : "")}",
         "failed" => $"failed: {video.GetProperty("error").GetProperty("message").GetString()}",
         var other => other ?? "unknown",
@@ -323,15 +383,4 @@ internal sealed class Commands(Option<string?> serverOption, Option<bool> jsonOp
 
     private static string Duration(double seconds) =>
         TimeSpan.FromSeconds(Math.Round(seconds)).ToString(seconds >= 3600 ? @"h\:mm\:ss" : @"m\:ss", CultureInfo.InvariantCulture);
-
-    /// <summary>"500K", "2M", "1.5G" or plain bytes (per second, for a rate).</summary>
-    internal static long? ParseSize(string? text, string option)
-    {
-        if (string.IsNullOrWhiteSpace(text)) return null;
-        var unit = char.ToUpperInvariant(text[^1]) switch { 'K' => 1L << 10, 'M' => 1L << 20, 'G' => 1L << 30, _ => 1L };
-        var number = unit == 1 ? text : text[..^1];
-        return double.TryParse(number, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var value) && value >= 1 && value * unit < long.MaxValue
-            ? (long)(value * unit)
-            : throw new CliException(ExitCodes.Usage, $"{option} '{text}' is not a size; give bytes like 500K, 64M or 1G.");
-    }
 }

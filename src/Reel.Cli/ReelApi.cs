@@ -38,10 +38,19 @@ internal sealed class ReelApi : IDisposable
 
     public bool SignedIn => _credentials is not null;
 
-    /// <summary>Which server a command talks to: --server, then REEL_SERVER, then the one signed in to, then the local default.</summary>
-    public static string ResolveServer(string? option, CliConfig config)
+    /// <summary>
+    /// Which server a command talks to: --server, then the server of a watch URL given as argument, then REEL_SERVER,
+    /// then the one signed in to, then the local default.
+    /// </summary>
+    public static string ResolveServer(string? option, CliConfig config, string? named = null)
     {
-        var chosen = option ?? Environment.GetEnvironmentVariable("REEL_SERVER") ?? config.LoadCredentials()?.Server ?? DefaultServer;
+        if (option is not null && named is not null && Normalize(option) != Normalize(named))
+            throw new CliException(ExitCodes.Usage, $"The URL is on {Normalize(named)}, but --server names {Normalize(option)}; give one of them.");
+        return Normalize(option ?? named ?? Environment.GetEnvironmentVariable("REEL_SERVER") ?? config.LoadCredentials()?.Server ?? DefaultServer);
+    }
+
+    private static string Normalize(string chosen)
+    {
         if (!Uri.TryCreate(chosen, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
             throw new CliException(ExitCodes.Usage, $"'{chosen}' is not a server URL; give one like {DefaultServer}.");
         return uri.GetLeftPart(UriPartial.Path).TrimEnd('/');

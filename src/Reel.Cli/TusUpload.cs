@@ -42,7 +42,7 @@ internal sealed class TusUpload(ReelApi api, CliConfig config)
             }
             else
             {
-                note($"Resuming the earlier upload of this file at {Bytes(offset.Value)} of {Bytes(file.Length)}.");
+                note($"Resuming the earlier upload of this file at {Units.Bytes(offset.Value)} of {Units.Bytes(file.Length)}.");
             }
         }
         if (pending is null)
@@ -170,14 +170,6 @@ internal sealed class TusUpload(ReelApi api, CliConfig config)
 
     private static CliException Gone() =>
         new(ExitCodes.Refused, "The upload is no longer on the server (it expired or was removed). Run the command again to start over.", "upload_gone");
-
-    public static string Bytes(long bytes) => bytes switch
-    {
-        >= 1L << 30 => $"{bytes / (double)(1L << 30):0.0} GiB",
-        >= 1L << 20 => $"{bytes / (double)(1L << 20):0.0} MiB",
-        >= 1L << 10 => $"{bytes / 1024.0:0.0} KiB",
-        _ => $"{bytes} B",
-    };
 
     /// <summary>A slice of a file as a request body, read as it is sent, reporting progress and keeping to a rate.</summary>
     private sealed class FileSliceContent : HttpContent

@@ -95,20 +95,53 @@ public sealed class CliTests : IDisposable
     }
 
     [Fact]
-    public async Task Anonymous_uploads_are_managed_with_the_kept_manage_token()
+    public async Task Anonymous_uploads_are_listed_named_by_their_watch_url_and_removed_with_the_kept_or_a_given_manage_token()
     {
         await using var server = await ReelServer.StartAsync();
+        var notVideo = Clips.Write("notes.mp4", "shopping list\n"u8.ToArray());
 
-        var upload = await RunAsync(server, ["upload", await Clips.PathAsync(Clips.Silent), "--json"]);
+        var upload = await RunAsync(server, ["upload", await Clips.PathAsync(Clips.Silent), notVideo, "--json"]);
 
-        Assert.Equal(0, upload.ExitCode);
-        using var result = JsonDocument.Parse(upload.Stdout);
+        // The file that is not a video is refused and named; the other is uploaded all the same.
+        Assert.Equal(3, upload.ExitCode);
+        using (var error = JsonDocument.Parse(Assert.Single(upload.Stderr.Split('\n'), line => line.StartsWith("{\"error\"", StringComparison.Ordinal))))
+        {
+            Assert.Equal(Path.GetFullPath(notVideo), error.RootElement.GetProperty("error").GetProperty("file").GetString());
+            Assert.Equal("unsupported_media", error.RootElement.GetProperty("error").GetProperty("code").GetString());
+        }
+        using var result = JsonDocument.Parse(Assert.Single(upload.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)));
         var id = result.RootElement.GetProperty("video").GetProperty("id").GetString()!;
+        var watchUrl = result.RootElement.GetProperty("watchUrl").GetString()!;
         Assert.True(result.RootElement.GetProperty("video").GetProperty("playable").GetBoolean());
-        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(ConfigDir, "manage-tokens.json")));
-        var removed = await RunAsync(server, ["rm", id]);
-        Assert.Equal(0, removed.ExitCode);
+        var tokens = Path.Combine(ConfigDir, "manage-tokens.json");
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(tokens));
+
+        // Not public, not signed in: listed because reel holds its manage token.
+        var list = await RunAsync(server, ["ls", "--json"]);
+        Assert.Equal(0, list.ExitCode);
+        using (var items = JsonDocument.Parse(list.Stdout))
+            Assert.Equal(id, Assert.Single(items.RootElement.EnumerateArray()).GetProperty("id").GetString());
+        var lines = await RunAsync(server, ["ls"]);
+        Assert.Matches($"^{id}\t.*\tmanage token$", lines.Stdout.Trim());
+
+        var status = await RunAsync(server, ["status", watchUrl + "?t=1", "--json"]);
+        Assert.True(status.ExitCode == 0, status.Stderr);
+        using (var video = JsonDocument.Parse(status.Stdout))
+            Assert.Equal(id, video.RootElement.GetProperty("id").GetString());
+
+        // A given token is used instead of the kept one: a wrong one is refused although the right one is kept.
+        var wrong = await RunAsync(server, ["rm", watchUrl, "--manage-token", "not-the-token"]);
+        Assert.Equal(6, wrong.ExitCode);
+        using (var kept = JsonDocument.Parse(await File.ReadAllTextAsync(tokens)))
+        {
+            var token = Assert.Single(kept.RootElement.EnumerateObject()).Value.GetString()!;
+            File.Delete(tokens);
+            var removed = await RunAsync(server, ["rm", watchUrl, "--manage-token", token]);
+            Assert.True(removed.ExitCode == 0, removed.Stderr);
+        }
         Assert.Equal(HttpStatusCode.NotFound, (await server.Client.GetAsync($"/api/videos/{id}")).StatusCode);
+        var none = await RunAsync(server, ["ls", "--json"]);
+        Assert.Equal((0, "[]"), (none.ExitCode, none.Stdout.Trim()));
     }
 
     [Fact]
@@ -136,9 +169,12 @@ public sealed class CliTests : IDisposable
         Assert.Contains("invalid_credentials", wrongPassword.Stderr, StringComparison.Ordinal);
 
         Assert.Equal(0, (await RunAsync(server, ["login", "--email", ReelServer.AdminEmail, "--password-stdin"], stdin: ReelServer.Password + "\n")).ExitCode);
-        var notVideo = await RunAsync(server, ["upload", Clips.Write("notes.mp4", "shopping list\n"u8.ToArray())]);
+        var notVideoPath = Clips.Write("notes.mp4", "shopping list\n"u8.ToArray());
+        var notVideo = await RunAsync(server, ["upload", notVideoPath]);
         Assert.Equal(3, notVideo.ExitCode);
         Assert.Contains("unsupported_media", notVideo.Stderr, StringComparison.Ordinal);
+        // Named as given, however the terminal's width wraps the line.
+        Assert.Contains($"{Path.GetFileName(notVideoPath)}:", System.Text.RegularExpressions.Regex.Replace(notVideo.Stderr, @"\s+", ""), StringComparison.Ordinal);
 
         var unreachable = await RunAsync(server, ["ls", "--server", "http://127.0.0.1:1"]);
         Assert.Equal(4, unreachable.ExitCode);

@@ -1,0 +1,133 @@
+extern alias ReelCli;
+
+using ReelCli::Reel.Cli;
+
+namespace Reel.Server.Tests.Unit;
+
+/// <summary>What the <c>reel</c> command works out without a server: which video an argument names, speeds, sizes.</summary>
+public sealed class CliLogicTests
+{
+    private const string Id = "q3V7nH2xT0eYl8dF4bK9wA";
+
+    [Theory]
+    [InlineData("http://127.0.0.1:8080/watch/" + Id, "http://127.0.0.1:8080")]
+    [InlineData("http://127.0.0.1:8080/watch/" + Id + "?t=42", "http://127.0.0.1:8080")]
+    [InlineData("https://reel.example.com/watch/" + Id + "/#top", "https://reel.example.com")]
+    [InlineData("  https://example.com/reel/watch/" + Id + "\n", "https://example.com/reel")]
+    public void A_watch_url_as_reel_upload_prints_it_names_the_video_and_its_server(string text, string server)
+    {
+        var target = VideoTarget.Parse(text);
+
+        Assert.Equal(new VideoTarget(Id, server), target);
+    }
+
+    [Fact]
+    public void A_bare_id_names_the_video_on_the_chosen_server()
+    {
+        Assert.Equal(new VideoTarget(Id, null), VideoTarget.Parse(Id));
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("not an id")]
+    [InlineData("http://127.0.0.1:8080/")]
+    [InlineData("http://127.0.0.1:8080/videos/" + Id)]
+    [InlineData("http://127.0.0.1:8080/watch/a/b")]
+    [InlineData("ftp://127.0.0.1/watch/" + Id)]
+    public void Text_that_is_neither_an_id_nor_a_watch_url_is_a_usage_error(string text)
+    {
+        var error = Assert.Throws<CliException>(() => VideoTarget.Parse(text));
+
+        Assert.Equal(ExitCodes.Usage, error.ExitCode);
+        Assert.Contains("watch URL", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_watch_url_on_another_server_than_server_names_is_a_usage_error()
+    {
+        var config = new CliConfig(Path.Combine(Path.GetTempPath(), "reel-cli-unused"));
+
+        Assert.Equal("http://a.test:8080", ReelApi.ResolveServer(null, config, "http://a.test:8080"));
+        Assert.Equal("http://a.test:8080", ReelApi.ResolveServer("http://a.test:8080/", config, "http://a.test:8080"));
+        Assert.Equal(ExitCodes.Usage, Assert.Throws<CliException>(() => ReelApi.ResolveServer("http://b.test", config, "http://a.test:8080")).ExitCode);
+    }
+
+    [Fact]
+    public void After_a_resume_the_speed_and_time_left_count_only_the_bytes_sent_in_this_run()
+    {
+        const long MiB = 1 << 20;
+        var clock = new ManualClock();
+        var rate = new TransferRate(1000 * MiB, clock);
+
+        // An earlier run left 800 MiB on the server; this one sends 4 MiB a second for 10 s.
+        rate.Report(800 * MiB);
+        Assert.Null(rate.BytesPerSecond);
+        Assert.Null(rate.Remaining);
+        clock.Advance(TimeSpan.FromSeconds(10));
+        rate.Report(840 * MiB);
+
+        Assert.Equal(4.0 * MiB, rate.BytesPerSecond!.Value, precision: 6);
+        Assert.Equal(TimeSpan.FromSeconds(40), rate.Remaining);
+        Assert.Equal(40 * MiB, rate.SentThisRun);
+        Assert.Equal(800 * MiB, rate.StartedAt);
+        Assert.Equal("4.0 MiB/s", Units.Rate(rate.BytesPerSecond.Value));
+        Assert.Equal("0:00:40", Units.TimeLeft(rate.Remaining));
+    }
+
+    [Fact]
+    public void A_retry_that_finds_fewer_bytes_on_the_server_never_makes_the_speed_negative()
+    {
+        var clock = new ManualClock();
+        var rate = new TransferRate(100_000, clock);
+        rate.Report(50_000);
+        clock.Advance(TimeSpan.FromSeconds(2));
+        rate.Report(40_000);
+
+        Assert.Equal(0, rate.SentThisRun);
+        Assert.Equal(0.0, rate.BytesPerSecond!.Value);
+        Assert.Null(rate.Remaining);
+    }
+
+    [Theory]
+    [InlineData(0, "0 B")]
+    [InlineData(1023, "1023 B")]
+    [InlineData(1536, "1.5 KiB")]
+    [InlineData(5L << 20, "5.0 MiB")]
+    [InlineData(3L << 29, "1.5 GiB")]
+    public void Sizes_are_labelled_in_binary_units(long bytes, string text)
+    {
+        Assert.Equal(text, Units.Bytes(bytes));
+    }
+
+    [Fact]
+    public void The_progress_shows_done_and_total_in_the_binary_unit_of_the_total()
+    {
+        Assert.Equal("12.0/45.5 MiB", Units.Done(12L << 20, (45L << 20) + (1L << 19)));
+        Assert.Equal("0.5/2.0 GiB", Units.Done(1L << 29, 2L << 30));
+        Assert.Equal("10/900 B", Units.Done(10, 900));
+        Assert.Equal("-:--:--", Units.TimeLeft(null));
+        Assert.Equal("2:03:04", Units.TimeLeft(new TimeSpan(2, 3, 4)));
+    }
+
+    [Fact]
+    public void Sizes_given_on_the_command_line_read_K_M_and_G_as_binary_units()
+    {
+        Assert.Equal(4L << 20, Units.ParseSize("4M", "--limit-rate"));
+        Assert.Equal(3L << 19, Units.ParseSize("1.5m", "--limit-rate"));
+        Assert.Equal(1000, Units.ParseSize("1000", "--limit-rate"));
+        Assert.Null(Units.ParseSize(null, "--limit-rate"));
+        Assert.Equal(ExitCodes.Usage, Assert.Throws<CliException>(() => Units.ParseSize("fast", "--limit-rate")).ExitCode);
+    }
+
+    /// <summary>A clock that moves only when told.</summary>
+    private sealed class ManualClock : TimeProvider
+    {
+        private long _ticks;
+
+        public override long TimestampFrequency => TimeSpan.TicksPerSecond;
+
+        public override long GetTimestamp() => _ticks;
+
+        public void Advance(TimeSpan by) => _ticks += by.Ticks;
+    }
+}
