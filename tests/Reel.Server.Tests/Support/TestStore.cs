@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
 using Reel.Server.Data;
 using Reel.Server.Infrastructure;
 
@@ -22,7 +23,7 @@ internal sealed class TestStore : IAsyncDisposable
         Videos = new VideoStore(database, Clock);
     }
 
-    public ManualClock Clock { get; } = new();
+    public TestClock Clock { get; } = new();
 
     public Database Database { get; }
 
@@ -58,19 +59,15 @@ internal sealed class TestStore : IAsyncDisposable
 }
 
 /// <summary>
-/// A clock that stands still until the test moves it. Its timers (Task.Delay, CancellationTokenSource with this clock)
-/// fire only when the test moves it past their time, on the test's thread.
+/// The library's <see cref="FakeTimeProvider"/>, which stands still until the test moves it and then fires the timers
+/// due by then (Task.Delay, CancellationTokenSource with this clock) in order, on the test's thread; plus the two things
+/// it keeps to itself: how many of its timers are waiting and when the next one is due. The lease tests need both, to
+/// move the clock only once the lease keeper waits on it, and then exactly to its next timer.
 /// </summary>
-internal sealed class ManualClock : TimeProvider
+internal sealed class TestClock() : FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 12, 0, 0, TimeSpan.Zero))
 {
     private readonly Lock _gate = new();
-    private readonly List<ManualTimer> _timers = [];
-    private DateTimeOffset _now = new(2026, 1, 1, 12, 0, 0, TimeSpan.Zero);
-
-    public override DateTimeOffset GetUtcNow()
-    {
-        lock (_gate) return _now;
-    }
+    private readonly List<WatchedTimer> _timers = [];
 
     /// <summary>Timers waiting to fire: what the code under test is waiting for.</summary>
     public int PendingTimers
@@ -81,29 +78,7 @@ internal sealed class ManualClock : TimeProvider
         }
     }
 
-    public void Advance(TimeSpan by)
-    {
-        DateTimeOffset until;
-        lock (_gate) until = _now + by;
-        while (true)
-        {
-            ManualTimer? next;
-            lock (_gate)
-            {
-                next = _timers.Where(t => t.Due <= until).MinBy(t => t.Due);
-                if (next is null)
-                {
-                    _now = until;
-                    return;
-                }
-                if (next.Due > _now) _now = next.Due.Value;
-                next.Due = next.Period is { } period ? _now + period : null;
-            }
-            next.Fire();
-        }
-    }
-
-    /// <summary>Moves the clock to the earliest pending timer and fires it (and whatever else is due then).</summary>
+    /// <summary>Moves the clock to the earliest pending timer, which fires (and whatever else is due then).</summary>
     public void AdvanceToNextTimer()
     {
         DateTimeOffset? due;
@@ -113,33 +88,52 @@ internal sealed class ManualClock : TimeProvider
 
     public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
     {
-        var timer = new ManualTimer(this, callback, state);
-        timer.Change(dueTime, period);
-        lock (_gate) _timers.Add(timer);
-        return timer;
+        var watched = new WatchedTimer(this);
+        lock (_gate) _timers.Add(watched);
+        // Noted before the library's timer exists: one due now fires inside CreateTimer, and Fired must see it scheduled.
+        watched.Schedule(dueTime, period);
+        watched.Inner = base.CreateTimer(s =>
+        {
+            watched.Fired();
+            callback(s);
+        }, state, dueTime, period);
+        return watched;
     }
 
-    private sealed class ManualTimer(ManualClock clock, TimerCallback callback, object? state) : ITimer
+    /// <summary>The library's timer, with the time it is due as the library computes it (a period counts from the last due time).</summary>
+    private sealed class WatchedTimer(TestClock clock) : ITimer
     {
-        public DateTimeOffset? Due { get; set; }
+        private TimeSpan? _period;
 
-        public TimeSpan? Period { get; private set; }
+        public ITimer? Inner { get; set; }
 
-        public void Fire() => callback(state);
+        public DateTimeOffset? Due { get; private set; }
+
+        public void Schedule(TimeSpan dueTime, TimeSpan period)
+        {
+            var now = clock.GetUtcNow();
+            lock (clock._gate)
+            {
+                Due = dueTime == Timeout.InfiniteTimeSpan ? null : now + dueTime;
+                _period = period == Timeout.InfiniteTimeSpan || period == TimeSpan.Zero ? null : period;
+            }
+        }
+
+        public void Fired()
+        {
+            lock (clock._gate) Due = _period is { } period ? Due + period : null;
+        }
 
         public bool Change(TimeSpan dueTime, TimeSpan period)
         {
-            lock (clock._gate)
-            {
-                Due = dueTime == Timeout.InfiniteTimeSpan ? null : clock._now + dueTime;
-                Period = period == Timeout.InfiniteTimeSpan || period == TimeSpan.Zero ? null : period;
-            }
-            return true;
+            Schedule(dueTime, period);
+            return Inner!.Change(dueTime, period);
         }
 
         public void Dispose()
         {
             lock (clock._gate) clock._timers.Remove(this);
+            Inner?.Dispose();
         }
 
         public ValueTask DisposeAsync()
