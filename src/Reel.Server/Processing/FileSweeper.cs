@@ -46,8 +46,7 @@ internal sealed class FileSweeper(VideoStore videos, IMediaStorage storage, ILog
         var id = deletion.VideoId;
         if (deletion.ResumableState is { } state)
             await storage.DiscardResumableAsync(StorageKeys.OriginalFile(id), state, cancellationToken);
-        await storage.DeletePrefixAsync(StorageKeys.Video(id), cancellationToken);
-        await storage.DeletePrefixAsync(StorageKeys.Original(id), cancellationToken);
+        await storage.DeleteVideoFilesAsync(id, cancellationToken);
         await videos.ForgetFileDeletionAsync(id, cancellationToken);
     }
 

@@ -171,8 +171,7 @@ internal sealed class StartupRecovery(
                     if (await storage.StatAsync(StorageKeys.OriginalFile(orphan), cancellationToken) is { } upload && clock.GetUtcNow() - upload.LastModified < FreshUploadAge)
                         continue;
                     logger.LogInformation("Removing files of deleted video {VideoId}", orphan);
-                    await storage.DeletePrefixAsync(StorageKeys.Video(orphan), cancellationToken);
-                    await storage.DeletePrefixAsync(StorageKeys.Original(orphan), cancellationToken);
+                    await storage.DeleteVideoFilesAsync(orphan, cancellationToken);
                 }
                 if (page.Count < pageSize) break;
                 after = page[^1];

@@ -248,8 +248,7 @@ internal sealed class WorkerService(
     private async Task<bool> RemoveLeftoversAsync(string videoId)
     {
         if (await videos.GetAsync(videoId, CancellationToken.None) is not null) return false;
-        await storage.DeletePrefixAsync(StorageKeys.Video(videoId), CancellationToken.None);
-        await storage.DeletePrefixAsync(StorageKeys.Original(videoId), CancellationToken.None);
+        await storage.DeleteVideoFilesAsync(videoId, CancellationToken.None);
         return true;
     }
 

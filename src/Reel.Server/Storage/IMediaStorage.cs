@@ -89,6 +89,13 @@ internal static class MediaStorageExtensions
         var file = await storage.StatAsync(key, cancellationToken) ?? throw new FileNotFoundException($"{key} is not stored.");
         return file.Length == 0 ? Stream.Null : await storage.OpenReadAsync(key, 0, file.Length, cancellationToken);
     }
+
+    /// <summary>Removes everything stored for a video: its derived files and its original.</summary>
+    public static async Task DeleteVideoFilesAsync(this IMediaStorage storage, string videoId, CancellationToken cancellationToken)
+    {
+        await storage.DeletePrefixAsync(StorageKeys.Video(videoId), cancellationToken);
+        await storage.DeletePrefixAsync(StorageKeys.Original(videoId), cancellationToken);
+    }
 }
 
 /// <summary>A file being stored while it arrives.</summary>

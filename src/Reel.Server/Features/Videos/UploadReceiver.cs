@@ -37,14 +37,14 @@ internal sealed class UploadReceiver(IOptions<UploadOptions> options)
     public async Task<ReceivedUpload> ReceiveAsync(HttpRequest request, string targetPath, IStorageUpload stored, StorageQuota? quota, CancellationToken cancellationToken)
     {
         if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var contentType) || contentType.MediaType.Value is not { } mediaType)
-            throw new UploadRejectedException(StatusCodes.Status415UnsupportedMediaType, "unsupported_content_type", Problems.UploadContentTypes);
+            throw UnsupportedContentType();
 
         var multipart = mediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase);
         // The bytes decide what the file is; the type only has to be one a client may honestly send for a video.
         var raw = mediaType.StartsWith("video/", StringComparison.OrdinalIgnoreCase) || mediaType.Equals("application/octet-stream", StringComparison.OrdinalIgnoreCase)
             || AcceptedFormats.MimeTypes.Contains(mediaType, StringComparer.OrdinalIgnoreCase);
         if (!multipart && !raw)
-            throw new UploadRejectedException(StatusCodes.Status415UnsupportedMediaType, "unsupported_content_type", Problems.UploadContentTypes);
+            throw UnsupportedContentType();
 
         var bodyLimit = MaxBytes + (multipart ? MultipartOverhead : 0);
         if (request.ContentLength > bodyLimit)
@@ -156,6 +156,9 @@ internal sealed class UploadReceiver(IOptions<UploadOptions> options)
         }
         return System.Text.Encoding.UTF8.GetString(memory.ToArray());
     }
+
+    private static UploadRejectedException UnsupportedContentType() =>
+        new(StatusCodes.Status415UnsupportedMediaType, "unsupported_content_type", Problems.UploadContentTypes);
 
     internal static UploadRejectedException OverQuota(StorageQuota quota, long? needed) =>
         new(StatusCodes.Status413PayloadTooLarge, UploadAllowance.QuotaExceededCode, UploadAllowance.QuotaDetail(quota, needed), "Storage quota exceeded");
