@@ -37,6 +37,13 @@ internal static class Clips
     public static readonly Clip H264Aac720p = new("h264-aac-720p.mp4", "video/mp4", 1280, 720, true, ["360p", "720p"],
         [.. Video("1280x720"), .. Tone(), .. X264, .. Aac, "-movflags", "+faststart"]);
 
+    /// <summary>
+    /// Small enough that its one 180p rung encodes in a fraction of a second: the clip for tests about anything but
+    /// the picture (rights, links, the library, the protocol), so the suite spends its time on what it tests.
+    /// </summary>
+    public static readonly Clip Tiny = new("tiny-180p.mp4", "video/mp4", 320, 180, true, ["180p"],
+        [.. Video("320x180", seconds: 2, rate: 15), .. Tone(seconds: 2), .. X264, .. Aac, "-movflags", "+faststart"]);
+
     public static readonly Clip H264MoovAtEnd = new("h264-aac-moov-at-end.mp4", "video/mp4", 640, 360, true, ["360p"],
         [.. Video("640x360"), .. Tone(), .. X264, .. Aac]);
 
@@ -110,7 +117,7 @@ internal static class Clips
 
     public static readonly Clip[] Formats = [H264Aac720p, H264MoovAtEnd, Mov, Mkv, WebM, WebMWithoutDuration, Avi, Hevc, Silent, Surround, Rotated, OddSize];
 
-    public static Clip ByName(string name) => Formats.Append(Long).Append(Watchable).Single(c => c.Name == name);
+    public static Clip ByName(string name) => Formats.Append(Long).Append(Watchable).Append(Tiny).Single(c => c.Name == name);
 
     /// <summary>The clip's file, made on first use.</summary>
     public static Task<string> PathAsync(Clip clip) =>

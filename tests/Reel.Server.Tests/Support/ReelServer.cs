@@ -15,6 +15,7 @@ internal sealed class ReelServer : IAsyncDisposable
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
     private readonly Process _process;
     private readonly bool _ownsDataDir;
+    private bool _inSharedBucket;
 
     private ReelServer(Process process, string dataDir, bool ownsDataDir)
     {
@@ -24,6 +25,9 @@ internal sealed class ReelServer : IAsyncDisposable
     }
 
     public string DataDir { get; }
+
+    /// <summary>Whether this server keeps its files in S3 (the shared test object store, or one a test gave it).</summary>
+    public bool OnObjectStore { get; private init; }
 
     public int Port { get; private set; }
 
@@ -38,8 +42,10 @@ internal sealed class ReelServer : IAsyncDisposable
     /// <summary>
     /// Starts the server. Unless <paramref name="signIn"/> is false, <see cref="Client"/> acts as the first account
     /// (an admin, made on first start), so tests about media need not care who may do what.
+    /// <paramref name="backend"/> picks the database and storage; by default SQLite on local disk, or what the
+    /// REEL_TEST_DATABASE / REEL_TEST_STORAGE variables ask for.
     /// </summary>
-    public static async Task<ReelServer> StartAsync(string? dataDir = null, IReadOnlyDictionary<string, string>? settings = null, bool signIn = true)
+    public static async Task<ReelServer> StartAsync(string? dataDir = null, IReadOnlyDictionary<string, string>? settings = null, bool signIn = true, Backend backend = Backend.Default)
     {
         var owns = dataDir is null;
         dataDir ??= TempDirs.Create("reel-data");
@@ -58,12 +64,14 @@ internal sealed class ReelServer : IAsyncDisposable
         var all = new Dictionary<string, string>(settings ?? new Dictionary<string, string>());
         // Every test client comes from 127.0.0.1: the per-address pace of new uploads is off unless a test is about it.
         all.TryAdd("Upload:RateLimitPerMinute", "0");
-        if (Postgres.Selected && !all.ContainsKey("Database:Provider"))
+        var onPostgresAndS3 = backend == Backend.PostgresS3;
+        if ((onPostgresAndS3 || (backend == Backend.Default && Postgres.Selected)) && !all.ContainsKey("Database:Provider"))
         {
             all["Database:Provider"] = "postgres";
             all["Database:ConnectionString"] = await Postgres.DatabaseForAsync(dataDir);
         }
-        if (ObjectStore.Selected && !all.ContainsKey("Storage:Provider"))
+        var inSharedBucket = (onPostgresAndS3 || (backend == Backend.Default && ObjectStore.Selected)) && !all.ContainsKey("Storage:Provider");
+        if (inSharedBucket)
         {
             foreach (var (key, value) in (await ObjectStore.SharedAsync()).SettingsFor(ObjectStore.BucketFor(dataDir)))
                 all[key] = value;
@@ -76,7 +84,7 @@ internal sealed class ReelServer : IAsyncDisposable
         start.Environment["DOTNET_ENVIRONMENT"] = "Production";
 
         var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start the server.");
-        var server = new ReelServer(process, dataDir, owns);
+        var server = new ReelServer(process, dataDir, owns) { OnObjectStore = all.GetValueOrDefault("Storage:Provider") == "s3", _inSharedBucket = inSharedBucket };
         var log = new StreamWriter(server.LogPath, append: true) { AutoFlush = true };
         var listening = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
         var closed = false;
@@ -282,7 +290,7 @@ internal sealed class ReelServer : IAsyncDisposable
         {
             TempDirs.Delete(DataDir);
             await Postgres.DropDatabaseForAsync(DataDir);
-            if (ObjectStore.Selected) await (await ObjectStore.SharedAsync()).DeleteBucketAsync(ObjectStore.BucketFor(DataDir));
+            if (_inSharedBucket) await (await ObjectStore.SharedAsync()).DeleteBucketAsync(ObjectStore.BucketFor(DataDir));
         }
         File.Delete(LogPath);
     }
@@ -303,6 +311,19 @@ internal sealed class ReelServer : IAsyncDisposable
         return dir?.FullName ?? throw new InvalidOperationException("Cannot find the repository root.");
     }
 
+}
+
+/// <summary>Where a test server keeps its rows and files.</summary>
+internal enum Backend
+{
+    /// <summary>SQLite and local disk, unless REEL_TEST_DATABASE=postgres / REEL_TEST_STORAGE=s3 say otherwise.</summary>
+    Default,
+
+    /// <summary>SQLite on local disk, whatever the environment says.</summary>
+    SqliteLocal,
+
+    /// <summary>The run's throwaway PostgreSQL cluster and its shared S3 server.</summary>
+    PostgresS3,
 }
 
 internal sealed record VideoJson(

@@ -49,7 +49,8 @@ internal static class TestDatabase
     private static async Task<DbConnection> OpenAsync(string dataDir)
     {
         DbConnection connection;
-        if (Postgres.Selected)
+        // A server on SQLite keeps reel.db in its data folder; one on PostgreSQL has a database named after the folder.
+        if (!File.Exists(Path.Combine(dataDir, "reel.db")))
         {
             connection = new NpgsqlConnection(await Postgres.DatabaseForAsync(dataDir));
         }

@@ -15,9 +15,12 @@ internal sealed class TestStore : IAsyncDisposable
 {
     private readonly string _dataDir;
 
-    private TestStore(Database database, string dataDir)
+    private readonly bool _onPostgres;
+
+    private TestStore(Database database, string dataDir, bool onPostgres)
     {
         _dataDir = dataDir;
+        _onPostgres = onPostgres;
         Database = database;
         Queue = new JobQueue(database, Clock);
         Videos = new VideoStore(database, Clock);
@@ -31,31 +34,42 @@ internal sealed class TestStore : IAsyncDisposable
 
     public VideoStore Videos { get; }
 
-    public static async Task<TestStore> CreateAsync()
+    /// <summary>A migrated store on <paramref name="database"/>, or by default on what REEL_TEST_DATABASE says.</summary>
+    public static async Task<TestStore> CreateAsync(StoreDatabase database = StoreDatabase.Default)
     {
         // What Program.cs sets for the whole process before any query: snake_case columns map to properties.
         Dapper.DefaultTypeMap.MatchNamesWithUnderscores = true;
         var dataDir = TempDirs.Create("reel-store");
         var settings = new Dictionary<string, string?> { ["DataDir"] = dataDir };
         var options = new DatabaseOptions();
-        if (Postgres.Selected)
+        var onPostgres = database == StoreDatabase.Postgres || (database == StoreDatabase.Default && Postgres.Selected);
+        if (onPostgres)
         {
             options.Provider = "postgres";
             options.ConnectionString = await Postgres.DatabaseForAsync(dataDir);
         }
         var node = NodeSettings.From(new ConfigurationBuilder().AddInMemoryCollection(settings).Build());
-        var database = new Database(Options.Create(options), node, TimeProvider.System);
-        await database.MigrateAsync(CancellationToken.None);
-        return new TestStore(database, dataDir);
+        var store = new Database(Options.Create(options), node, TimeProvider.System);
+        await store.MigrateAsync(CancellationToken.None);
+        return new TestStore(store, dataDir, onPostgres);
     }
 
     public async ValueTask DisposeAsync()
     {
         await Database.DisposeAsync();
-        if (Postgres.Selected) await Postgres.DropDatabaseForAsync(_dataDir);
+        if (_onPostgres) await Postgres.DropDatabaseForAsync(_dataDir);
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         TempDirs.Delete(_dataDir);
     }
+}
+
+/// <summary>The database a <see cref="TestStore"/> runs on.</summary>
+internal enum StoreDatabase
+{
+    /// <summary>SQLite, unless REEL_TEST_DATABASE=postgres.</summary>
+    Default,
+    Sqlite,
+    Postgres,
 }
 
 /// <summary>
