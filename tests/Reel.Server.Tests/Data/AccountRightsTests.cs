@@ -6,13 +6,13 @@ using Reel.Server.Tests.Support;
 
 namespace Reel.Server.Tests.Data;
 
-/// <summary>The roles a node authorises with, against SQLite and (REEL_TEST_DATABASE=postgres) PostgreSQL.</summary>
-public sealed class AccountRightsTests
+/// <summary>The roles a node authorises with, against SQLite and PostgreSQL, both in every run.</summary>
+public abstract class AccountRightsTests(StoreDatabase database)
 {
     [Fact]
     public async Task A_change_the_node_did_not_hear_of_counts_once_the_cache_lifetime_has_passed_and_one_it_heard_of_at_once()
     {
-        await using var store = await TestStore.CreateAsync();
+        await using var store = await TestStore.CreateAsync(database);
         var accounts = new AccountStore(store.Database, store.Clock);
         var rights = new AccountRights(accounts, Options.Create(new AuthOptions { AccountCacheSeconds = 5 }), store.Clock);
         var user = await UserAsync(accounts, store.Clock, "admin");
@@ -36,7 +36,7 @@ public sealed class AccountRightsTests
     [Fact]
     public async Task An_upload_key_stops_working_when_the_admin_who_made_it_is_demoted_or_deleted()
     {
-        await using var store = await TestStore.CreateAsync();
+        await using var store = await TestStore.CreateAsync(database);
         var accounts = new AccountStore(store.Database, store.Clock);
         var maker = await UserAsync(accounts, store.Clock, "admin");
         await accounts.InsertApiKeyAsync("key-of-maker", "ci", "hash-of-maker-key", maker.Id, CancellationToken.None);
@@ -74,3 +74,7 @@ public sealed class AccountRightsTests
         return user;
     }
 }
+
+public sealed class AccountRightsOnSqliteTests() : AccountRightsTests(StoreDatabase.Sqlite);
+
+public sealed class AccountRightsOnPostgresTests() : AccountRightsTests(StoreDatabase.Postgres);

@@ -6,14 +6,14 @@ namespace Reel.Server.Tests.Data;
 
 /// <summary>
 /// Claims take turns between uploaders: one person's many uploads cannot hold every worker of a kind while another's
-/// wait. Runs on SQLite, and on PostgreSQL with REEL_TEST_DATABASE=postgres.
+/// wait. Runs on SQLite and on PostgreSQL in every run.
 /// </summary>
-public sealed class FairClaimTests : IAsyncLifetime
+public abstract class FairClaimTests(StoreDatabase database) : IAsyncLifetime
 {
     private static readonly TimeSpan Lease = TimeSpan.FromMinutes(5);
     private TestStore _store = null!;
 
-    public async Task InitializeAsync() => _store = await TestStore.CreateAsync();
+    public async Task InitializeAsync() => _store = await TestStore.CreateAsync(database);
 
     public async Task DisposeAsync() => await _store.DisposeAsync();
 
@@ -91,3 +91,7 @@ public sealed class FairClaimTests : IAsyncLifetime
         return ids;
     }
 }
+
+public sealed class FairClaimOnSqliteTests() : FairClaimTests(StoreDatabase.Sqlite);
+
+public sealed class FairClaimOnPostgresTests() : FairClaimTests(StoreDatabase.Postgres);

@@ -9,10 +9,10 @@ namespace Reel.Server.Tests.Data;
 
 /// <summary>
 /// Leases are fenced: each claim has its own token, and a worker whose lease lapsed and was taken over changes nothing.
-/// Two claimers (two queues, as two nodes have) share one database. Runs on SQLite, and on PostgreSQL with
-/// REEL_TEST_DATABASE=postgres.
+/// Two claimers (two queues, as two nodes have) share one database. Runs on SQLite and on
+/// PostgreSQL in every run.
 /// </summary>
-public sealed class JobLeaseTests : IAsyncLifetime
+public abstract class JobLeaseTests(StoreDatabase database) : IAsyncLifetime
 {
     private static readonly TimeSpan Lease = TimeSpan.FromMinutes(1);
     private static readonly CancellationToken None = CancellationToken.None;
@@ -22,7 +22,7 @@ public sealed class JobLeaseTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _store = await TestStore.CreateAsync();
+        _store = await TestStore.CreateAsync(database);
         _a = _store.Queue;
         _b = new JobQueue(_store.Database, _store.Clock);
     }
@@ -244,3 +244,7 @@ public sealed class JobLeaseTests : IAsyncLifetime
         return await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM jobs WHERE video_id = @videoId AND kind = @kind", new { videoId, kind });
     }
 }
+
+public sealed class JobLeaseOnSqliteTests() : JobLeaseTests(StoreDatabase.Sqlite);
+
+public sealed class JobLeaseOnPostgresTests() : JobLeaseTests(StoreDatabase.Postgres);

@@ -10,10 +10,10 @@ using Reel.Server.Tests.Support;
 namespace Reel.Server.Tests.Data;
 
 /// <summary>
-/// Start-up recovery against the real database and the real storage (local disk, or Swift's S3 with
-/// REEL_TEST_STORAGE=s3), counting what it asks of the storage.
+/// Start-up recovery against the real database and the real storage (SQLite on local disk, and PostgreSQL
+/// with Swift's S3, in every run), counting what it asks of the storage.
 /// </summary>
-public sealed class StartupRecoveryTests : IAsyncLifetime
+public abstract class StartupRecoveryTests(Backend backend) : IAsyncLifetime
 {
     private static readonly string[] DerivedFiles = ["master.m3u8", "thumbnail.jpg", "storyboard.vtt", "download.mp4"];
     private readonly string _dir = TempDirs.Create("reel-recovery-store");
@@ -25,10 +25,10 @@ public sealed class StartupRecoveryTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _store = await TestStore.CreateAsync();
+        _store = await TestStore.CreateAsync(backend == Backend.PostgresS3 ? StoreDatabase.Postgres : StoreDatabase.Sqlite);
         var node = NodeSettings.From(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["DataDir"] = _dir }).Build());
         node.CreateDirectories();
-        if (ObjectStore.Selected)
+        if (backend == Backend.PostgresS3)
         {
             var store = await ObjectStore.SharedAsync();
             _bucket = ObjectStore.BucketFor(_dir);
@@ -208,3 +208,7 @@ public sealed class StartupRecoveryTests : IAsyncLifetime
         public Task CheckWritableAsync(CancellationToken cancellationToken) => Count(inner.CheckWritableAsync(cancellationToken));
     }
 }
+
+public sealed class StartupRecoveryOnSqliteAndLocalDiskTests() : StartupRecoveryTests(Backend.SqliteLocal);
+
+public sealed class StartupRecoveryOnPostgresAndS3Tests() : StartupRecoveryTests(Backend.PostgresS3);

@@ -314,7 +314,7 @@ internal sealed class ReelServer : IAsyncDisposable
 }
 
 /// <summary>Where a test server keeps its rows and files.</summary>
-internal enum Backend
+public enum Backend
 {
     /// <summary>SQLite and local disk, unless REEL_TEST_DATABASE=postgres / REEL_TEST_STORAGE=s3 say otherwise.</summary>
     Default,

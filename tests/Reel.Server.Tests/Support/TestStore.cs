@@ -64,7 +64,7 @@ internal sealed class TestStore : IAsyncDisposable
 }
 
 /// <summary>The database a <see cref="TestStore"/> runs on.</summary>
-internal enum StoreDatabase
+public enum StoreDatabase
 {
     /// <summary>SQLite, unless REEL_TEST_DATABASE=postgres.</summary>
     Default,
