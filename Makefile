@@ -37,17 +37,12 @@ TEST_RESULTS := artifacts/test-results
 dotnet_test = $(DOTNET) test $(2) -c $(CONFIG) --nologo --logger "console;verbosity=normal" --logger trx --results-directory $(TEST_RESULTS)/$(1) \
 	|| { bash scripts/test-failures.sh $(TEST_RESULTS)/$(1); exit 1; }
 
-# The second pass, on PostgreSQL and S3: the integration, auth and store (Data) tests, but of the format matrix only a
-# remuxed, an encoded and a silent source, since storage and database see the same calls whatever the container; and
-# not mpv or the CLI, whose server side (ranges, uploads) the pass covers with its own tests.
-POSTGRES_S3_TESTS := (FullyQualifiedName~Reel.Server.Tests.Integration|FullyQualifiedName~Reel.Server.Tests.Auth|FullyQualifiedName~Reel.Server.Tests.Data)&FullyQualifiedName!~MpvTests&FullyQualifiedName!~CliTests&(DisplayName!~Every_accepted_format|DisplayName~h264-aac-720p.mp4|DisplayName~vp9-opus.webm|DisplayName~h264-no-audio.mp4)
-
 test: test-deps $(WEB_BUNDLE)
 	rm -rf $(TEST_RESULTS)
 	cd web && npm test
-	$(call dotnet_test,sqlite,Reel.slnx)
-	# The integration suite once more on PostgreSQL and S3 (a throwaway cluster and a Swift server the tests start and stop).
-	REEL_TEST_DATABASE=postgres REEL_TEST_STORAGE=s3 $(call dotnet_test,postgres-s3,tests/Reel.Server.Tests --no-build --filter "$(POSTGRES_S3_TESTS)")
+	# One pass: the store and storage contract suites and the cluster tests run on PostgreSQL and S3 (a throwaway cluster
+	# and a Swift server the tests start and stop) beside SQLite and local disk; the HTTP suites run on SQLite.
+	$(call dotnet_test,all,Reel.slnx)
 
 bench: deps
 	@bash scripts/ensure-deps.sh wrk nginx chromium $(S3_SERVER)

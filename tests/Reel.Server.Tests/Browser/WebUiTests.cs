@@ -29,7 +29,7 @@ public sealed class WebUiTests
         await using var server = await ReelServer.StartAsync();
         await using var chromium = await Chromium.LaunchAsync();
         var page = chromium.Page;
-        var clip = await Clips.PathAsync(Clips.Watchable);
+        var clip = await Clips.PathAsync(Clips.Browsable);
 
         await page.GotoAsync(Url(server, "/"));
         // Slow enough that the progress bar is seen moving; the upload still takes only seconds.
@@ -42,7 +42,7 @@ public sealed class WebUiTests
         await page.WaitForURLAsync(new Regex("/watch/[A-Za-z0-9_-]{22}$"), new() { Timeout = 60_000 });
         var id = page.Url[(page.Url.LastIndexOf('/') + 1)..];
         await page.WaitForFunctionAsync(PlayedPast, 2.0, Patiently);
-        await Assertions.Expect(page).ToHaveTitleAsync(new Regex("watchable-720p"));
+        await Assertions.Expect(page).ToHaveTitleAsync(new Regex("browsable-480p"));
 
         // Keyboard: → skips 5 s ahead.
         var before = await CurrentTimeAsync(page);
@@ -132,8 +132,8 @@ public sealed class WebUiTests
     public async Task The_library_shows_new_videos_with_their_thumbnails_newest_first()
     {
         await using var server = await ReelServer.StartAsync();
-        var older = await server.UploadAsync(await Clips.PathAsync(Clips.Silent), title: "Older clip");
-        var newer = await server.UploadAsync(await Clips.PathAsync(Clips.H264Aac720p), title: "Newer clip");
+        var older = await server.UploadAsync(await Clips.PathAsync(Clips.Tiny), title: "Older clip");
+        var newer = await server.UploadAsync(await Clips.PathAsync(Clips.Tiny), title: "Newer clip");
         await server.WaitUntilReadyAsync(older.Id);
         await server.WaitUntilReadyAsync(newer.Id);
         // The library lists public videos (and the viewer's own); uploads start unlisted.
@@ -190,7 +190,7 @@ public sealed class WebUiTests
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in", Exact = true }).ClickAsync();
         await page.WaitForURLAsync(Url(server, "/"));
 
-        await page.SetInputFilesAsync("input[type=file]", await Clips.PathAsync(Clips.Watchable));
+        await page.SetInputFilesAsync("input[type=file]", await Clips.PathAsync(Clips.Browsable));
         await page.WaitForURLAsync(new Regex("/watch/[A-Za-z0-9_-]{22}$"), new() { Timeout = 60_000 });
         var id = page.Url[(page.Url.LastIndexOf('/') + 1)..];
         await page.WaitForFunctionAsync(PlayedPast, 1.0, Patiently);

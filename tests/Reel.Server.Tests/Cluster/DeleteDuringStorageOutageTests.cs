@@ -30,7 +30,7 @@ public sealed class DeleteDuringStorageOutageTests : IAsyncLifetime
     [Fact]
     public async Task Deletes_during_an_S3_outage_are_answered_204_and_the_files_go_once_S3_is_back()
     {
-        var clip = await Clips.PathAsync(Clips.Silent);
+        var clip = await Clips.PathAsync(Clips.Tiny);
         var ready = await _server.WaitUntilReadyAsync((await _server.UploadAsync(clip)).Id);
         var bytes = await File.ReadAllBytesAsync(clip);
         var (terminated, terminatedUrl) = await StartResumableAsync(bytes);

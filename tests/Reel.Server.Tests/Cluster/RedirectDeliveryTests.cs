@@ -6,13 +6,14 @@ namespace Reel.Server.Tests.Cluster;
 /// <summary>Redirect delivery: the node checks the playback token, then sends the client to a presigned S3 URL.</summary>
 public sealed class RedirectDeliveryTests : IAsyncLifetime
 {
+    private readonly string _bucket = $"reel-redirect-{Guid.NewGuid():N}"[..32];
     private ObjectStore _store = null!;
     private ReelServer _server = null!;
 
     public async Task InitializeAsync()
     {
-        _store = await ObjectStore.StartAsync();
-        var settings = _store.SettingsFor("reel-redirect");
+        _store = await ObjectStore.SharedAsync();
+        var settings = _store.SettingsFor(_bucket);
         settings["Storage:Delivery"] = "redirect";
         _server = await ReelServer.StartAsync(settings: settings);
     }
@@ -20,13 +21,13 @@ public sealed class RedirectDeliveryTests : IAsyncLifetime
     public async Task DisposeAsync()
     {
         await _server.DisposeAsync();
-        await _store.DisposeAsync();
+        await _store.DeleteBucketAsync(_bucket);
     }
 
     [Fact]
     public async Task Files_redirect_to_presigned_urls_playlists_stay_on_the_node_and_revoked_links_redirect_nowhere()
     {
-        var video = await _server.WaitUntilReadyAsync((await _server.UploadAsync(await Clips.PathAsync(Clips.Mov), Clips.Mov.ContentType)).Id);
+        var video = await _server.WaitUntilReadyAsync((await _server.UploadAsync(await Clips.PathAsync(Clips.Tiny))).Id);
         using var direct = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = _server.Client.BaseAddress };
 
         using (var master = await direct.GetAsync(video.StreamUrl))

@@ -19,7 +19,7 @@ public sealed class StorageRefusalTests : IDisposable
         // A node without the worker role takes the upload and leaves its job queued.
         await using (var api = await ReelServer.StartAsync(_dataDir, new Dictionary<string, string>(settings) { ["Roles"] = "api,stream" }))
         {
-            id = (await api.UploadAsync(await Clips.PathAsync(Clips.WebM), Clips.WebM.ContentType)).Id;
+            id = (await api.UploadAsync(await Clips.PathAsync(Clips.Tiny))).Id;
             await api.StopGracefullyAsync(TimeSpan.FromSeconds(25));
         }
         await store.DeleteAsync(bucket, $"originals/{id}/source.bin");

@@ -93,6 +93,13 @@ internal static class Clips
     public static readonly Clip Watchable = new("watchable-720p.mp4", "video/mp4", 1280, 720, true, ["360p", "720p"],
         [.. Video("1280x720", seconds: 20), .. Tone(seconds: 20), .. X264, .. Aac, "-movflags", "+faststart"]);
 
+    /// <summary>
+    /// Long enough to play, skip, switch between its two rungs (360p and 480p) and seek in a browser, and small enough
+    /// that its ladder is done in a few seconds.
+    /// </summary>
+    public static readonly Clip Browsable = new("browsable-480p.mp4", "video/mp4", 854, 480, true, ["360p", "480p"],
+        [.. Video("854x480", seconds: 16), .. Tone(seconds: 16), .. X264, .. Aac, "-movflags", "+faststart"]);
+
     /// <summary>Hard to compress, so 8 s make about 25 MB: more than three S3 parts, sent in many pieces when resumed.</summary>
     public static readonly Clip Bulky = new("bulky-360p.mp4", "video/mp4", 640, 360, true, ["360p"],
         ["-f", "lavfi", "-i", "testsrc2=size=640x360:rate=30:duration=8,noise=alls=30:allf=t", .. Tone(seconds: 8),

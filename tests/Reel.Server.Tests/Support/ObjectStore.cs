@@ -24,6 +24,15 @@ internal sealed class ObjectStore : IAsyncDisposable
 
     public static bool Selected => Environment.GetEnvironmentVariable("REEL_TEST_STORAGE") == "s3";
 
+    /// <summary>Data folders of the servers that keep their files in the shared server (a bucket each).</summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> SharedBucketDirs = new();
+
+    /// <summary>Notes that the server of <paramref name="dataDir"/> keeps its files in the shared server.</summary>
+    public static void NoteSharedBucketOf(string dataDir) => SharedBucketDirs[dataDir] = true;
+
+    /// <summary>Whether the server of <paramref name="dataDir"/> keeps its files in the shared server.</summary>
+    public static bool HoldsFilesOf(string dataDir) => SharedBucketDirs.ContainsKey(dataDir);
+
     public string ServiceUrl { get; }
 
     public static Task<ObjectStore> SharedAsync() => Shared.Value;
@@ -91,6 +100,17 @@ internal sealed class ObjectStore : IAsyncDisposable
         return (listing.MultipartUploads ?? []).Select(u => u.Key).ToList();
     }
 
+    /// <summary>How many parts the unfinished multipart uploads of the bucket hold between them.</summary>
+    public async Task<int> UnfinishedPartsAsync(string bucket)
+    {
+        using var client = Client();
+        var listing = await client.ListMultipartUploadsAsync(new ListMultipartUploadsRequest { BucketName = bucket });
+        var parts = 0;
+        foreach (var upload in listing.MultipartUploads ?? [])
+            parts += (await client.ListPartsAsync(new ListPartsRequest { BucketName = bucket, Key = upload.Key, UploadId = upload.UploadId })).Parts?.Count ?? 0;
+        return parts;
+    }
+
     public async Task DeleteAsync(string bucket, string key)
     {
         using var client = Client();
@@ -130,7 +150,7 @@ internal static class StoredFiles
 {
     public static async Task<IReadOnlyList<string>> KeysAsync(string dataDir, string prefix)
     {
-        if (ObjectStore.Selected)
+        if (ObjectStore.HoldsFilesOf(dataDir))
             return await (await ObjectStore.SharedAsync()).KeysAsync(ObjectStore.BucketFor(dataDir), prefix);
         var root = Path.Combine(dataDir, "media");
         var dir = Path.Combine(root, prefix);
@@ -142,7 +162,7 @@ internal static class StoredFiles
     /// <summary>The SHA-256 of a stored file, in hex.</summary>
     public static async Task<string> Sha256Async(string dataDir, string key)
     {
-        if (!ObjectStore.Selected) return await FileSha256Async(Path.Combine(dataDir, "media", key));
+        if (!ObjectStore.HoldsFilesOf(dataDir)) return await FileSha256Async(Path.Combine(dataDir, "media", key));
         using var client = (await ObjectStore.SharedAsync()).Client();
         using var response = await client.GetObjectAsync(ObjectStore.BucketFor(dataDir), key);
         return Convert.ToHexStringLower(await System.Security.Cryptography.SHA256.HashDataAsync(response.ResponseStream));
@@ -157,7 +177,7 @@ internal static class StoredFiles
 
     public static async Task DeleteAsync(string dataDir, string key)
     {
-        if (ObjectStore.Selected) await (await ObjectStore.SharedAsync()).DeleteAsync(ObjectStore.BucketFor(dataDir), key);
+        if (ObjectStore.HoldsFilesOf(dataDir)) await (await ObjectStore.SharedAsync()).DeleteAsync(ObjectStore.BucketFor(dataDir), key);
         else File.Delete(Path.Combine(dataDir, "media", key));
     }
 }

@@ -73,6 +73,7 @@ internal sealed class ReelServer : IAsyncDisposable
         var inSharedBucket = (onPostgresAndS3 || (backend == Backend.Default && ObjectStore.Selected)) && !all.ContainsKey("Storage:Provider");
         if (inSharedBucket)
         {
+            ObjectStore.NoteSharedBucketOf(dataDir);
             foreach (var (key, value) in (await ObjectStore.SharedAsync()).SettingsFor(ObjectStore.BucketFor(dataDir)))
                 all[key] = value;
         }
