@@ -9,7 +9,7 @@ WEB_SOURCES := $(shell find web/src web/public -type f 2>/dev/null) $(wildcard w
 WEB_INSTALLED := web/node_modules/.package-lock.json
 WEB_BUNDLE := web/dist/index.html
 
-.PHONY: run build web cli test bench lint format clean deps test-deps
+.PHONY: run build web cli test test-fast bench lint format clean deps test-deps
 
 run: deps $(WEB_BUNDLE)
 	$(DOTNET) build src/Reel.Server -c $(CONFIG) --nologo -v quiet
@@ -43,6 +43,15 @@ test: test-deps $(WEB_BUNDLE)
 	# One pass: the store and storage contract suites and the cluster tests run on PostgreSQL and S3 (a throwaway cluster
 	# and a Swift server the tests start and stop) beside SQLite and local disk; the HTTP suites run on SQLite.
 	$(call dotnet_test,all,Reel.slnx)
+
+# For local work: everything but the browser, cluster, crash-recovery, mpv and CLI tests (which start browsers, several
+# servers or kill them); make test runs those too.
+FAST_TESTS := FullyQualifiedName!~.Browser.&FullyQualifiedName!~.Cluster.&FullyQualifiedName!~RecoveryTests&FullyQualifiedName!~MpvTests&FullyQualifiedName!~CliTests
+
+test-fast: test-deps $(WEB_BUNDLE)
+	rm -rf $(TEST_RESULTS)
+	cd web && npm test
+	$(call dotnet_test,fast,Reel.slnx --filter "$(FAST_TESTS)")
 
 bench: deps
 	@bash scripts/ensure-deps.sh wrk nginx chromium $(S3_SERVER)
