@@ -37,9 +37,13 @@ stop_server() {
   [ -f "$pidfile" ] || return 0
   local pid
   pid=$(cat "$pidfile")
-  kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
-  for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  kill -KILL -- "-$pid" 2>/dev/null || true
+  # A throwaway server keeps nothing worth a graceful stop (which took seconds per server), and an outage is abrupt.
+  kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
+  # Gone once it is no process or a zombie (this machine's init reaps only every few seconds).
+  for _ in $(seq 1 50); do
+    [ -e "/proc/$pid" ] && ! grep -qs '^State:[[:space:]]*Z' "/proc/$pid/status" || break
+    sleep 0.1
+  done
   rm -f "$pidfile"
 }
 
@@ -55,11 +59,20 @@ swift_hash_path_prefix = reel-test
 name = gold
 default = yes
 EOF
+  # The three rings in one Python process (swift-ring-builder takes about 1 s per call, nine calls).
+  (cd "$dir/rings" && /usr/bin/python3 - "$account_port" "$container_port" "$object_port" <<'PY'
+import sys
+from swift.common.ring import RingBuilder
+for name, port in zip(("account", "container", "object"), sys.argv[1:]):
+    builder = RingBuilder(10, 1, 1)
+    builder.add_dev({"region": 1, "zone": 1, "ip": "127.0.0.1", "port": int(port), "device": "d1", "weight": 100})
+    builder.rebalance()
+    builder.save(name + ".builder")
+    builder.get_ring().save(name + ".ring.gz")
+PY
+  )
   for ring in account:$account_port container:$container_port object:$object_port; do
     name=${ring%%:*}; port=${ring##*:}
-    (cd "$dir/rings" && swift-ring-builder "$name.builder" create 10 1 1 >/dev/null \
-      && swift-ring-builder "$name.builder" add "r1z1-127.0.0.1:$port/d1" 100 >/dev/null \
-      && swift-ring-builder "$name.builder" rebalance >/dev/null)
     cat >"$dir/$name.conf" <<EOF
 [DEFAULT]
 bind_ip = 127.0.0.1
