@@ -154,7 +154,7 @@ public sealed class PolicyTests(PolicyTests.Servers servers) : IClassFixture<Pol
     }
 
     /// <summary>
-    /// The two configurations the class needs, started together: <see cref="Open"/> as installed (anyone uploads,
+    /// The two configurations the class needs: <see cref="Open"/> as installed (anyone uploads,
     /// anyone registers, no account made by the fixture, so the first account a test makes is the first there is) and
     /// <see cref="Locked"/> with every restriction on (upload keys, closed registration with a configured admin, one
     /// CORS origin). Neither runs the worker: no test here watches a video being processed.
@@ -169,25 +169,15 @@ public sealed class PolicyTests(PolicyTests.Servers servers) : IClassFixture<Pol
 
         public async Task InitializeAsync()
         {
-            var open = ReelServer.StartAsync(signIn: false, settings: new Dictionary<string, string> { ["Roles"] = "api,stream" });
-            var locked = StartLockedAsync();
-            try
-            {
-                await Task.WhenAll(open, locked);
-            }
-            catch
-            {
-                foreach (var started in new[] { open, locked }.Where(t => t.IsCompletedSuccessfully)) await (await started).DisposeAsync();
-                throw;
-            }
-            Open = await open;
-            Locked = await locked;
+            Open = await ReelServer.StartAsync(signIn: false, settings: new Dictionary<string, string> { ["Roles"] = "api,stream" });
+            Locked = await StartLockedAsync();
         }
 
         public async Task DisposeAsync()
         {
-            await Open.DisposeAsync();
-            await Locked.DisposeAsync();
+            // Null when a start failed.
+            if (Open is not null) await Open.DisposeAsync();
+            if (Locked is not null) await Locked.DisposeAsync();
         }
 
         private static async Task<ReelServer> StartLockedAsync()

@@ -7,7 +7,7 @@ namespace Reel.Server.Tests.Auth;
 
 /// <summary>Rights end when an admin takes them away: access tokens signed before a demotion or a deletion act with what the account may do now.</summary>
 /// <remarks>
-/// Every test makes its own accounts, on one of two servers the fixture starts together: one as installed (anyone
+/// Every test makes its own accounts, on one of two servers the fixture starts: one as installed (anyone
 /// uploads) and one where only accounts with the uploader role do. No media is processed, so neither runs the worker.
 /// </remarks>
 public sealed class RightsTests(RightsTests.Servers servers) : IClassFixture<RightsTests.Servers>
@@ -120,7 +120,7 @@ public sealed class RightsTests(RightsTests.Servers servers) : IClassFixture<Rig
             .GetProperty("roles").EnumerateArray().Select(r => r.GetString()!).ToList();
     }
 
-    /// <summary>The two upload policies the class needs, each on a server of its own (API only), started together.</summary>
+    /// <summary>The two upload policies the class needs, each on a server of its own (API only).</summary>
     public sealed class Servers : IAsyncLifetime
     {
         private readonly List<ReelServer> _started = [];
@@ -133,20 +133,10 @@ public sealed class RightsTests(RightsTests.Servers servers) : IClassFixture<Rig
 
         public async Task InitializeAsync()
         {
-            var starting = new[]
-            {
-                ReelServer.StartAsync(settings: new Dictionary<string, string> { ["Roles"] = "api" }),
-                ReelServer.StartAsync(settings: new Dictionary<string, string> { ["Roles"] = "api", ["Upload:Policy"] = "Accounts" }),
-            };
-            try
-            {
-                await Task.WhenAll(starting);
-            }
-            finally
-            {
-                foreach (var start in starting.Where(t => t.IsCompletedSuccessfully)) _started.Add(await start);
-            }
-            (Open, AccountsOnly) = (_started[0], _started[1]);
+            Open = await ReelServer.StartAsync(settings: new Dictionary<string, string> { ["Roles"] = "api" });
+            _started.Add(Open);
+            AccountsOnly = await ReelServer.StartAsync(settings: new Dictionary<string, string> { ["Roles"] = "api", ["Upload:Policy"] = "Accounts" });
+            _started.Add(AccountsOnly);
         }
 
         public async Task DisposeAsync()

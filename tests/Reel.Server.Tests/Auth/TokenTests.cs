@@ -12,7 +12,7 @@ namespace Reel.Server.Tests.Auth;
 
 /// <summary>Access tokens the server must refuse, made with its own key file and with every trick in the book.</summary>
 /// <remarks>
-/// One server per configuration, started together by the fixture: the sign-in limits count every attempt from
+/// One server per configuration, started by the fixture: the sign-in limits count every attempt from
 /// 127.0.0.1, so each limit test has a server of its own; the rest share one. Key rotation needs two starts of its own.
 /// </remarks>
 public sealed class TokenTests(TokenTests.Servers servers) : IClassFixture<TokenTests.Servers>
@@ -260,7 +260,7 @@ public sealed class TokenTests(TokenTests.Servers servers) : IClassFixture<Token
 
     private static long ToUnix(DateTime time) => new DateTimeOffset(time).ToUnixTimeSeconds();
 
-    /// <summary>The class's servers, each on its own data folder and API only (no media here), started together.</summary>
+    /// <summary>The class's servers, each on its own data folder and API only (no media here).</summary>
     public sealed class Servers : IAsyncLifetime
     {
         private readonly List<ReelServer> _started = [];
@@ -279,23 +279,11 @@ public sealed class TokenTests(TokenTests.Servers servers) : IClassFixture<Token
 
         public async Task InitializeAsync()
         {
-            var starting = new[]
-            {
-                ReelServer.StartAsync(settings: Api()),
-                ReelServer.StartAsync(signIn: false, settings: Api(("Auth:LoginAttemptsPerAccount", "3"), ("Auth:LoginAttemptsPerIp", "8"))),
-                ReelServer.StartAsync(signIn: false, settings: Api(("Auth:LoginAttemptsPerIp", "2"), ("Proxy:TrustedNetworks:0", "127.0.0.0/8"))),
-                ReelServer.StartAsync(signIn: false, settings: Api(("Auth:LoginAttemptsPerIp", "2"))),
-            };
-            try
-            {
-                await Task.WhenAll(starting);
-            }
-            finally
-            {
-                // Kept for disposal even when another failed to start.
-                foreach (var start in starting.Where(t => t.IsCompletedSuccessfully)) _started.Add(await start);
-            }
-            (Shared, Limited, Proxied, Unproxied) = (_started[0], _started[1], _started[2], _started[3]);
+            // One after another: a boot is mostly CPU, and starting four at once on a busy machine only makes each slower.
+            Shared = await StartAsync(signIn: true);
+            Limited = await StartAsync(signIn: false, ("Auth:LoginAttemptsPerAccount", "3"), ("Auth:LoginAttemptsPerIp", "8"));
+            Proxied = await StartAsync(signIn: false, ("Auth:LoginAttemptsPerIp", "2"), ("Proxy:TrustedNetworks:0", "127.0.0.0/8"));
+            Unproxied = await StartAsync(signIn: false, ("Auth:LoginAttemptsPerIp", "2"));
         }
 
         public async Task DisposeAsync()
@@ -303,11 +291,13 @@ public sealed class TokenTests(TokenTests.Servers servers) : IClassFixture<Token
             foreach (var server in _started) await server.DisposeAsync();
         }
 
-        private static Dictionary<string, string> Api(params (string Key, string Value)[] settings)
+        private async Task<ReelServer> StartAsync(bool signIn, params (string Key, string Value)[] settings)
         {
             var all = settings.ToDictionary(s => s.Key, s => s.Value);
             all["Roles"] = "api";
-            return all;
+            var server = await ReelServer.StartAsync(signIn: signIn, settings: all);
+            _started.Add(server);
+            return server;
         }
     }
 }
