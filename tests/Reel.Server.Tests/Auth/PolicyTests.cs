@@ -6,16 +6,18 @@ using Reel.Server.Tests.Support;
 
 namespace Reel.Server.Tests.Auth;
 
-public sealed class PolicyTests
+/// <summary>Who may upload and register under each policy, and the headers every answer carries.</summary>
+public sealed class PolicyTests(PolicyTests.Servers servers) : IClassFixture<PolicyTests.Servers>
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    private const string ConfiguredKey = "reelk_configured-key-for-the-tests-0123456789";
 
     [Fact]
     public async Task An_anonymous_uploader_manages_the_video_with_its_manage_token_and_only_that_video()
     {
-        await using var server = await ReelServer.StartAsync(signIn: false);
+        var server = servers.Open;
         using var uploader = server.AnonymousClient();
-        var clip = await Clips.PathAsync(Clips.Silent);
+        var clip = await Clips.PathAsync(Clips.Tiny);
         var a = await ReelServer.UploadAsAsync(uploader, clip);
         var b = await ReelServer.UploadAsAsync(uploader, clip);
         Assert.Equal("unlisted", a.Visibility);
@@ -48,13 +50,9 @@ public sealed class PolicyTests
     [Fact]
     public async Task In_the_api_key_policy_only_configured_or_admin_made_keys_upload()
     {
-        const string configured = "reelk_configured-key-for-the-tests-0123456789";
-        await using var server = await ReelServer.StartAsync(settings: new Dictionary<string, string>
-        {
-            ["Upload:Policy"] = "ApiKey",
-            ["Auth:ApiKeys:0"] = configured,
-        });
-        var clip = await Clips.PathAsync(Clips.Silent);
+        const string configured = ConfiguredKey;
+        var server = servers.Locked;
+        var clip = await Clips.PathAsync(Clips.Tiny);
         using var anonymous = server.AnonymousClient();
         Assert.Equal(HttpStatusCode.Unauthorized, await UploadStatusAsync(anonymous, clip));
         using (var wrong = server.ClientWith("reelk_not-a-key-anyone-made"))
@@ -89,7 +87,8 @@ public sealed class PolicyTests
     [Fact]
     public async Task The_first_account_is_admin_later_ones_get_the_registration_role_and_closed_registration_says_so()
     {
-        await using var server = await ReelServer.StartAsync(signIn: false);
+        // The open server: no test but this one makes an account there.
+        var server = servers.Open;
         var first = await server.SessionAsync("first@reel.test");
         var second = await server.SessionAsync("second@reel.test");
         Assert.Equal(["admin"], first.User.Roles);
@@ -102,36 +101,34 @@ public sealed class PolicyTests
         using (var invalid = await client.PostAsJsonAsync("/api/auth/register", new { email = "no-at-sign", password = ReelServer.Password }))
             Assert.Contains("\"invalid_email\"", await invalid.Content.ReadAsStringAsync(), StringComparison.Ordinal);
 
-        await using var closed = await ReelServer.StartAsync(signIn: false, settings: new Dictionary<string, string>
-        {
-            ["Auth:AllowRegistration"] = "false",
-            ["Auth:AdminEmail"] = "root@reel.test",
-            ["Auth:AdminPassword"] = ReelServer.Password,
-        });
+        // Closed registration, with the admin account made from configuration at start.
+        var closed = servers.Locked;
         using var closedClient = closed.AnonymousClient();
         using (var refused = await closedClient.PostAsJsonAsync("/api/auth/register", new { email = "new@reel.test", password = ReelServer.Password }))
         {
             Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
             Assert.Contains("\"registration_closed\"", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         }
-        using var root = await closedClient.PostAsJsonAsync("/api/auth/login", new { email = "root@reel.test", password = ReelServer.Password });
+        using var root = await closedClient.PostAsJsonAsync("/api/auth/login", new { email = Servers.ConfiguredAdmin, password = ReelServer.Password });
         Assert.Equal(["admin"], (await root.Content.ReadFromJsonAsync<SessionJson>(Json))!.User.Roles);
     }
 
     [Fact]
     public async Task Responses_carry_security_headers_and_cors_is_off_unless_origins_are_configured()
     {
-        await using var server = await ReelServer.StartAsync(settings: new Dictionary<string, string> { ["Roles"] = "api,stream" });
+        var server = servers.Open;
+        using var anonymous = server.AnonymousClient();
         using var request = new HttpRequestMessage(HttpMethod.Get, "/api/videos") { Headers = { { "Origin", "https://elsewhere.example" } } };
-        using var response = await server.Client.SendAsync(request);
+        using var response = await anonymous.SendAsync(request);
         Assert.False(response.Headers.Contains("Access-Control-Allow-Origin"));
         Assert.Equal("nosniff", response.Headers.GetValues("X-Content-Type-Options").Single());
         Assert.Equal("same-origin", response.Headers.GetValues("Referrer-Policy").Single());
-        using var page = await server.Client.GetAsync("/watch/AAAAAAAAAAAAAAAAAAAAAA");
+        using var page = await anonymous.GetAsync("/watch/AAAAAAAAAAAAAAAAAAAAAA");
         Assert.Contains("default-src 'self'", page.Headers.GetValues("Content-Security-Policy").Single(), StringComparison.Ordinal);
         Assert.Equal("no-referrer", page.Headers.GetValues("Referrer-Policy").Single());
 
-        await using var open = await ReelServer.StartAsync(settings: new Dictionary<string, string> { ["Roles"] = "api,stream", ["Cors:AllowedOrigins:0"] = "https://app.example" });
+        // The locked server lists one origin.
+        var open = servers.Locked;
         using var preflight = new HttpRequestMessage(HttpMethod.Options, "/api/videos")
         {
             Headers = { { "Origin", "https://app.example" }, { "Access-Control-Request-Method", "POST" }, { "Access-Control-Request-Headers", "authorization" } },
@@ -154,5 +151,50 @@ public sealed class PolicyTests
         var request = new HttpRequestMessage(method, url) { Content = body is null ? null : JsonContent.Create(body) };
         request.Headers.Add("Reel-Manage-Token", manageToken);
         return client.SendAsync(request);
+    }
+
+    /// <summary>
+    /// The two configurations the class needs: <see cref="Open"/> as installed (anyone uploads,
+    /// anyone registers, no account made by the fixture, so the first account a test makes is the first there is) and
+    /// <see cref="Locked"/> with every restriction on (upload keys, closed registration with a configured admin, one
+    /// CORS origin). Neither runs the worker: no test here watches a video being processed.
+    /// </summary>
+    public sealed class Servers : IAsyncLifetime
+    {
+        public const string ConfiguredAdmin = "root@reel.test";
+
+        internal ReelServer Open { get; private set; } = null!;
+
+        internal ReelServer Locked { get; private set; } = null!;
+
+        public async Task InitializeAsync()
+        {
+            Open = await ReelServer.StartAsync(signIn: false, settings: new Dictionary<string, string> { ["Roles"] = "api,stream" });
+            Locked = await StartLockedAsync();
+        }
+
+        public async Task DisposeAsync()
+        {
+            // Null when a start failed.
+            if (Open is not null) await Open.DisposeAsync();
+            if (Locked is not null) await Locked.DisposeAsync();
+        }
+
+        private static async Task<ReelServer> StartLockedAsync()
+        {
+            var server = await ReelServer.StartAsync(signIn: false, settings: new Dictionary<string, string>
+            {
+                ["Roles"] = "api,stream",
+                ["Upload:Policy"] = "ApiKey",
+                ["Auth:ApiKeys:0"] = ConfiguredKey,
+                ["Auth:AllowRegistration"] = "false",
+                ["Auth:AdminEmail"] = ConfiguredAdmin,
+                ["Auth:AdminPassword"] = ReelServer.Password,
+                ["Cors:AllowedOrigins:0"] = "https://app.example",
+            });
+            // Registration is closed: its client acts as the configured admin.
+            server.Client.DefaultRequestHeaders.Authorization = new("Bearer", (await server.SessionAsync(ConfiguredAdmin)).AccessToken);
+            return server;
+        }
     }
 }

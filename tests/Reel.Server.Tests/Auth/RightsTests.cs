@@ -6,14 +6,18 @@ using Reel.Server.Tests.Support;
 namespace Reel.Server.Tests.Auth;
 
 /// <summary>Rights end when an admin takes them away: access tokens signed before a demotion or a deletion act with what the account may do now.</summary>
-public sealed class RightsTests
+/// <remarks>
+/// Every test makes its own accounts, on one of two servers the fixture starts: one as installed (anyone
+/// uploads) and one where only accounts with the uploader role do. No media is processed, so neither runs the worker.
+/// </remarks>
+public sealed class RightsTests(RightsTests.Servers servers) : IClassFixture<RightsTests.Servers>
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     [Fact]
     public async Task An_admin_demoted_to_viewer_cannot_act_as_admin_with_her_old_token_and_her_next_refresh_carries_her_new_roles()
     {
-        await using var server = await ReelServer.StartAsync();
+        var server = servers.Open;
         var alice = await PromotedAsync(server, "alice@reel.test", "admin");
         using var aliceClient = server.ClientWith(alice.AccessToken);
         // Her token works as admin (and this node has now read her account).
@@ -43,7 +47,7 @@ public sealed class RightsTests
     [Fact]
     public async Task A_deleted_account_s_old_token_gets_401_account_gone_for_everything_and_never_a_500()
     {
-        await using var server = await ReelServer.StartAsync();
+        var server = servers.Open;
         var bob = await PromotedAsync(server, "bob@reel.test", "admin");
         var carol = await server.SessionAsync("carol@reel.test");
         using var bobClient = server.ClientWith(bob.AccessToken);
@@ -52,7 +56,7 @@ public sealed class RightsTests
         using (var deleted = await server.Client.DeleteAsync($"/api/admin/users/{bob.User.Id}"))
             Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
 
-        var clip = await Clips.PathAsync(Clips.Silent);
+        var clip = await Clips.PathAsync(Clips.Tiny);
         var attempts = new (string What, Func<Task<HttpResponseMessage>> Send)[]
         {
             ("create an upload key", () => bobClient.PostAsJsonAsync("/api/admin/api-keys", new { name = "after deletion" })),
@@ -82,13 +86,13 @@ public sealed class RightsTests
     [Fact]
     public async Task An_uploader_demoted_to_viewer_can_no_longer_upload_with_her_old_token()
     {
-        await using var server = await ReelServer.StartAsync(settings: new Dictionary<string, string> { ["Upload:Policy"] = "Accounts" });
+        var server = servers.AccountsOnly;
         var dave = await server.SessionAsync("dave@reel.test");
         Assert.Equal(["uploader"], dave.User.Roles);
         using var daveClient = server.ClientWith(dave.AccessToken);
         await SetRolesAsync(server.Client, dave.User.Id, "viewer");
 
-        using var upload = await ReelServer.PostVideoAsync(daveClient, await Clips.PathAsync(Clips.Silent));
+        using var upload = await ReelServer.PostVideoAsync(daveClient, await Clips.PathAsync(Clips.Tiny));
         Assert.Equal(HttpStatusCode.Forbidden, upload.StatusCode);
         Assert.Contains("\"code\":\"forbidden\"", await upload.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
@@ -114,5 +118,30 @@ public sealed class RightsTests
         var page = await server.Client.GetFromJsonAsync<JsonElement>("/api/admin/users?limit=200", Json);
         return page.GetProperty("items").EnumerateArray().Single(u => u.GetProperty("id").GetString() == userId)
             .GetProperty("roles").EnumerateArray().Select(r => r.GetString()!).ToList();
+    }
+
+    /// <summary>The two upload policies the class needs, each on a server of its own (API only).</summary>
+    public sealed class Servers : IAsyncLifetime
+    {
+        private readonly List<ReelServer> _started = [];
+
+        /// <summary>The default policy: anyone may upload. Its client is the first account, an admin.</summary>
+        internal ReelServer Open { get; private set; } = null!;
+
+        /// <summary>The Accounts policy: only uploaders and admins upload. Its client is an admin.</summary>
+        internal ReelServer AccountsOnly { get; private set; } = null!;
+
+        public async Task InitializeAsync()
+        {
+            Open = await ReelServer.StartAsync(settings: new Dictionary<string, string> { ["Roles"] = "api" });
+            _started.Add(Open);
+            AccountsOnly = await ReelServer.StartAsync(settings: new Dictionary<string, string> { ["Roles"] = "api", ["Upload:Policy"] = "Accounts" });
+            _started.Add(AccountsOnly);
+        }
+
+        public async Task DisposeAsync()
+        {
+            foreach (var server in _started) await server.DisposeAsync();
+        }
     }
 }

@@ -11,14 +11,18 @@ using Reel.Server.Tests.Support;
 namespace Reel.Server.Tests.Auth;
 
 /// <summary>Access tokens the server must refuse, made with its own key file and with every trick in the book.</summary>
-public sealed class TokenTests
+/// <remarks>
+/// One server per configuration, started by the fixture: the sign-in limits count every attempt from
+/// 127.0.0.1, so each limit test has a server of its own; the rest share one. Key rotation needs two starts of its own.
+/// </remarks>
+public sealed class TokenTests(TokenTests.Servers servers) : IClassFixture<TokenTests.Servers>
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     [Fact]
     public async Task Only_unexpired_RS256_tokens_signed_by_a_published_key_are_accepted()
     {
-        await using var server = await ReelServer.StartAsync();
+        var server = servers.Shared;
         var session = await server.SessionAsync(ReelServer.AdminEmail);
         using var rsa = RSA.Create();
         rsa.ImportFromPem(await File.ReadAllTextAsync(Path.Combine(server.DataDir, "keys", "signing-key-1.pem")));
@@ -107,7 +111,7 @@ public sealed class TokenTests
     [Fact]
     public async Task A_refresh_token_presented_again_after_its_family_moved_on_revokes_the_whole_sign_in()
     {
-        await using var server = await ReelServer.StartAsync();
+        var server = servers.Shared;
         using var client = server.AnonymousClient();
         var first = await server.SessionAsync("reuse@reel.test");
 
@@ -141,7 +145,7 @@ public sealed class TokenTests
     [Fact]
     public async Task The_web_session_keeps_its_refresh_token_in_an_http_only_cookie_and_never_in_the_body()
     {
-        await using var server = await ReelServer.StartAsync();
+        var server = servers.Shared;
         using var handler = new HttpClientHandler { UseCookies = true, CookieContainer = new CookieContainer() };
         using var browser = new HttpClient(handler) { BaseAddress = server.Client.BaseAddress };
         using var login = await browser.PostAsJsonAsync("/api/auth/login", new { email = ReelServer.AdminEmail, password = ReelServer.Password, session = "cookie" });
@@ -164,11 +168,7 @@ public sealed class TokenTests
     [Fact]
     public async Task Sign_in_is_rate_limited_per_account_and_per_address()
     {
-        await using var server = await ReelServer.StartAsync(signIn: false, settings: new Dictionary<string, string>
-        {
-            ["Auth:LoginAttemptsPerAccount"] = "3",
-            ["Auth:LoginAttemptsPerIp"] = "8",
-        });
+        var server = servers.Limited;
         using var client = server.AnonymousClient();
         const string victim = "victim@reel.test";
         (await client.PostAsJsonAsync("/api/auth/register", new { email = victim, password = ReelServer.Password })).EnsureSuccessStatusCode();
@@ -196,9 +196,8 @@ public sealed class TokenTests
     [InlineData(false)]
     public async Task Behind_a_trusted_proxy_the_address_limit_counts_the_forwarded_client_and_nobody_else_can_claim_one(bool trusted)
     {
-        var settings = new Dictionary<string, string> { ["Auth:LoginAttemptsPerIp"] = "2" };
-        if (trusted) settings["Proxy:TrustedNetworks:0"] = "127.0.0.0/8";
-        await using var server = await ReelServer.StartAsync(signIn: false, settings: settings);
+        // Both allow two attempts per address; one trusts 127.0.0.0/8 as its proxy.
+        var server = trusted ? servers.Proxied : servers.Unproxied;
         using var client = server.AnonymousClient();
         async Task<HttpStatusCode> AttemptFromAsync(string address, int i)
         {
@@ -260,4 +259,45 @@ public sealed class TokenTests
     }
 
     private static long ToUnix(DateTime time) => new DateTimeOffset(time).ToUnixTimeSeconds();
+
+    /// <summary>The class's servers, each on its own data folder and API only (no media here).</summary>
+    public sealed class Servers : IAsyncLifetime
+    {
+        private readonly List<ReelServer> _started = [];
+
+        /// <summary>As installed; its client is the first account, an admin.</summary>
+        internal ReelServer Shared { get; private set; } = null!;
+
+        /// <summary>Three failed sign-ins lock an account; eight attempts lock an address.</summary>
+        internal ReelServer Limited { get; private set; } = null!;
+
+        /// <summary>Two attempts per address, behind a proxy at 127.0.0.0/8 it trusts.</summary>
+        internal ReelServer Proxied { get; private set; } = null!;
+
+        /// <summary>Two attempts per address, trusting no proxy.</summary>
+        internal ReelServer Unproxied { get; private set; } = null!;
+
+        public async Task InitializeAsync()
+        {
+            // One after another: a boot is mostly CPU, and starting four at once on a busy machine only makes each slower.
+            Shared = await StartAsync(signIn: true);
+            Limited = await StartAsync(signIn: false, ("Auth:LoginAttemptsPerAccount", "3"), ("Auth:LoginAttemptsPerIp", "8"));
+            Proxied = await StartAsync(signIn: false, ("Auth:LoginAttemptsPerIp", "2"), ("Proxy:TrustedNetworks:0", "127.0.0.0/8"));
+            Unproxied = await StartAsync(signIn: false, ("Auth:LoginAttemptsPerIp", "2"));
+        }
+
+        public async Task DisposeAsync()
+        {
+            foreach (var server in _started) await server.DisposeAsync();
+        }
+
+        private async Task<ReelServer> StartAsync(bool signIn, params (string Key, string Value)[] settings)
+        {
+            var all = settings.ToDictionary(s => s.Key, s => s.Value);
+            all["Roles"] = "api";
+            var server = await ReelServer.StartAsync(signIn: signIn, settings: all);
+            _started.Add(server);
+            return server;
+        }
+    }
 }

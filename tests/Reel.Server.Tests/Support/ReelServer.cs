@@ -13,6 +13,7 @@ namespace Reel.Server.Tests.Support;
 internal sealed class ReelServer : IAsyncDisposable
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    private static readonly TimeSpan StartDeadline = TimeSpan.FromSeconds(90);
     private readonly Process _process;
     private readonly bool _ownsDataDir;
     private bool _inSharedBucket;
@@ -119,7 +120,8 @@ internal sealed class ReelServer : IAsyncDisposable
         process.BeginErrorReadLine();
 
         var deadline = Stopwatch.StartNew();
-        if (await Task.WhenAny(listening.Task, process.WaitForExitAsync(), Task.Delay(TimeSpan.FromSeconds(30))) != listening.Task)
+        // A deadline, not a wait: a boot takes 1.5 s on an idle machine but over 30 s on a 2-core one running other suites.
+        if (await Task.WhenAny(listening.Task, process.WaitForExitAsync(), Task.Delay(StartDeadline)) != listening.Task)
         {
             var tail = server.LogTail();
             await server.DisposeAsync();
@@ -127,7 +129,7 @@ internal sealed class ReelServer : IAsyncDisposable
         }
         server.Port = await listening.Task;
         server.Client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{server.Port}"), Timeout = TimeSpan.FromMinutes(2) };
-        while (deadline.Elapsed < TimeSpan.FromSeconds(30))
+        while (deadline.Elapsed < StartDeadline)
         {
             if (process.HasExited)
                 throw new InvalidOperationException($"The server exited at start (code {process.ExitCode}). Log: {server.LogPath}");
@@ -147,7 +149,7 @@ internal sealed class ReelServer : IAsyncDisposable
             await Task.Delay(100);
         }
         await server.DisposeAsync();
-        throw new TimeoutException("The server did not answer /healthz within 30 s.");
+        throw new TimeoutException($"The server did not answer /healthz within {StartDeadline.TotalSeconds} s.");
     }
 
     /// <summary>SIGKILL to the server alone, as a crash: its ffmpeg children are left running, as they would be.</summary>

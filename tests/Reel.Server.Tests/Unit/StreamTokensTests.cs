@@ -1,0 +1,56 @@
+using System.Security.Cryptography;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Options;
+using Reel.Server.Features.Auth;
+using Reel.Server.Infrastructure;
+using Reel.Server.Tests.Support;
+
+namespace Reel.Server.Tests.Unit;
+
+/// <summary>
+/// The lifetime of a playback token, on a clock the test moves: the server-level test forges an expired token instead
+/// of waiting hours (or the six seconds the shortest setting took on a slow machine).
+/// </summary>
+public sealed class StreamTokensTests
+{
+    [Fact]
+    public void A_playback_token_opens_its_video_until_its_lifetime_ends_and_not_a_second_longer()
+    {
+        var clock = new TestClock();
+        using var tokens = Tokens(clock, streamTokenMinutes: 360);
+        var video = Ids.NewVideoId();
+
+        var token = tokens.Issue(video, generation: 3, out var expiresAt);
+
+        Assert.Equal(clock.GetUtcNow() + TimeSpan.FromMinutes(360), expiresAt);
+        Assert.Equal((video, 3), tokens.Read(token));
+        clock.Advance(TimeSpan.FromMinutes(360) - TimeSpan.FromSeconds(1));
+        Assert.Equal((video, 3), tokens.Read(token));
+        clock.Advance(TimeSpan.FromSeconds(1));
+        Assert.Null(tokens.Read(token));
+        // A token issued now lives its own full lifetime.
+        var fresh = tokens.Issue(video, generation: 3, out var freshExpiry);
+        Assert.Equal(clock.GetUtcNow() + TimeSpan.FromMinutes(360), freshExpiry);
+        Assert.Equal((video, 3), tokens.Read(fresh));
+    }
+
+    [Fact]
+    public void A_token_made_under_another_key_is_not_a_token()
+    {
+        var clock = new TestClock();
+        using var ours = Tokens(clock, streamTokenMinutes: 360);
+        using var theirs = Tokens(clock, streamTokenMinutes: 360);
+        var video = Ids.NewVideoId();
+
+        Assert.NotNull(ours.Read(ours.Issue(video, 0, out _)));
+        Assert.Null(ours.Read(theirs.Issue(video, 0, out _)));
+    }
+
+    /// <summary>Tokens under a fresh random key, configured as a cluster shares it (no key file).</summary>
+    private static StreamTokens Tokens(TimeProvider clock, double streamTokenMinutes)
+    {
+        var options = new AuthOptions { StreamTokenMinutes = streamTokenMinutes, StreamKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)) };
+        var node = NodeSettings.From(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["DataDir"] = Path.GetTempPath() }).Build());
+        return new StreamTokens(Options.Create(options), node, clock);
+    }
+}
