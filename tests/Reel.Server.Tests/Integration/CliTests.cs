@@ -1,16 +1,26 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
+using System.Net.Sockets;
 using System.Text.Json;
 using Reel.Server.Tests.Support;
 
 namespace Reel.Server.Tests.Integration;
 
-/// <summary>The real <c>reel</c> command against a real server, each test with its own config folder.</summary>
+/// <summary>
+/// The real <c>reel</c> command against a real server, each test with its own config folder. Tests under the default
+/// policy share one server (each uploads its own videos, anonymously or as the admin alone); the others start their own.
+/// </summary>
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
-public sealed class CliTests : IDisposable
+public sealed class CliTests(CliTests.KeepingOriginals shared) : IClassFixture<CliTests.KeepingOriginals>, IDisposable
 {
     private readonly string _home = TempDirs.Create("reel-cli-home");
+
+    /// <summary>The default policy; a finished upload's original is kept, so its bytes can be compared with the file.</summary>
+    public sealed class KeepingOriginals : SharedServer
+    {
+        protected override IReadOnlyDictionary<string, string> Settings => new Dictionary<string, string> { ["Storage:KeepOriginals"] = "true" };
+    }
 
     public void Dispose() => TempDirs.Delete(_home);
 
@@ -20,8 +30,8 @@ public sealed class CliTests : IDisposable
     [Fact]
     public async Task A_signed_in_upload_prints_only_the_watch_url_and_the_video_can_be_listed_waited_for_and_removed()
     {
-        await using var server = await ReelServer.StartAsync();
-        var clip = await Clips.PathAsync(Clips.H264Aac720p);
+        var server = shared.Server;
+        var clip = await Clips.PathAsync(Clips.Tiny);
 
         var login = await RunAsync(server, ["login", "--email", ReelServer.AdminEmail, "--password-stdin"], stdin: ReelServer.Password + "\n");
         Assert.Equal(0, login.ExitCode);
@@ -38,7 +48,7 @@ public sealed class CliTests : IDisposable
         var video = await server.GetVideoAsync(id);
         Assert.True(video.Playable);
         Assert.Equal("From the terminal", video.Title);
-        Assert.Contains("720p.mp4", upload.Stderr, StringComparison.Ordinal);
+        Assert.Contains("tiny-180p.mp4", upload.Stderr, StringComparison.Ordinal);
 
         var list = await RunAsync(server, ["ls", "--json"]);
         Assert.Equal(0, list.ExitCode);
@@ -67,21 +77,25 @@ public sealed class CliTests : IDisposable
     [Fact]
     public async Task An_upload_interrupted_mid_way_resumes_on_the_next_run_for_the_same_file()
     {
-        await using var server = await ReelServer.StartAsync(settings: new Dictionary<string, string> { ["Storage:KeepOriginals"] = "true" });
+        var server = shared.Server;
         var clip = await Clips.PathAsync(Clips.Bulky);
         var length = new FileInfo(clip).Length;
+        // Only this test uploads this file to the shared server: its videos are the ones with its name.
+        async Task<List<VideoJson>> ThisFilesVideosAsync() =>
+            (await server.Client.GetFromJsonAsync<VideoPageJson>("/api/videos?all=true"))!.Items.Where(v => v.Title == Path.GetFileName(clip)).ToList();
 
-        // About twelve seconds at this rate: killed two seconds after the upload shows, a sixth of the file is on the
-        // server, and a machine slow to show it still leaves the rest to resume.
+        // About twelve seconds at this rate: killed once an eighth of the file is on the server's disk, which leaves
+        // most of it to resume however slow the machine is to kill.
         using (var first = Start(server, ["upload", clip, "--limit-rate", $"{length / 12}"]))
         {
-            var uploading = await Eventually.FoundAsync(async () => (await server.Client.GetFromJsonAsync<VideoPageJson>("/api/videos?all=true"))!.Items.SingleOrDefault());
+            var uploading = await Eventually.FoundAsync(async () => (await ThisFilesVideosAsync()).SingleOrDefault());
             Assert.Equal("uploading", uploading.Status);
-            await Task.Delay(TimeSpan.FromSeconds(2));
+            var partial = Path.Combine(server.DataDir, "media", "originals", uploading.Id, "source.partial");
+            await Eventually.FoundAsync(() => Task.FromResult(File.Exists(partial) && new FileInfo(partial).Length >= length / 8 ? partial : null));
             first.Kill(entireProcessTree: true);
             await first.WaitForExitAsync();
         }
-        var kept = await Eventually.FoundAsync(async () => (await server.Client.GetFromJsonAsync<VideoPageJson>("/api/videos?all=true"))!.Items.SingleOrDefault(v => v.UploadedBytes > 0));
+        var kept = await Eventually.FoundAsync(async () => (await ThisFilesVideosAsync()).SingleOrDefault(v => v.UploadedBytes > 0));
         Assert.InRange(kept.UploadedBytes!.Value, 1, length * 2 / 3);
 
         var second = await RunAsync(server, ["upload", clip]);
@@ -91,13 +105,13 @@ public sealed class CliTests : IDisposable
         Assert.EndsWith($"/watch/{kept.Id}", second.Stdout.Trim(), StringComparison.Ordinal);
         Assert.NotEqual("uploading", (await server.GetVideoAsync(kept.Id)).Status);
         Assert.Equal(await StoredFiles.FileSha256Async(clip), await StoredFiles.Sha256Async(server.DataDir, $"originals/{kept.Id}/source.bin"));
-        Assert.Single((await server.Client.GetFromJsonAsync<VideoPageJson>("/api/videos?all=true"))!.Items);
+        Assert.Single(await ThisFilesVideosAsync());
     }
 
     [Fact]
     public async Task Anonymous_uploads_are_listed_named_by_their_watch_url_and_removed_with_the_kept_or_a_given_manage_token()
     {
-        await using var server = await ReelServer.StartAsync();
+        var server = shared.Server;
         var notVideo = Clips.Write("notes.mp4", "shopping list\n"u8.ToArray());
 
         var upload = await RunAsync(server, ["upload", await Clips.PathAsync(Clips.Silent), notVideo, "--json"]);
@@ -194,27 +208,32 @@ public sealed class CliTests : IDisposable
             ["Upload:RateLimitPerMinute"] = "10",
         });
         await server.SessionAsync("cli-uploader@reel.test");
-        Assert.Equal(0, (await RunAsync(server, ["login", "--email", "cli-uploader@reel.test", "--password-stdin"], stdin: ReelServer.Password + "\n")).ExitCode);
-        // Someone else at this address has just started an upload: reel's has to wait for the next turn.
-        using (var anonymous = server.AnonymousClient())
-        using (var other = new HttpRequestMessage(HttpMethod.Post, "/api/uploads"))
+        // Someone else at this address starts an upload just before reel's creation reaches the server, however long
+        // reel took to get there: reel's has to wait for the next turn.
+        await using var gate = new CreationGate(server.Port, async () =>
         {
+            using var anonymous = server.AnonymousClient();
+            using var other = new HttpRequestMessage(HttpMethod.Post, "/api/uploads");
             other.Headers.Add("Tus-Resumable", "1.0.0");
             other.Headers.Add("Upload-Length", "1000");
-            Assert.Equal(HttpStatusCode.Created, (await anonymous.SendAsync(other)).StatusCode);
-        }
+            using var created = await anonymous.SendAsync(other);
+            Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        });
+        var via = $"http://127.0.0.1:{gate.Port}";
+        Assert.Equal(0, (await RunAsync(server, ["login", "--email", "cli-uploader@reel.test", "--password-stdin"], stdin: ReelServer.Password + "\n", serverUrl: via)).ExitCode);
 
-        var paced = await RunAsync(server, ["upload", clip, "--no-wait"]);
+        var paced = await RunAsync(server, ["upload", clip, "--no-wait"], serverUrl: via);
+        Assert.True(gate.Opened, "reel's upload never reached the server");
         Assert.True(paced.ExitCode == 0, paced.Stderr);
         Assert.Single(paced.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         Assert.Contains("waiting", paced.Stderr, StringComparison.Ordinal);
 
-        var whoami = await RunAsync(server, ["whoami"]);
+        var whoami = await RunAsync(server, ["whoami"], serverUrl: via);
         Assert.Equal(0, whoami.ExitCode);
         Assert.Contains("cli-uploader@reel.test", whoami.Stdout, StringComparison.Ordinal);
         Assert.Matches(@"Storage: [\d.]+ KiB of [\d.]+ KiB used \(67%\)", whoami.Stdout);
 
-        var refused = await RunAsync(server, ["upload", Clips.Write("silent-copy.mp4", await File.ReadAllBytesAsync(clip)), "--no-wait"]);
+        var refused = await RunAsync(server, ["upload", Clips.Write("silent-copy.mp4", await File.ReadAllBytesAsync(clip)), "--no-wait"], serverUrl: via);
         Assert.Equal(3, refused.ExitCode);
         // The terminal's width wraps the line: compare the words.
         Assert.Contains("Delete videos to make room. (quota_exceeded)", System.Text.RegularExpressions.Regex.Replace(refused.Stderr, @"\s+", " "), StringComparison.Ordinal);
@@ -223,7 +242,7 @@ public sealed class CliTests : IDisposable
 
     private sealed record CliRun(int ExitCode, string Stdout, string Stderr);
 
-    private Process Start(ReelServer server, IEnumerable<string> args, bool redirectStdin = false)
+    private Process Start(ReelServer server, IEnumerable<string> args, bool redirectStdin = false, string? serverUrl = null)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -235,14 +254,14 @@ public sealed class CliTests : IDisposable
         start.ArgumentList.Add(CliDll());
         foreach (var arg in args) start.ArgumentList.Add(arg);
         // --server on the command line, when a test gives one, wins over this.
-        start.Environment["REEL_SERVER"] = $"http://127.0.0.1:{server.Port}";
+        start.Environment["REEL_SERVER"] = serverUrl ?? $"http://127.0.0.1:{server.Port}";
         start.Environment["REEL_CONFIG_DIR"] = ConfigDir;
         return Process.Start(start) ?? throw new InvalidOperationException("Could not start reel.");
     }
 
-    private async Task<CliRun> RunAsync(ReelServer server, IEnumerable<string> args, string? stdin = null)
+    private async Task<CliRun> RunAsync(ReelServer server, IEnumerable<string> args, string? stdin = null, string? serverUrl = null)
     {
-        using var process = Start(server, args, redirectStdin: true);
+        using var process = Start(server, args, redirectStdin: true, serverUrl);
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         if (stdin is not null) await process.StandardInput.WriteAsync(stdin);
@@ -257,5 +276,107 @@ public sealed class CliTests : IDisposable
         var configuration = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name;
         var dll = Path.Combine(ReelServer.RepoRoot(), "src", "Reel.Cli", "bin", configuration, "net10.0", "reel.dll");
         return File.Exists(dll) ? dll : throw new FileNotFoundException("Build the CLI first.", dll);
+    }
+    /// <summary>
+    /// A loopback relay to the server that runs <c>beforeFirstCreation</c> just before it passes on the first tus
+    /// creation (POST /api/uploads) through it, and holds that request until it has run.
+    /// </summary>
+    private sealed class CreationGate : IAsyncDisposable
+    {
+        private static readonly byte[] Creation = "POST /api/uploads "u8.ToArray();
+        private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
+        private readonly int _targetPort;
+        private readonly Func<Task> _beforeFirstCreation;
+        private readonly SemaphoreSlim _once = new(1, 1);
+        private readonly CancellationTokenSource _stop = new();
+        private readonly Task _accepting;
+
+        public CreationGate(int targetPort, Func<Task> beforeFirstCreation)
+        {
+            _targetPort = targetPort;
+            _beforeFirstCreation = beforeFirstCreation;
+            _listener.Start();
+            _accepting = AcceptAsync();
+        }
+
+        public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
+
+        public bool Opened { get; private set; }
+
+        private async Task AcceptAsync()
+        {
+            var connections = new List<Task>();
+            try
+            {
+                while (!_stop.IsCancellationRequested)
+                    connections.Add(RelayAsync(await _listener.AcceptTcpClientAsync(_stop.Token)));
+            }
+            catch (OperationCanceledException)
+            {
+                // Stopped.
+            }
+            await Task.WhenAll(connections);
+        }
+
+        private async Task RelayAsync(TcpClient client)
+        {
+            using (client)
+            using (var server = new TcpClient())
+            {
+                try
+                {
+                    await server.ConnectAsync(IPAddress.Loopback, _targetPort, _stop.Token);
+                    var up = RelayRequestsAsync(client.GetStream(), server.GetStream());
+                    var down = server.GetStream().CopyToAsync(client.GetStream(), _stop.Token);
+                    await Task.WhenAny(up, down);
+                }
+                catch (Exception e) when (e is IOException or SocketException or OperationCanceledException)
+                {
+                    // A client that hangs up ends its relay.
+                }
+            }
+        }
+
+        private async Task RelayRequestsAsync(Stream from, Stream to)
+        {
+            var buffer = new byte[64 * 1024];
+            // The end of the previous read, in case a request line is split between two reads.
+            byte[] carry = [];
+            int read;
+            while ((read = await from.ReadAsync(buffer, _stop.Token)) > 0)
+            {
+                if (!Opened)
+                {
+                    byte[] window = [.. carry, .. buffer.AsSpan(0, read)];
+                    if (window.AsSpan().IndexOf(Creation) >= 0) await OpenAsync();
+                    carry = window[Math.Max(0, window.Length - Creation.Length + 1)..];
+                }
+                await to.WriteAsync(buffer.AsMemory(0, read), _stop.Token);
+            }
+        }
+
+        private async Task OpenAsync()
+        {
+            await _once.WaitAsync(_stop.Token);
+            try
+            {
+                if (Opened) return;
+                await _beforeFirstCreation();
+                Opened = true;
+            }
+            finally
+            {
+                _once.Release();
+            }
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await _stop.CancelAsync();
+            _listener.Stop();
+            await _accepting;
+            _stop.Dispose();
+            _once.Dispose();
+        }
     }
 }

@@ -124,6 +124,14 @@ internal static class Clips
 
     public static readonly Clip[] Formats = [H264Aac720p, H264MoovAtEnd, Mov, Mkv, WebM, WebMWithoutDuration, Avi, Hevc, Silent, Surround, Rotated, OddSize];
 
+    /// <summary>
+    /// As long as <see cref="Long"/> and as big (about 16 MB, so a seek in its download reads clearly less than the
+    /// whole file through loopback socket buffers of megabytes), but 360p: its ladder is one quick rung, and still an
+    /// encode of many seconds that a crash or a player can land in the middle of.
+    /// </summary>
+    public static readonly Clip LongSmallPicture = new("long-360p.mp4", "video/mp4", 640, 360, true, ["360p"],
+        [.. Video("640x360", seconds: 40), .. Tone(seconds: 40), .. X264, "-b:v", "3M", "-maxrate", "3M", "-bufsize", "6M", .. Aac, "-movflags", "+faststart"]);
+
     public static Clip ByName(string name) => Formats.Append(Long).Append(Watchable).Append(Tiny).Single(c => c.Name == name);
 
     /// <summary>The clip's file, made on first use.</summary>
