@@ -71,7 +71,7 @@ if (node.Has("worker")) builder.Services.AddHostedService<WorkerService>();
 if (node.Has("stream")) builder.Services.AddHostedService<LinkRevocationPoller>();
 if (builder.Configuration["Database:Provider"] == "postgres") builder.Services.AddHostedService<ClusterNotifications>();
 
-builder.Services.AddOpenApi();
+builder.Services.AddOpenApi(OpenApiContract.Describe);
 builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = c =>
 {
     var status = c.ProblemDetails.Status ?? c.HttpContext.Response.StatusCode;

@@ -38,10 +38,12 @@ public sealed class WebUiTests
         var item = page.GetByTestId("upload-item");
         await Assertions.Expect(item.GetByTestId("upload-status")).ToContainTextAsync(new Regex(@"\d+ ?%"));
         await chromium.ScreenshotAsync("upload-progress");
+        await Chromium.AssertAccessibleAsync(page, "the library while a file uploads");
 
         await page.WaitForURLAsync(new Regex("/watch/[A-Za-z0-9_-]{22}$"), new() { Timeout = 60_000 });
         var id = page.Url[(page.Url.LastIndexOf('/') + 1)..];
         await page.WaitForFunctionAsync(PlayedPast, 2.0, Patiently);
+        await Chromium.AssertAccessibleAsync(page, "the watch page of a video still processing");
         await Assertions.Expect(page).ToHaveTitleAsync(new Regex("browsable-480p"));
 
         // Keyboard: → skips 5 s ahead.
@@ -62,6 +64,7 @@ public sealed class WebUiTests
         await Assertions.Expect(preview).ToBeVisibleAsync();
         Assert.Contains("/storyboard/", await preview.EvaluateAsync<string>("e => getComputedStyle(e).backgroundImage"), StringComparison.Ordinal);
         await chromium.ScreenshotAsync("watch");
+        await Chromium.AssertAccessibleAsync(page, "the watch page of a ready video");
         await page.GetByRole(AriaRole.Button, new() { NameRegex = new Regex("^Quality") }).ClickAsync();
         await page.GetByRole(AriaRole.Menuitemradio, new() { NameRegex = new Regex("^360p") }).ClickAsync();
         await page.GetByRole(AriaRole.Button, new() { Name = "Play", Exact = true }).First.ClickAsync();
@@ -122,6 +125,7 @@ public sealed class WebUiTests
         await page.SetInputFilesAsync("input[type=file]", Clips.Write("holiday.mp4", "not a video at all\n"u8.ToArray()));
         await Assertions.Expect(page.GetByTestId("upload-item").Filter(new() { HasText = "holiday" }).GetByRole(AriaRole.Alert))
             .ToContainTextAsync("The file is not a video Reel reads", new() { Timeout = 30_000 });
+        await Chromium.AssertAccessibleAsync(page, "the empty library with refused uploads");
 
         var list = await server.Client.GetStringAsync("/api/videos");
         Assert.Contains("\"items\":[]", list, StringComparison.Ordinal);
@@ -153,6 +157,7 @@ public sealed class WebUiTests
         await Assertions.Expect(thumbnail).ToBeVisibleAsync();
         await page.WaitForFunctionAsync("img => img.complete && img.naturalWidth > 0", await thumbnail.ElementHandleAsync(), Patiently);
         await chromium.ScreenshotAsync("library");
+        await Chromium.AssertAccessibleAsync(page, "the library with videos");
 
         await cards.Nth(1).ClickAsync();
         await page.WaitForURLAsync($"**/watch/{older.Id}");
@@ -173,6 +178,7 @@ public sealed class WebUiTests
         await chromium.Page.GotoAsync(Url(server, "/watch/AAAAAAAAAAAAAAAAAAAAAA"));
         await Assertions.Expect(chromium.Page.GetByRole(AriaRole.Heading, new() { Level = 1 }))
             .ToContainTextAsync(new Regex("not exist|not found|deleted", RegexOptions.IgnoreCase));
+        await Chromium.AssertAccessibleAsync(chromium.Page, "the page of an unknown video");
         Assert.Equal(0, await chromium.Page.Locator(Player).CountAsync());
         chromium.AssertNoPageErrors(e => e.Contains("404", StringComparison.Ordinal));
     }
@@ -187,6 +193,7 @@ public sealed class WebUiTests
         await page.GotoAsync(Url(server, "/signin"));
         await page.GetByLabel("Email").FillAsync(ReelServer.AdminEmail);
         await page.GetByLabel("Password").FillAsync(ReelServer.Password);
+        await Chromium.AssertAccessibleAsync(page, "the sign-in page");
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in", Exact = true }).ClickAsync();
         await page.WaitForURLAsync(Url(server, "/"));
 
@@ -216,6 +223,36 @@ public sealed class WebUiTests
         await notice.GetByRole(AriaRole.Button, new() { Name = "Start over" }).ClickAsync();
         await page.WaitForFunctionAsync($"() => document.querySelector('{Player}').currentTime < 3", null, Patiently);
         await Assertions.Expect(notice).ToBeHiddenAsync();
+        chromium.AssertNoPageErrors();
+    }
+
+    [Fact]
+    public async Task The_pages_no_other_browser_test_reaches_pass_the_accessibility_check()
+    {
+        await using var server = await ReelServer.StartAsync(settings: new Dictionary<string, string> { ["Roles"] = "api,stream" });
+        await server.UploadAsync(await Clips.PathAsync(Clips.Tiny), title: "Listed for the admin");
+        await using var chromium = await Chromium.LaunchAsync();
+        var page = chromium.Page;
+
+        await page.GotoAsync(Url(server, "/register"));
+        await Assertions.Expect(page.GetByLabel("Email")).ToBeVisibleAsync();
+        await Chromium.AssertAccessibleAsync(page, "the register page");
+
+        await page.GotoAsync(Url(server, "/signin"));
+        await page.GetByLabel("Email").FillAsync(ReelServer.AdminEmail);
+        await page.GetByLabel("Password").FillAsync(ReelServer.Password);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in", Exact = true }).ClickAsync();
+        await page.WaitForURLAsync(Url(server, "/"));
+
+        await page.GotoAsync(Url(server, "/my"));
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "My videos" })).ToBeVisibleAsync();
+        await Assertions.Expect(page.GetByTestId("video-card").Filter(new() { HasText = "Listed for the admin" })).ToHaveCountAsync(1);
+        await Chromium.AssertAccessibleAsync(page, "my videos");
+
+        await page.GotoAsync(Url(server, "/admin"));
+        await Assertions.Expect(page.GetByTestId("user-row")).Not.ToHaveCountAsync(0);
+        await Assertions.Expect(page.GetByTestId("admin-video-row")).ToHaveCountAsync(1);
+        await Chromium.AssertAccessibleAsync(page, "the admin page");
         chromium.AssertNoPageErrors();
     }
 

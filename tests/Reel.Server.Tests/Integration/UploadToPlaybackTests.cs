@@ -102,10 +102,10 @@ public sealed class UploadToPlaybackTests
 
         // MPEG-TS has no default flag: the first track plays (Reel.Media's tests cover a flagged second track).
         Assert.Equal([("en", true), ("fr", false)], video.AudioTracks!.Select(a => (a.Language, a.Default)));
-        var source = video.SourceInfo!.Value;
-        Assert.Equal("mpegts", source.GetProperty("container").GetString());
-        Assert.True(source.GetProperty("video").GetProperty("interlaced").GetBoolean());
-        Assert.Contains("deinterlaced to 50 frames per second", source.GetProperty("notes")[0].GetString(), StringComparison.Ordinal);
+        var source = video.SourceInfo!;
+        Assert.Equal("mpegts", source.Container);
+        Assert.True(source.Video!.Interlaced);
+        Assert.Contains("deinterlaced to 50 frames per second", source.Notes[0], StringComparison.Ordinal);
 
         var ready = await server.WaitUntilReadyAsync(video.Id);
         var master = await Hls.GetTextAsync(server.Client, ready.StreamUrl!);

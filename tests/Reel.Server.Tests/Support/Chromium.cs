@@ -1,3 +1,4 @@
+using Deque.AxeCore.Playwright;
 using Microsoft.Playwright;
 
 namespace Reel.Server.Tests.Support;
@@ -84,6 +85,18 @@ internal sealed class Chromium : IAsyncDisposable
             var unexpected = PageErrors.Where(e => expected is null || !expected(e)).ToList();
             Assert.True(unexpected.Count == 0, "The page logged errors:\n" + string.Join('\n', unexpected));
         }
+    }
+
+    /// <summary>
+    /// Runs axe-core on the page as it is now and fails on every serious or critical violation, naming the rule, its
+    /// impact, the elements and how to fix it. Moderate and minor findings are left to review, not to the build.
+    /// </summary>
+    public static async Task AssertAccessibleAsync(IPage page, string name)
+    {
+        var result = await page.RunAxe();
+        var blocking = result.Violations.Where(v => v.Impact is "serious" or "critical").ToList();
+        Assert.True(blocking.Count == 0, $"Accessibility of {name} ({page.Url}), {blocking.Count} serious or critical violation(s):\n" + string.Join('\n', blocking.Select(v =>
+            $"- {v.Id} ({v.Impact}): {v.Help} [{string.Join(", ", v.Nodes.Select(n => n.Target?.ToString()))}] {v.HelpUrl}")));
     }
 
     public async ValueTask DisposeAsync()

@@ -3,170 +3,65 @@
 // (session.ts), which owns /api/auth. Every request goes through the session, which adds the access token and
 // refreshes it; requests about one video add the manage token this browser holds for it, if any.
 
+import type { components } from './api-types';
 import { MANAGE_TOKEN_HEADER, manageTokens } from './manage-tokens';
 import { ApiError, networkError, problemToError } from './problem';
 import { parseStorageUsage, type StorageUsage } from './quota';
 import { session } from './session';
 import { describeExtensions } from './upload-rules';
 
-/**
- * As VideoStatus in src/Reel.Server/Data/Records.cs: `uploading` while a resumable (tus) upload has not received its
- * last byte; only its owner and admins see such a video.
- */
-export type VideoStatus = 'uploading' | 'queued' | 'processing' | 'ready' | 'failed';
+// The shapes of the API are generated from the server's OpenAPI document (api-types.ts from openapi.json, both
+// written by scripts/openapi.sh); the names below are what the pages use. Change a shape on the server, then
+// regenerate: `npm run check` and the server's OpenApiContractTests fail until the copies agree.
+type Schemas = components['schemas'];
 
-export interface Rendition {
-  name: string;
-  width: number;
-  height: number;
-  bitrateKbps: number;
-  ready: boolean;
-  /** Seconds of video its playlist holds so far (the duration once ready); absent from older servers. */
-  encodedSeconds?: number;
-}
+/** `uploading` while a resumable (tus) upload has not received its last byte; only its owner and admins see such a video. */
+export type VideoStatus = Schemas['VideoDto']['status'];
+
+export type Rendition = Schemas['RenditionDto'];
 
 /** One audio track of the source; where there are several, the master offers them as alternate audio. */
-export interface AudioTrack {
-  index: number;
-  /** ISO 639 code, e.g. "en"; null when the source does not say. */
-  language: string | null;
-  title: string | null;
-  codec: string;
-  channels: number;
-  default: boolean;
-}
+export type AudioTrack = Schemas['AudioTrackDto'];
 
-export type HdrKind = 'hlg' | 'pq' | 'dolby-vision';
+export type HdrKind = NonNullable<Schemas['SourceVideoInfo']['hdr']>;
 
 /** What became of a track of the source: played, offered as alternate audio, or left out. */
-export type TrackFate = 'played' | 'alternate' | 'dropped';
+export type TrackFate = Schemas['SourceAudioInfo']['fate'];
 
-export interface SourceAudioTrack {
-  index: number;
-  codec: string;
-  language: string | null;
-  title: string | null;
-  channels: number;
-  default: boolean;
-  fate: TrackFate;
-  /** Why it was left out, as a sentence; null for tracks that were kept. */
-  reason: string | null;
-}
+export type SourceAudioTrack = Schemas['SourceAudioInfo'];
 
-export interface SourceSubtitleTrack {
-  index: number;
-  codec: string;
-  language: string | null;
-  title: string | null;
-  fate: 'dropped';
-  reason: string;
-}
+export type SourceSubtitleTrack = Schemas['SourceSubtitleInfo'];
 
 /** What the uploaded file held, and what Reel kept of it. */
-export interface SourceInfo {
-  /** The demuxer's name, e.g. "mpegts". */
-  container: string;
-  /** As people know it, e.g. "MPEG-TS". */
-  containerName: string;
-  video: {
-    codec: string;
-    profile: string | null;
-    width: number;
-    height: number;
-    frameRate: number;
-    bitDepth: number;
-    hdr: HdrKind | null;
-    interlaced: boolean;
-  };
-  audio: SourceAudioTrack[];
-  subtitles: SourceSubtitleTrack[];
-  /** Sentences about conversions, e.g. "HDR (HLG) was converted to standard dynamic range." */
-  notes: string[];
-}
+export type SourceInfo = Schemas['SourceInfo'];
 
-export type Visibility = 'public' | 'unlisted' | 'private';
+export type Visibility = Schemas['VideoDto']['visibility'];
 export const VISIBILITIES: readonly Visibility[] = ['public', 'unlisted', 'private'];
 
-export interface Owner {
-  id: string;
-  displayName: string;
-}
+export type Owner = Schemas['OwnerDto'];
 
-export interface Video {
-  id: string;
-  title: string;
-  status: VideoStatus;
-  playable: boolean;
-  progress: number;
-  error: { code: string; message: string } | null;
-  visibility: string;
-  durationSeconds: number;
-  width: number;
-  height: number;
-  sizeBytes: number;
-  createdAt: string;
-  readyAt: string | null;
-  streamUrl: string | null;
-  downloadUrl: string | null;
-  thumbnailUrl: string | null;
-  storyboardUrl: string | null;
-  watchUrl: string;
-  renditions: Rendition[];
-  /** Who owns it; null for anonymous uploads and for videos whose owner was deleted. */
-  owner?: Owner | null;
-  /** Whether the caller may rename, delete or revoke it (owner, admin, or holder of its manage token). */
-  canManage?: boolean;
-  /** Where a signed-in caller left off (already backed off by the server); null otherwise. */
-  resumeAtSeconds?: number | null;
-  /** When the tokens in the URLs above stop working. */
-  linksExpireAt?: string | null;
-  /** Only while `status` is `uploading`: the bytes the server holds of `sizeBytes`. */
-  uploadedBytes?: number;
-  /** Only in the 201 of an anonymous upload: the one time the server shows it. */
-  manageToken?: string;
-  /** Every audio track of the source, in the order the master offers them. */
-  audioTracks?: AudioTrack[];
-  /** What the upload held and what became of it; null until probed. */
-  sourceInfo?: SourceInfo | null;
-}
+/**
+ * A video as the caller sees it. `uploadedBytes` is there only while `status` is `uploading`; `manageToken` only in
+ * the 201 of an anonymous upload, the one time the server shows it.
+ */
+export type Video = Schemas['VideoDto'];
 
-export interface PlaybackAnswer {
-  streamUrl: string | null;
-  downloadUrl: string | null;
-  thumbnailUrl: string | null;
-  storyboardUrl: string | null;
-  expiresAt: string | null;
-}
+export type PlaybackAnswer = Schemas['PlaybackDto'];
 
-export interface AdminUser {
-  id: string;
-  email: string;
-  displayName: string;
-  roles: string[];
-  createdAt: string;
-}
+export type AdminUser = Schemas['UserDto'];
 
 export interface Page<T> {
   items: T[];
   nextCursor: string | null;
 }
 
-export interface VideoPage {
-  items: Video[];
-  nextCursor: string | null;
-}
+export type VideoPage = Schemas['VideoPage'];
 
 /** A kind of file the server takes, as people know it, e.g. "Matroska (MKV), WebM". */
-export interface UploadFormat {
-  name: string;
-  extensions: string[];
-}
+export type UploadFormat = Pick<Schemas['AcceptedFormat'], 'name' | 'extensions'>;
 
-export interface UploadLimits {
-  maxBytes: number;
-  /** For the file picker: the server judges by content, so these only guide what the picker offers. */
-  acceptedExtensions: string[];
-  acceptedMimeTypes: string[];
+export interface UploadLimits extends Omit<Schemas['UploadLimits'], 'formats'> {
+  /** For the file picker: the server judges by content, so `acceptedExtensions` and these only guide what it offers. */
   formats: UploadFormat[];
 }
 

@@ -15,14 +15,16 @@ import {
   type LoadedLevel,
 } from './quality';
 
-const rung = (name: string, height: number, ready: boolean, encodedSeconds?: number): Rendition => ({
-  name,
-  width: Math.round((height * 16) / 9),
-  height,
-  bitrateKbps: height * 4,
-  ready,
-  ...(encodedSeconds === undefined ? {} : { encodedSeconds }),
-});
+// Without encodedSeconds: an older server's answer, which the contract no longer describes.
+const rung = (name: string, height: number, ready: boolean, encodedSeconds?: number): Rendition =>
+  ({
+    name,
+    width: Math.round((height * 16) / 9),
+    height,
+    bitrateKbps: height * 4,
+    ready,
+    ...(encodedSeconds === undefined ? {} : { encodedSeconds }),
+  }) as Rendition;
 const level = (name: string, height: number): LoadedLevel => ({
   uri: `http://reel.test/media/abc/${name}/index.m3u8`,
   width: Math.round((height * 16) / 9),

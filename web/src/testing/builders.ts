@@ -22,8 +22,14 @@ export function aVideo(overrides: Partial<Video> = {}): Video {
     downloadUrl: null,
     thumbnailUrl: null,
     storyboardUrl: null,
+    linksExpireAt: '2026-11-21T16:00:00Z',
     watchUrl: `/watch/${id}`,
     renditions: [],
+    owner: null,
+    canManage: false,
+    resumeAtSeconds: null,
+    audioTracks: [],
+    sourceInfo: null,
     ...overrides,
   };
 }
