@@ -1,7 +1,4 @@
 using Npgsql;
-using Reel.Server.Features.Auth;
-using Reel.Server.Infrastructure;
-using Reel.Server.Processing;
 
 namespace Reel.Server.Data;
 
@@ -9,29 +6,33 @@ namespace Reel.Server.Data;
 /// On PostgreSQL, carries what other nodes must hear of at once: a job was queued (wakes this node's idle workers)
 /// a video's links were revoked (this stream node re-reads revocations), and an account's roles changed or it was
 /// deleted (this node forgets what it knew of the account). All are only hints; the polls and the account cache's
-/// lifetime stay as the safety net, and after a lost connection everything is treated as changed.
+/// lifetime stay as the safety net, and after a lost connection everything is treated as changed. What each channel
+/// means to this node is up to its <see cref="IClusterNotificationHandler"/>s.
 /// </summary>
 internal sealed class ClusterNotifications(
-    Database database, WorkSignal signal, LinkRevocations revocations, AccountRights accounts, NodeSettings node, ILogger<ClusterNotifications> logger) : BackgroundService
+    Database database, IEnumerable<IClusterNotificationHandler> handlers, ILogger<ClusterNotifications> logger) : BackgroundService
 {
     public const string JobsChannel = "reel_jobs";
     public const string RevocationsChannel = "reel_revocations";
     public const string AccountsChannel = "reel_accounts";
     private static readonly TimeSpan Idle = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan Reconnect = TimeSpan.FromSeconds(2);
+    private readonly IReadOnlyList<IClusterNotificationHandler> _handlers = [.. handlers];
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        // Channel names are constants of ours (above), never input: safe to write into the statement.
+        var listen = string.Concat(_handlers.Select(h => h.Channel).Distinct(StringComparer.Ordinal).Select(c => $"LISTEN {c}; "));
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
                 await using var connection = await database.OpenListenerAsync(stoppingToken);
                 connection.Notification += (_, e) => OnNotification(e.Channel, e.Payload);
-                await using (var listen = new NpgsqlCommand($"LISTEN {JobsChannel}; LISTEN {RevocationsChannel}; LISTEN {AccountsChannel};", connection))
-                    await listen.ExecuteNonQueryAsync(stoppingToken);
+                await using (var command = new NpgsqlCommand(listen, connection))
+                    await command.ExecuteNonQueryAsync(stoppingToken);
                 // Whatever was sent while we were not listening is caught by acting as if everything changed.
-                await CatchUpAsync(stoppingToken);
+                foreach (var handler in _handlers) await handler.CatchUpAsync(stoppingToken);
                 while (!stoppingToken.IsCancellationRequested)
                 {
                     // A quiet connection is checked now and then, so one dropped by the network is noticed and replaced.
@@ -56,33 +57,9 @@ internal sealed class ClusterNotifications(
 
     private void OnNotification(string channel, string payload)
     {
-        if (channel == JobsChannel && node.Has("worker") && JobKind.All.Contains(payload))
-            signal.Wake(payload);
-        else if (channel == RevocationsChannel && node.Has("stream"))
-            _ = RefreshRevocationsAsync();
-        else if (channel == AccountsChannel)
-            accounts.Forget(payload);
-    }
-
-    private async Task CatchUpAsync(CancellationToken cancellationToken)
-    {
-        accounts.ForgetAll();
-        if (node.Has("worker"))
+        foreach (var handler in _handlers)
         {
-            foreach (var kind in JobKind.All) signal.Wake(kind);
-        }
-        if (node.Has("stream")) await revocations.RefreshAsync(cancellationToken);
-    }
-
-    private async Task RefreshRevocationsAsync()
-    {
-        try
-        {
-            await revocations.RefreshAsync(CancellationToken.None);
-        }
-        catch (Exception e)
-        {
-            logger.LogWarning(e, "Could not read revoked playback links after a notification; the poll catches up");
+            if (handler.Channel == channel) handler.OnNotification(payload);
         }
     }
 }

@@ -19,6 +19,7 @@ internal sealed class WorkerService(
     VideoProcessor processor,
     StartupRecovery recovery,
     FileSweeper sweeper,
+    ResumableUploads resumable,
     WorkSignal signal,
     RunningJobs running,
     JobFailures failures,
@@ -116,17 +117,7 @@ internal sealed class WorkerService(
         RepeatAsync(
             TimeSpan.FromMinutes(Math.Clamp(uploadOptions.Value.ResumableExpiryMinutes / 4, 1.0 / 60, MaintenanceInterval.TotalMinutes)),
             "Could not remove expired uploads; trying again later",
-            async () =>
-            {
-                foreach (var upload in await uploads.ExpiredAsync(stoppingToken))
-                {
-                    // Claimed first, and never given back: the lock goes with the upload's row.
-                    if (!await uploads.TryLockAsync(upload.VideoId, Guid.NewGuid().ToString("N"), TusEndpoints.LockLease, stoppingToken, onlyIfExpired: true))
-                        continue;
-                    await TusEndpoints.DiscardAsync(upload, videos, sweeper, stoppingToken);
-                    logger.LogInformation("Removed resumable upload {VideoId}: abandoned at {Bytes} of {Length} bytes", upload.VideoId, upload.OffsetBytes, upload.Length);
-                }
-            },
+            () => resumable.DiscardExpiredAsync(stoppingToken),
             stoppingToken);
 
     /// <summary>Removes the files of deleted videos that storage could not remove when they were deleted.</summary>

@@ -24,6 +24,8 @@ internal static class AuthSetup
         services.AddSingleton<AccountStore>();
         services.AddSingleton<LinkRevocations>();
         services.AddSingleton<AccountRights>();
+        services.AddSingleton<IClusterNotificationHandler, AccountNotifications>();
+        services.AddSingleton<IClusterNotificationHandler, RevocationNotifications>();
 
         // One scheme in front: upload keys (recognisable by their prefix) go to the key check, everything else is a JWT.
         services.AddAuthentication(Scheme)

@@ -1,6 +1,4 @@
-using System.Buffers.Text;
 using System.Globalization;
-using System.Text;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using Microsoft.OpenApi;
@@ -10,15 +8,11 @@ using Reel.Server.Features.Auth;
 using Reel.Server.Features.Limits;
 using Reel.Server.Infrastructure;
 using Reel.Server.Processing;
-using Reel.Server.Storage;
 
 namespace Reel.Server.Features.Videos;
 
 internal static class VideoEndpoints
 {
-    private const int MaxTitleLength = 200;
-    private const string UntitledVideo = "Untitled video";
-
     // Positions before this share of a video are not worth resuming; after the other the video counts as watched.
     private const double ResumeFrom = 0.05;
     private const double WatchedFrom = 0.95;
@@ -57,129 +51,13 @@ internal static class VideoEndpoints
     /// </summary>
     internal sealed record UploadLimits(long MaxBytes, IReadOnlyList<string> AcceptedExtensions, IReadOnlyList<string> AcceptedMimeTypes, IReadOnlyList<AcceptedFormat> Formats);
 
-    internal sealed record UploadServices(
-        UploadReceiver Receiver,
-        MediaTools Media,
-        IMediaStorage Storage,
-        VideoStore Videos,
-        WorkSignal Signal,
-        NodeSettings Node,
-        TimeProvider Clock,
-        VideoViews Views,
-        IOptions<UploadOptions> Options,
-        UploadAllowance Allowance,
-        ILogger<UploadReceiver> Logger);
-
     private static async Task<Results<Created<VideoDto>, ProblemHttpResult>> UploadAsync(
-        HttpRequest request, Caller caller, [AsParameters] UploadServices services, CancellationToken cancellationToken)
+        HttpRequest request, Caller caller, VideoIntake intake, VideoViews views, CancellationToken cancellationToken)
     {
-        if (UploadRefusal(caller, services.Options.Value.Policy) is { } refused) return refused;
-        var quota = await services.Allowance.QuotaOfAsync(caller, cancellationToken);
-        var id = Ids.NewVideoId();
-        var temp = Path.Combine(services.Node.TempDir, id + ".upload");
-        var sourceKey = StorageKeys.OriginalFile(id);
-        using var scope = services.Logger.BeginScope("VideoId:{VideoId}", id);
-        // The bytes go to storage as they arrive (S3 in parts) and to a local copy that ffprobe judges; an upload that
-        // is refused or breaks off is discarded when this is disposed without being completed.
-        await using var stored = await services.Storage.BeginUploadAsync(sourceKey, cancellationToken);
-        try
-        {
-            var received = await services.Receiver.ReceiveAsync(request, temp, stored, quota, cancellationToken);
-            if (received.Bytes == 0)
-                return Problems.BadRequest("empty_upload", "The upload is empty.");
-
-            if (NewTitle(received.Title ?? request.Query["title"].FirstOrDefault(), received.FileName, out var title) is { } badTitle)
-                return badTitle;
-
-            var outcome = await services.Media.ProbeAsync(temp, cancellationToken);
-            if (outcome.Problem is { } problem)
-                return Rejected(problem, services.Logger);
-
-            // Other uploads of the account may have been stored while this one arrived: count them again.
-            if (await services.Allowance.QuotaOfAsync(caller, cancellationToken) is { } now && received.Bytes > now.RemainingBytes)
-                throw UploadReceiver.OverQuota(now, received.Bytes);
-
-            var video = NewVideo(id, title, caller, services.Clock, out var manageToken);
-            video.SizeBytes = received.Bytes;
-            TakeProbe(video, outcome);
-            // The bytes are all here and valid: finish storing them even if the client hangs up now.
-            await stored.CompleteAsync(temp, CancellationToken.None);
-            try
-            {
-                await services.Videos.InsertWithJobAsync(video, JobKind.Prepare, CancellationToken.None);
-            }
-            catch
-            {
-                await services.Storage.DeletePrefixAsync(StorageKeys.Original(id), CancellationToken.None);
-                throw;
-            }
-            services.Signal.Wake(JobKind.Prepare);
-            services.Logger.LogInformation("Upload stored: {Bytes} bytes, {Format} {Width}x{Height}, {Duration:0.0} s",
-                received.Bytes, outcome.Probe!.FormatName, video.Width, video.Height, video.DurationSeconds);
-            var created = await services.Views.RenderAsync(video, caller with { ManageToken = manageToken }, CancellationToken.None);
-            return TypedResults.Created($"/api/videos/{id}", created with { ManageToken = manageToken });
-        }
-        catch (UploadRejectedException e)
-        {
-            services.Logger.LogInformation("Upload rejected: {Code} {Message}", e.Code, e.Message);
-            return Problems.Create(e.Status, e.Code, e.Title, e.Message);
-        }
-        catch (StorageUnavailableException e)
-        {
-            services.Logger.LogWarning(e, "Upload failed: object storage unavailable");
-            return Problems.StorageUnavailable(
-                "The upload could not be stored because the server's object storage is unreachable; nothing was kept. Send it again in a minute.");
-        }
-        finally
-        {
-            if (File.Exists(temp)) File.Delete(temp);
-        }
-    }
-
-    /// <summary>
-    /// The title of a new video: a title the client chose must be valid; one taken from the file name is only
-    /// shortened; without either the video is untitled. Returns the problem with a chosen title, if any.
-    /// </summary>
-    internal static ProblemHttpResult? NewTitle(string? chosen, string? fileName, out string title)
-    {
-        var cleaned = CleanTitle(chosen ?? fileName ?? "");
-        title = cleaned.Length > 0 ? Truncate(cleaned) : UntitledVideo;
-        return chosen is not null && cleaned.Length is 0 or > MaxTitleLength
-            ? Problems.BadRequest("invalid_title", $"A title has 1 to {MaxTitleLength} characters.")
-            : null;
-    }
-
-    /// <summary>A new video row for an upload; without an account the uploader manages it with a secret only they are given.</summary>
-    internal static VideoRecord NewVideo(string id, string title, Caller caller, TimeProvider clock, out string? manageToken)
-    {
-        var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
-        manageToken = caller.UserId is null ? Secrets.New("mt_") : null;
-        return new VideoRecord
-        {
-            Id = id,
-            Title = title,
-            Status = VideoStatus.Queued,
-            SourceKey = StorageKeys.OriginalFile(id),
-            CreatedAt = now,
-            UpdatedAt = now,
-            OwnerId = caller.UserId,
-            Uploader = caller.Uploader,
-            ManageTokenHash = manageToken is null ? null : Secrets.Hash(manageToken),
-        };
-    }
-
-    /// <summary>
-    /// Fills in what the probe found. The video's first job is always <see cref="JobKind.Prepare"/>: every video is first
-    /// made playable in the lane that never waits behind encodes, by a remux or by its first rung (ADR 11).
-    /// </summary>
-    internal static void TakeProbe(VideoRecord video, ProbeOutcome outcome)
-    {
-        var probe = outcome.Probe!;
-        video.Status = VideoStatus.Queued;
-        video.DurationSeconds = probe.DurationSeconds;
-        video.Width = probe.Video!.DisplayWidth;
-        video.Height = probe.Video.DisplayHeight;
-        video.ProbeJson = outcome.ProbeJson!;
+        var (video, manageToken, problem) = await intake.ReceiveAsync(request, caller, cancellationToken);
+        if (video is null) return problem!;
+        var created = await views.RenderAsync(video, caller with { ManageToken = manageToken }, CancellationToken.None);
+        return TypedResults.Created($"/api/videos/{video.Id}", created with { ManageToken = manageToken });
     }
 
     private static OpenApiRequestBody UploadRequestBody()
@@ -201,24 +79,6 @@ internal static class VideoEndpoints
             content[type] = new OpenApiMediaType { Schema = file };
         return new OpenApiRequestBody { Required = true, Content = content };
     }
-
-    /// <summary>The answer to content ffprobe refused: not a video we take (415), or one without a picture (422).</summary>
-    internal static ProblemHttpResult Rejected(SourceProblem problem, ILogger logger)
-    {
-        logger.LogInformation("Upload rejected: {Code} {Message}", problem.Code, problem.Message);
-        var status = problem.Code == "unsupported_media" ? StatusCodes.Status415UnsupportedMediaType : StatusCodes.Status422UnprocessableEntity;
-        return Problems.Create(status, problem.Code, status == 415 ? "Unsupported media" : "Unprocessable video", problem.Message);
-    }
-
-    internal static ProblemHttpResult? UploadRefusal(Caller caller, string policy) => policy switch
-    {
-        UploadPolicy.Anonymous => null,
-        _ when caller.IsUploader => null,
-        UploadPolicy.ApiKey when caller.ApiKeyId is not null => null,
-        _ when caller.SignedIn => Problems.Forbidden("Uploading needs the uploader role; ask an administrator."),
-        UploadPolicy.ApiKey => Problems.SignInRequired("Send an upload key as 'Authorization: Bearer …', or sign in as an uploader."),
-        _ => Problems.SignInRequired("Sign in with an account that may upload."),
-    };
 
     private static async Task<Results<Ok<VideoPage>, ProblemHttpResult>> ListAsync(
         Caller caller, VideoStore videos, VideoViews views, CancellationToken cancellationToken, int limit = 50, string? cursor = null, bool mine = false, bool all = false)
@@ -249,9 +109,8 @@ internal static class VideoEndpoints
         string? title = null;
         if (body.Title is not null)
         {
-            title = CleanTitle(body.Title);
-            if (title.Length is 0 or > MaxTitleLength)
-                return Problems.BadRequest("invalid_title", $"A title has 1 to {MaxTitleLength} characters.");
+            title = VideoIntake.CleanTitle(body.Title);
+            if (title.Length is 0 or > VideoIntake.MaxTitleLength) return VideoIntake.InvalidTitle();
         }
         if (body.Visibility is not null && !Visibilities.Contains(body.Visibility))
             return Problems.BadRequest("invalid_visibility", "visibility is public, unlisted or private.");
@@ -326,15 +185,4 @@ internal static class VideoEndpoints
             ? (video, null)
             : (null, Problems.Forbidden("Only the video's owner, an admin or the holder of its manage token may change it."));
     }
-
-    private static string CleanTitle(string title)
-    {
-        var clean = new StringBuilder(title.Length);
-        foreach (var c in title.Normalize(NormalizationForm.FormC))
-            clean.Append(char.IsControl(c) ? ' ' : c);
-        return string.Join(' ', clean.ToString().Split(' ', StringSplitOptions.RemoveEmptyEntries));
-    }
-
-    private static string Truncate(string title) =>
-        title.Length <= MaxTitleLength ? title : title[..MaxTitleLength].TrimEnd();
 }
