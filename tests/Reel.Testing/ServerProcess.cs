@@ -26,7 +26,8 @@ internal sealed record ServerStart(string ServerDll, string DataDir)
     public string ReadyPath { get; init; } = "/healthz";
 
     /// <summary>From process start until <see cref="ReadyPath"/> answers.</summary>
-    public TimeSpan StartTimeout { get; init; } = TimeSpan.FromSeconds(30);
+    // Generous: it costs nothing when the server is healthy, and on a loaded machine a cold start takes tens of seconds.
+    public TimeSpan StartTimeout { get; init; } = TimeSpan.FromSeconds(60);
 }
 
 /// <summary>
