@@ -4,8 +4,8 @@
 #
 # Needs only dotnet, ffmpeg/ffprobe and coreutils. Test media is generated into bench/out/ (git-ignored)
 # on the first run and reused afterwards. The measuring is done by bench/Reel.Bench (a console program using
-# only the BCL and Reel.Media, so the baseline ladder uses exactly Reel's ffmpeg arguments); this script
-# prepares, builds, runs it and cleans up.
+# Reel.Media, so the baseline ladder uses exactly Reel's ffmpeg arguments, and tests/Reel.Testing, so it starts and
+# stops servers exactly as the tests do); this script prepares, builds, runs it and cleans up.
 #
 # BENCH_ROUNDS (default 3) is how many times Reel, the separate-process ladder and Reel's ladder command run alone
 # (one ffmpeg process, no server) alternate; each is judged by its fastest round.
