@@ -4,8 +4,8 @@
 #
 # Needs only dotnet, ffmpeg/ffprobe and coreutils. Test media is generated into bench/out/ (git-ignored)
 # on the first run and reused afterwards. The measuring is done by bench/Reel.Bench (a console program using
-# only the BCL and Reel.Media, so the baseline ladder uses exactly Reel's ffmpeg arguments); this script
-# prepares, builds, runs it and cleans up.
+# Reel.Media, so the baseline ladder uses exactly Reel's ffmpeg arguments, and tests/Reel.Testing, so it starts and
+# stops servers exactly as the tests do); this script prepares, builds, runs it and cleans up.
 #
 # BENCH_ROUNDS (default 3) is how many times Reel, the separate-process ladder and Reel's ladder command run alone
 # (one ffmpeg process, no server) alternate; each is judged by its fastest round.
@@ -13,7 +13,9 @@
 # The watch rows open a new upload's watch page in headless Chromium (Debian's chromium, driven by the NuGet
 # Microsoft.Playwright the tests use) at the 201 and time its first frame and stalls, on an idle server and while
 # another video's ladder encodes. They need chromium and the web UI bundle (built here with `make web` if stale).
-# BENCH_ONLY=watch runs only those (about 5 minutes instead of 20); unset, everything runs.
+# BENCH_ONLY=watch runs only those (about 5 minutes instead of 20); unset, everything runs. BENCH_ONLY=smoke generates
+# no media and measures nothing: it builds the server and the bench and has the bench start one server (as every row
+# does, with the tests' launcher from tests/Reel.Testing), ask it a question and stop it, to check the bench still runs.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -28,15 +30,15 @@ die() { echo "bench: $*" >&2; exit 1; }
 ONLY=${BENCH_ONLY:-}
 case "$ONLY" in
   "" | all) ONLY="" ;;
-  watch) ;;
-  *) die "BENCH_ONLY=$ONLY: the rows that run alone are 'watch'; leave it unset for everything" ;;
+  watch | smoke) ;;
+  *) die "BENCH_ONLY=$ONLY: the rows that run alone are 'watch' and 'smoke'; leave it unset for everything" ;;
 esac
 
 command -v dotnet >/dev/null 2>&1 || die "dotnet is not installed: install the .NET 10 SDK"
 for tool in ffmpeg ffprobe; do
   command -v "$tool" >/dev/null 2>&1 || die "$tool is not installed: on Debian, apt-get install ffmpeg (or run 'make bench', which installs it)"
 done
-[ -x /usr/bin/chromium ] || die "/usr/bin/chromium is not installed: on Debian, apt-get install chromium (or run 'make bench', which installs it)"
+[ "$ONLY" = smoke ] || [ -x /usr/bin/chromium ] || die "/usr/bin/chromium is not installed: on Debian, apt-get install chromium (or run 'make bench', which installs it)"
 
 # Prints PID and the PIDs of all its descendants (from the parent field of /proc/*/stat).
 process_tree() {
@@ -121,6 +123,8 @@ BIG="$MEDIA/upload-1gib-rawvideo.mkv"
 HLG="$MEDIA/source-2160p30-hevc-10bit-hlg-aac.mp4"
 TENBIT60="$MEDIA/source-1080p60-h264-10bit-aac.mp4"
 
+# The smoke run needs neither media nor the web UI.
+if [ "$ONLY" != smoke ]; then
 # 60 s 1080p30 H.264/AAC, 2 s GOP, about 8 Mb/s, index at the front.
 generate "$H264" \
   -f lavfi -i "testsrc2=size=1920x1080:rate=30:duration=60" \
@@ -166,6 +170,7 @@ generate "$TENBIT60" \
 # The watch page is the web UI the server serves from beside its binary: make it current before the server is built.
 echo "building the web UI if stale (make web) ..."
 make -s -C "$ROOT" web >"$OUT/build-web.log" 2>&1 || { tail -n 20 "$OUT/build-web.log" >&2; die "could not build the web UI; see $OUT/build-web.log"; }
+fi
 
 echo "building Reel.Server and Reel.Bench (Release) ..."
 build() {
@@ -190,6 +195,14 @@ build src/Reel.Server
 build bench/Reel.Bench
 
 rm -f "$PIDFILE"
+if [ "$ONLY" = smoke ]; then
+  dotnet bench/Reel.Bench/bin/Release/net10.0/Reel.Bench.dll \
+    --server "$ROOT/src/Reel.Server/bin/Release/net10.0/Reel.Server.dll" \
+    --out "$OUT" --pid-file "$PIDFILE" --nproc "$(nproc)" --only smoke &
+  BENCH_PID=$!
+  wait "$BENCH_PID"
+  exit 0
+fi
 dotnet bench/Reel.Bench/bin/Release/net10.0/Reel.Bench.dll \
   --server "$ROOT/src/Reel.Server/bin/Release/net10.0/Reel.Server.dll" \
   --out "$OUT" --pid-file "$PIDFILE" --nproc "$(nproc)" \

@@ -7,16 +7,18 @@
 //   3. the watch rows (WatchRows.cs): a 4K HEVC HLG and a 1080p60 10-bit H.264 upload watched in headless Chromium from
 //      the 201, on an idle server and while another video's ladder encodes (--only watch runs these alone).
 // Prints a Markdown report and writes it to OUT/results.md. Every process it starts is killed on exit or signal.
+// --only smoke starts one server, asks it a question and stops it: the quick check that the bench still runs.
+// The server is started by Reel.Testing's ServerProcess, the tests' own launcher (port 0, log capture, stop).
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
-using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 using Reel.Bench;
 using Reel.Media;
+using Reel.Testing;
 using static System.FormattableString;
 
 var options = BenchOptions.Parse(args);
@@ -32,7 +34,8 @@ try
     var report = await bench.RunAsync();
     Console.WriteLine();
     Console.Write(report);
-    var resultsPath = Path.Combine(options.OutDir, "results.md");
+    // A smoke run leaves the last real results where they are.
+    var resultsPath = Path.Combine(options.OutDir, options.Smoke ? "smoke.md" : "results.md");
     await File.WriteAllTextAsync(resultsPath, report);
     Console.WriteLine();
     Console.WriteLine("Written to " + Path.GetRelativePath(Environment.CurrentDirectory, resultsPath));
@@ -65,29 +68,32 @@ namespace Reel.Bench
     internal sealed class BenchException(string message) : Exception(message);
 
     /// <summary>
-    /// <see cref="Only"/> is null for every row, or "watch" for the watch rows alone (which need --h264, --hlg and
-    /// --tenbit60 but not --vp9 and --big).
+    /// <see cref="Only"/> is null for every row, "watch" for the watch rows alone (which need --h264, --hlg and
+    /// --tenbit60 but not --vp9 and --big), or "smoke" for one server start and stop (which needs no media).
     /// </summary>
     internal sealed record BenchOptions(
-        string ServerDll, string OutDir, string PidFile, string H264, string? Vp9, string? Big, string? Hlg, string? TenBit60, string? Only, int Nproc, int Rounds)
+        string ServerDll, string OutDir, string PidFile, string? H264, string? Vp9, string? Big, string? Hlg, string? TenBit60, string? Only, int Nproc, int Rounds)
     {
         public const string WatchRows = "watch";
+        public const string SmokeRun = "smoke";
 
         public bool All => Only is null;
 
         public bool Watch => Only is null or WatchRows;
 
+        public bool Smoke => Only is SmokeRun;
+
         public static BenchOptions Parse(string[] args)
         {
-            const string Usage = "usage: --server DLL --out DIR --pid-file FILE --h264 MP4 [--vp9 WEBM --big MKV] [--hlg MP4 --tenbit60 MP4] [--only watch]";
+            const string Usage = "usage: --server DLL --out DIR --pid-file FILE --h264 MP4 [--vp9 WEBM --big MKV] [--hlg MP4 --tenbit60 MP4] [--only watch|smoke]";
             var map = new Dictionary<string, string>(StringComparer.Ordinal);
             for (var i = 0; i + 1 < args.Length; i += 2)
                 map[args[i]] = args[i + 1];
             string? Path(string name) => map.TryGetValue(name, out var v) && v.Length > 0 ? System.IO.Path.GetFullPath(v) : null;
             string Need(string name) => Path(name) ?? throw new ArgumentException($"missing {name}; {Usage}");
             var only = map.TryGetValue("--only", out var o) && o.Length > 0 && o != "all" ? o : null;
-            if (only is not null and not WatchRows) throw new ArgumentException($"--only {only}: the rows that run alone are \"{WatchRows}\"; {Usage}");
-            var options = new BenchOptions(Need("--server"), Need("--out"), Need("--pid-file"), Need("--h264"), Path("--vp9"), Path("--big"),
+            if (only is not null and not WatchRows and not SmokeRun) throw new ArgumentException($"--only {only}: the rows that run alone are \"{WatchRows}\" and \"{SmokeRun}\"; {Usage}");
+            var options = new BenchOptions(Need("--server"), Need("--out"), Need("--pid-file"), only == SmokeRun ? Path("--h264") : Need("--h264"), Path("--vp9"), Path("--big"),
                 Path("--hlg"), Path("--tenbit60"), only,
                 map.TryGetValue("--nproc", out var n) && int.TryParse(n, CultureInfo.InvariantCulture, out var cores) ? cores : Environment.ProcessorCount,
                 map.TryGetValue("--rounds", out var r) && int.TryParse(r, CultureInfo.InvariantCulture, out var rounds) && rounds > 0 ? rounds : 1);
@@ -150,6 +156,7 @@ namespace Reel.Bench
             var started = DateTimeOffset.UtcNow;
             var machine = await Machine.DescribeAsync(options.Nproc);
             Progress($"{machine.Cpu}, {machine.Cores} cores, {machine.RamGib:0.0} GiB; {machine.Ffmpeg}");
+            if (options.Smoke) return await SmokeAsync();
 
             var results = new List<SourceResult>();
             MemoryResult? memory = null;
@@ -168,7 +175,7 @@ namespace Reel.Bench
         {
             Source[] sources =
             [
-                new("h264", "H.264/AAC 1080p30 MP4", options.H264, "video/mp4", 0.5, 4),
+                new("h264", "H.264/AAC 1080p30 MP4", options.H264!, "video/mp4", 0.5, 4),
                 new("vp9", "VP9/Opus 720p30 WebM", options.Vp9!, "video/webm", 1.5, null),
             ];
             var results = new List<SourceResult>();
@@ -213,6 +220,31 @@ namespace Reel.Bench
             return results;
         }
 
+        /// <summary>One fresh server, as every row starts it: up, ready, answering the API and measurable, then stopped.</summary>
+        private async Task<string> SmokeAsync()
+        {
+            Progress("smoke: one server start and stop ...");
+            var clock = Stopwatch.StartNew();
+            int pid;
+            string answer;
+            var logPath = LogPath("server-smoke");
+            await using (var server = await BenchServer.StartAsync(options.ServerDll, NewDir("server-smoke"), logPath, children))
+            {
+                var up = clock.Elapsed.TotalSeconds;
+                pid = server.Pid;
+                server.Mark("smoke: ready");
+                answer = await GetTextAsync(server.Client, new Uri(server.Client.BaseAddress!, "api/config"));
+                if (!answer.Contains("\"upload\"", StringComparison.Ordinal)) throw new BenchException("GET /api/config answered without its upload limits: " + answer);
+                Progress(Invariant($"  ready on {server.Client.BaseAddress} after {up:0.0} s (pid {pid}, {server.CpuSeconds():0.0} s of CPU)"));
+            }
+            if (File.Exists(Invariant($"/proc/{pid}/stat"))) throw new BenchException(Invariant($"the server (pid {pid}) is still running after it was stopped"));
+            if (!File.ReadLines(options.PidFile).Any(l => l.StartsWith(Invariant($"{pid} "), StringComparison.Ordinal)))
+                throw new BenchException(Invariant($"the server (pid {pid}) is not in {options.PidFile}: bench/run.sh could not kill it"));
+            if (!File.ReadLines(logPath).Any(l => l.Contains("---- bench: smoke: ready", StringComparison.Ordinal)))
+                throw new BenchException($"the bench's mark is not in the server's log {logPath}");
+            return Invariant($"# Reel bench smoke\n\nA server started from {options.ServerDll}, answered /readyz and GET /api/config, was stopped and is gone, in {clock.Elapsed.TotalSeconds:0.0} s. Log: {logPath}\n");
+        }
+
         private async Task<MemoryResult> MeasureMemoryAsync()
         {
             await BeginPhaseAsync("1 GiB upload");
@@ -252,7 +284,7 @@ namespace Reel.Bench
 
         private async Task<ReelResult> MeasureReelAsync(Source source)
         {
-            await using var server = await ReelServer.StartAsync(options.ServerDll, NewDir("server-" + source.Key), LogPath("server-" + source.Key), children);
+            await using var server = await BenchServer.StartAsync(options.ServerDll, NewDir("server-" + source.Key), LogPath("server-" + source.Key), children);
             var client = server.Client;
 
             var upload = await UploadAsync(client, source.Path, source.ContentType);
@@ -414,7 +446,7 @@ namespace Reel.Bench
 
         private async Task<MemoryResult> MeasureUploadMemoryAsync(string path)
         {
-            await using var server = await ReelServer.StartAsync(options.ServerDll, NewDir("server-upload"), LogPath("server-upload"), children);
+            await using var server = await BenchServer.StartAsync(options.ServerDll, NewDir("server-upload"), LogPath("server-upload"), children);
             var pid = server.Pid;
             await Task.Delay(500); // let start-up settle, so "idle" means idle
             var idle = ProcStatus.Read(pid);
@@ -511,9 +543,8 @@ namespace Reel.Bench
 
         private static async Task<MediaProbe> ProbeAsync(string path)
         {
-            var run = await MediaProcess.RunAsync("ffprobe", FfmpegArgs.Probe(path), new MediaRunOptions { CaptureOutput = true, Timeout = TimeSpan.FromSeconds(60) }, CancellationToken.None);
-            run.EnsureSuccess("ffprobe " + path);
-            return FfprobeParser.Parse(run.Output);
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            return FfprobeParser.Parse(await Ffmpeg.ExecAsync("ffprobe", FfmpegArgs.Probe(path), timeout.Token));
         }
 
         private static double Since(long timestamp) => Stopwatch.GetElapsedTime(timestamp).TotalSeconds;
@@ -540,92 +571,77 @@ namespace Reel.Bench
         private static void Progress(string message) => Console.Error.WriteLine("bench: " + message);
     }
 
-    /// <summary>A Reel server on a free port with its own data directory; disposing kills it and removes the data.</summary>
-    internal sealed class ReelServer : IAsyncDisposable
+    /// <summary>
+    /// A fresh Reel server with its own data directory, started by the tests' launcher (<see cref="ServerProcess"/>): on a
+    /// port it picks itself, its log lines stamped with the bench's clock, its pid in the pid file. Disposing kills it
+    /// (and its ffmpeg runs) and removes the data.
+    /// </summary>
+    internal sealed class BenchServer : IAsyncDisposable
     {
         private readonly Children _children;
+        private readonly ServerProcess _server;
         private readonly Process _process;
         private readonly string _dataDir;
 
-        private ReelServer(Children children, Process process, string dataDir, HttpClient client)
+        private BenchServer(Children children, ServerProcess server, Process process, string dataDir)
         {
             _children = children;
+            _server = server;
             _process = process;
             _dataDir = dataDir;
-            Client = client;
+            Client = new HttpClient(new SocketsHttpHandler { UseProxy = false, AllowAutoRedirect = false })
+            {
+                BaseAddress = server.BaseAddress,
+                Timeout = TimeSpan.FromMinutes(10),
+            };
         }
 
         public HttpClient Client { get; }
 
-        public int Pid => _process.Id;
+        public int Pid => _server.ProcessId;
 
         /// <summary>CPU time the server process itself has used (user + system, not its ffmpeg children), from /proc/PID/stat.</summary>
         public double CpuSeconds()
         {
-            var stat = File.ReadAllText(Invariant($"/proc/{_process.Id}/stat"));
+            var stat = File.ReadAllText(Invariant($"/proc/{Pid}/stat"));
             var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
             // utime and stime, in clock ticks of 1/100 s (USER_HZ on Linux).
             return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / 100.0;
         }
 
         /// <summary>Writes a bench event into the server's log, between its own (time-stamped) lines.</summary>
-        public void Mark(string text) => _children.Mark(_process, "---- bench: " + text);
+        public void Mark(string text) => _server.WriteLog("---- bench: " + text);
 
-        public static async Task<ReelServer> StartAsync(string dll, string dataDir, string logPath, Children children)
+        /// <summary>Returns once the server answers /readyz: database, storage and ffmpeg usable, as a measurement needs.</summary>
+        public static async Task<BenchServer> StartAsync(string dll, string dataDir, string logPath, Children children)
         {
-            var port = FreePort();
-            var process = children.Start("dotnet", [dll, "--urls", Invariant($"http://127.0.0.1:{port}"), "--DataDir", dataDir], logPath, logStdout: true);
-            var client = new HttpClient(new SocketsHttpHandler { UseProxy = false, AllowAutoRedirect = false })
+            Process? process = null;
+            ServerProcess server;
+            try
             {
-                BaseAddress = new Uri(Invariant($"http://127.0.0.1:{port}/")),
-                Timeout = TimeSpan.FromMinutes(10),
-            };
-            var server = new ReelServer(children, process, dataDir, client);
-            var clock = Stopwatch.StartNew();
-            while (true)
-            {
-                if (process.HasExited)
+                server = await ServerProcess.StartAsync(new ServerStart(dll, dataDir)
                 {
-                    await server.DisposeAsync();
-                    throw new BenchException($"the server exited ({process.ExitCode}) during start-up; see {logPath}");
-                }
-                try
-                {
-                    using var ready = await client.GetAsync(new Uri("readyz", UriKind.Relative));
-                    if (ready.StatusCode == HttpStatusCode.OK) return server;
-                }
-                catch (HttpRequestException)
-                {
-                    // not listening yet
-                }
-                if (clock.Elapsed > TimeSpan.FromSeconds(60))
-                {
-                    await server.DisposeAsync();
-                    throw new BenchException($"the server was not ready within 60 s; see {logPath}");
-                }
-                await Task.Delay(50);
+                    LogPath = logPath,
+                    LogClock = () => children.Elapsed,
+                    Started = started => children.Track(process = started),
+                    ReadyPath = "/readyz",
+                });
             }
+            catch (Exception e) when (e is InvalidOperationException or TimeoutException)
+            {
+                if (process is not null) children.Forget(process);
+                throw new BenchException($"the server did not start: {e.Message.Split('\n')[0]}; see {logPath}");
+            }
+            return new BenchServer(children, server, process!, dataDir);
         }
 
         public async ValueTask DisposeAsync()
         {
             Client.Dispose();
-            await _children.StopAsync(_process);
-            try
-            {
-                Directory.Delete(_dataDir, recursive: true);
-            }
-            catch (IOException)
-            {
-                // best effort; the next run clears bench/out/work
-            }
-        }
-
-        private static int FreePort()
-        {
-            using var listener = new TcpListener(IPAddress.Loopback, 0);
-            listener.Start();
-            return ((IPEndPoint)listener.LocalEndpoint).Port;
+            await _server.DisposeAsync();
+            _children.Forget(_process);
+            // Best effort; the next run clears bench/out/work.
+            TempDirs.Delete(_dataDir);
         }
     }
 
@@ -684,8 +700,27 @@ namespace Reel.Bench
             return process;
         }
 
+        /// <summary>The clock every log line is stamped with.</summary>
+        public TimeSpan Elapsed => _clock.Elapsed;
+
         /// <summary>The clock every log line is stamped with, in seconds.</summary>
         public double ElapsedSeconds => _clock.Elapsed.TotalSeconds;
+
+        /// <summary>Takes over a process something else started and writes it to the pid file; it is killed with the rest.</summary>
+        public void Track(Process process)
+        {
+            lock (_gate)
+            {
+                _running.Add(process);
+                File.AppendAllText(pidFile, Invariant($"{process.Id} {StartTime(process.Id)}\n"));
+            }
+        }
+
+        /// <summary>Lets go of a process that whoever started it has stopped and disposed.</summary>
+        public void Forget(Process process)
+        {
+            lock (_gate) _running.Remove(process);
+        }
 
         /// <summary>
         /// Takes over a process something else started (the Playwright driver): it is written to the pid file and killed
@@ -696,11 +731,7 @@ namespace Reel.Bench
             try
             {
                 var process = Process.GetProcessById(pid);
-                lock (_gate)
-                {
-                    _running.Add(process);
-                    File.AppendAllText(pidFile, Invariant($"{process.Id} {StartTime(process.Id)}\n"));
-                }
+                Track(process);
                 return process;
             }
             catch (ArgumentException)
@@ -709,18 +740,11 @@ namespace Reel.Bench
             }
         }
 
-        public void Mark(Process process, string text)
-        {
-            StreamWriter? log;
-            lock (_gate) _logs.TryGetValue(process.Id, out log);
-            if (log is not null) Write(log, text);
-        }
-
-        // Every line gets the bench's clock, so a server's log lines can be set against T0 and each other.
+        // Every line gets the bench's clock, as the servers' lines do, so they can be set against T0 and each other.
         private void Write(StreamWriter log, string line)
         {
-            var stamp = _clock.Elapsed.TotalSeconds.ToString("000.000", CultureInfo.InvariantCulture);
-            lock (log) log.WriteLine($"[{stamp}] {line}");
+            var stamped = ServerProcess.Stamp(_clock.Elapsed) + line;
+            lock (log) log.WriteLine(stamped);
         }
 
         /// <summary>Kills the process and everything it started, and waits for it.</summary>
@@ -1020,8 +1044,8 @@ namespace Reel.Bench
             var cpu = cpuinfo.FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim() ?? "unknown CPU";
             var memTotal = (await File.ReadAllLinesAsync("/proc/meminfo")).First(l => l.StartsWith("MemTotal:", StringComparison.Ordinal));
             var ramKb = long.Parse(memTotal.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);
-            var run = await MediaProcess.RunAsync("ffmpeg", ["-hide_banner", "-version"], new MediaRunOptions { CaptureOutput = true, Timeout = TimeSpan.FromSeconds(10) }, CancellationToken.None);
-            var ffmpeg = run.Output.Split('\n')[0].Trim();
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            var ffmpeg = (await Reel.Testing.Ffmpeg.RunAsync(["-hide_banner", "-version"], timeout.Token)).Split('\n')[0].Trim();
             var osRelease = File.Exists("/etc/os-release")
                 ? (await File.ReadAllLinesAsync("/etc/os-release")).FirstOrDefault(l => l.StartsWith("PRETTY_NAME=", StringComparison.Ordinal))?.Split('=', 2)[1].Trim('"')
                 : null;

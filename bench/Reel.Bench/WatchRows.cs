@@ -6,7 +6,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Playwright;
-using Reel.Server.Tests.Support;
+using Reel.Testing;
 using static System.FormattableString;
 
 namespace Reel.Bench;
@@ -95,7 +95,7 @@ internal sealed partial class Bench
     {
         var name = $"watch-{source.Key}-{(busy ? "busy" : "idle")}";
         var serverLog = LogPath("server-" + name);
-        await using var server = await ReelServer.StartAsync(options.ServerDll, NewDir("server-" + name), serverLog, children);
+        await using var server = await BenchServer.StartAsync(options.ServerDll, NewDir("server-" + name), serverLog, children);
         await using var chromium = await BenchChromium.LaunchAsync(NewDir("chromium-" + name), children);
         var page = chromium.Page;
         await page.AddInitScriptAsync(PlaybackRecorder.Script);
@@ -107,7 +107,7 @@ internal sealed partial class Bench
         {
             // Another video's ladder takes the encode lane first: the bench's 60 s 1080p H.264 source, whose ladder
             // (three rungs at idle priority) outlasts this measurement.
-            var other = await UploadAsync(client, options.H264, "video/mp4");
+            var other = await UploadAsync(client, options.H264!, "video/mp4");
             busyId = other.Video.GetProperty("id").GetString() ?? throw new BenchException("the 201 has no id");
             server.Mark("other video's 201");
             var video = other.Video;

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Diagnostics;
 
 namespace Reel.Server.Tests.Support;
 
@@ -161,26 +160,4 @@ internal static class Clips
     }
 
     private static string Num(double value) => value.ToString(System.Globalization.CultureInfo.InvariantCulture);
-}
-
-/// <summary>Runs ffmpeg/ffprobe for the tests' own checks.</summary>
-internal static class Ffmpeg
-{
-    public static Task<string> RunAsync(IEnumerable<string> args) => ExecAsync("ffmpeg", args);
-
-    public static Task<string> ProbeJsonAsync(string path) =>
-        ExecAsync("ffprobe", ["-v", "error", "-print_format", "json", "-show_format", "-show_streams", path]);
-
-    public static async Task<string> ExecAsync(string exe, IEnumerable<string> args)
-    {
-        var start = new ProcessStartInfo(exe) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in args) start.ArgumentList.Add(a);
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        if (process.ExitCode != 0)
-            throw new InvalidOperationException($"{exe} {string.Join(' ', args)} failed: {await stderr}");
-        return await stdout;
-    }
 }

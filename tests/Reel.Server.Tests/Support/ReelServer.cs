@@ -1,28 +1,30 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
-using System.Net.Sockets;
 using System.Text.Json;
 
 namespace Reel.Server.Tests.Support;
 
 /// <summary>
 /// The real server binary, started as its own process on a free loopback port with its own data directory,
-/// so tests can kill it like a crash would and start it again on the same data.
+/// so tests can kill it like a crash would and start it again on the same data. The process itself is
+/// Reel.Testing's <see cref="ServerProcess"/> (shared with the bench); this adds the test backends, a signed-in client
+/// and the API calls tests make.
 /// </summary>
 internal sealed class ReelServer : IAsyncDisposable
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
-    private static readonly TimeSpan StartDeadline = TimeSpan.FromSeconds(90);
-    private readonly Process _process;
+    private readonly ServerProcess _process;
     private readonly bool _ownsDataDir;
     private bool _inSharedBucket;
 
-    private ReelServer(Process process, string dataDir, bool ownsDataDir)
+    private ReelServer(ServerProcess process, string dataDir, bool ownsDataDir)
     {
         _process = process;
         DataDir = dataDir;
         _ownsDataDir = ownsDataDir;
+        Port = process.Port;
+        Client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{Port}"), Timeout = TimeSpan.FromMinutes(2) };
     }
 
     public string DataDir { get; }
@@ -30,15 +32,15 @@ internal sealed class ReelServer : IAsyncDisposable
     /// <summary>Whether this server keeps its files in S3 (the shared test object store, or one a test gave it).</summary>
     public bool OnObjectStore { get; private init; }
 
-    public int Port { get; private set; }
+    public int Port { get; }
 
-    public HttpClient Client { get; private set; } = new();
+    public HttpClient Client { get; }
 
-    public int ProcessId => _process.Id;
+    public int ProcessId => _process.ProcessId;
 
     public bool HasExited => _process.HasExited;
 
-    public string LogPath { get; } = Path.Combine(Path.GetTempPath(), $"reel-server-{Guid.NewGuid():N}.log");
+    public string LogPath => _process.LogPath;
 
     /// <summary>
     /// Starts the server. Unless <paramref name="signIn"/> is false, <see cref="Client"/> acts as the first account
@@ -50,18 +52,6 @@ internal sealed class ReelServer : IAsyncDisposable
     {
         var owns = dataDir is null;
         dataDir ??= TempDirs.Create("reel-data");
-        var start = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add(ServerDll());
-        start.ArgumentList.Add("--urls");
-        // Port 0: the server takes a free port itself and says which; no race between tests picking ports.
-        start.ArgumentList.Add("http://127.0.0.1:0");
-        start.ArgumentList.Add("--DataDir");
-        start.ArgumentList.Add(dataDir);
         var all = new Dictionary<string, string>(settings ?? new Dictionary<string, string>());
         // Every test client comes from 127.0.0.1: the per-address pace of new uploads is off unless a test is about it.
         all.TryAdd("Upload:RateLimitPerMinute", "0");
@@ -78,95 +68,37 @@ internal sealed class ReelServer : IAsyncDisposable
             foreach (var (key, value) in (await ObjectStore.SharedAsync()).SettingsFor(ObjectStore.BucketFor(dataDir)))
                 all[key] = value;
         }
-        foreach (var (key, value) in all)
-        {
-            start.ArgumentList.Add($"--{key}");
-            start.ArgumentList.Add(value);
-        }
-        start.Environment["DOTNET_ENVIRONMENT"] = "Production";
 
-        var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start the server.");
+        ServerProcess process;
+        try
+        {
+            process = await ServerProcess.StartAsync(new ServerStart(ServerDll(), dataDir) { Settings = all });
+        }
+        catch
+        {
+            // What a started server would have removed on disposal.
+            if (owns) await RemoveDataAsync(dataDir, inSharedBucket);
+            throw;
+        }
         var server = new ReelServer(process, dataDir, owns) { OnObjectStore = all.GetValueOrDefault("Storage:Provider") == "s3", _inSharedBucket = inSharedBucket };
-        var log = new StreamWriter(server.LogPath, append: true) { AutoFlush = true };
-        var listening = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var closed = false;
-        // Output events can still arrive after Exited has closed the log: drop them rather than crash the test host.
-        void Log(string line)
+        if (!signIn) return server;
+        try
         {
-            lock (log)
-            {
-                if (!closed) log.WriteLine(line);
-            }
+            server.Client.DefaultRequestHeaders.Authorization = new("Bearer", (await server.SessionAsync(AdminEmail)).AccessToken);
+            return server;
         }
-        process.OutputDataReceived += (_, e) =>
+        catch
         {
-            if (e.Data is null) return;
-            Log(e.Data);
-            const string marker = "Now listening on: http://127.0.0.1:";
-            var at = e.Data.IndexOf(marker, StringComparison.Ordinal);
-            if (at >= 0 && int.TryParse(e.Data.AsSpan(at + marker.Length).Trim(), out var bound)) listening.TrySetResult(bound);
-        };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) Log(e.Data); };
-        process.Exited += (_, _) =>
-        {
-            lock (log)
-            {
-                closed = true;
-                log.Dispose();
-            }
-        };
-        process.EnableRaisingEvents = true;
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-
-        var deadline = Stopwatch.StartNew();
-        // A deadline, not a wait: a boot takes 1.5 s on an idle machine but over 30 s on a 2-core one running other suites.
-        if (await Task.WhenAny(listening.Task, process.WaitForExitAsync(), Task.Delay(StartDeadline)) != listening.Task)
-        {
-            var tail = server.LogTail();
             await server.DisposeAsync();
-            throw new InvalidOperationException($"The server did not start listening.\n{tail}");
+            throw;
         }
-        server.Port = await listening.Task;
-        server.Client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{server.Port}"), Timeout = TimeSpan.FromMinutes(2) };
-        while (deadline.Elapsed < StartDeadline)
-        {
-            if (process.HasExited)
-                throw new InvalidOperationException($"The server exited at start (code {process.ExitCode}). Log: {server.LogPath}");
-            try
-            {
-                using var response = await server.Client.GetAsync("/healthz");
-                if (response.IsSuccessStatusCode)
-                {
-                    if (signIn) server.Client.DefaultRequestHeaders.Authorization = new("Bearer", (await server.SessionAsync(AdminEmail)).AccessToken);
-                    return server;
-                }
-            }
-            catch (HttpRequestException)
-            {
-                // Not listening yet.
-            }
-            await Task.Delay(100);
-        }
-        await server.DisposeAsync();
-        throw new TimeoutException($"The server did not answer /healthz within {StartDeadline.TotalSeconds} s.");
     }
 
     /// <summary>SIGKILL to the server alone, as a crash: its ffmpeg children are left running, as they would be.</summary>
-    public async Task CrashAsync()
-    {
-        _process.Kill(entireProcessTree: false);
-        await _process.WaitForExitAsync();
-    }
+    public Task CrashAsync() => _process.CrashAsync();
 
     /// <summary>SIGTERM, as a service manager stops it; returns once the process has exited.</summary>
-    public async Task StopGracefullyAsync(TimeSpan timeout)
-    {
-        using (var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
-            await kill.WaitForExitAsync();
-        using var cts = new CancellationTokenSource(timeout);
-        await _process.WaitForExitAsync(cts.Token);
-    }
+    public Task StopGracefullyAsync(TimeSpan timeout) => _process.StopGracefullyAsync(timeout);
 
     /// <summary>ffmpeg processes whose command line points into this data directory's work folder.</summary>
     public static List<int> EncodersWorkingIn(string dataDir)
@@ -262,20 +194,7 @@ internal sealed class ReelServer : IAsyncDisposable
     }
 
     /// <summary>The server's last log lines, for failure messages: the data directory is gone once the test ends.</summary>
-    public string LogTail(int lines = 60)
-    {
-        try
-        {
-            using var stream = new FileStream(LogPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-            using var reader = new StreamReader(stream);
-            var all = reader.ReadToEnd().Split('\n');
-            return "Server log (tail):\n" + string.Join('\n', all.TakeLast(lines));
-        }
-        catch (IOException e)
-        {
-            return $"(no server log: {e.Message})";
-        }
-    }
+    public string LogTail(int lines = 60) => _process.LogTail(lines);
 
     public Task<VideoJson> WaitUntilReadyAsync(string id, int seconds = 90) =>
         WaitForAsync(id, v => v.Status == "ready", TimeSpan.FromSeconds(seconds), 100);
@@ -283,19 +202,15 @@ internal sealed class ReelServer : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         Client.Dispose();
-        if (!_process.HasExited)
-        {
-            _process.Kill(entireProcessTree: true);
-            await _process.WaitForExitAsync();
-        }
-        _process.Dispose();
-        if (_ownsDataDir)
-        {
-            TempDirs.Delete(DataDir);
-            await Postgres.DropDatabaseForAsync(DataDir);
-            if (_inSharedBucket) await (await ObjectStore.SharedAsync()).DeleteBucketAsync(ObjectStore.BucketFor(DataDir));
-        }
-        File.Delete(LogPath);
+        await _process.DisposeAsync();
+        if (_ownsDataDir) await RemoveDataAsync(DataDir, _inSharedBucket);
+    }
+
+    private static async Task RemoveDataAsync(string dataDir, bool inSharedBucket)
+    {
+        TempDirs.Delete(dataDir);
+        await Postgres.DropDatabaseForAsync(dataDir);
+        if (inSharedBucket) await (await ObjectStore.SharedAsync()).DeleteBucketAsync(ObjectStore.BucketFor(dataDir));
     }
 
     private static string ServerDll()

@@ -1,5 +1,6 @@
-namespace Reel.Server.Tests.Support;
+namespace Reel.Testing;
 
+/// <summary>Folders of a test or a bench run, and their removal when the processes that used them are gone.</summary>
 internal static class TempDirs
 {
     public static string Create(string prefix)

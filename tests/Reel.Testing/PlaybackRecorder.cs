@@ -1,9 +1,9 @@
-namespace Reel.Server.Tests.Support;
+namespace Reel.Testing;
 
 /// <summary>
 /// An init script that records, in the page, when the first frame played and how long playback waited afterwards,
 /// until the end, in <c>window.__playback</c> (times from <c>Date.now()</c>). Shared with the benchmark
-/// (bench/Reel.Bench links this file), so its watch rows measure exactly what the browser test asserts.
+/// (through Reel.Testing), so its watch rows measure exactly what the browser test asserts.
 /// </summary>
 internal static class PlaybackRecorder
 {

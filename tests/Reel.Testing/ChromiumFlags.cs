@@ -1,7 +1,7 @@
-namespace Reel.Server.Tests.Support;
+namespace Reel.Testing;
 
 /// <summary>
-/// How Debian's Chromium is launched, by the tests and by the benchmark (bench/Reel.Bench links this file), so both
+/// How Debian's Chromium is launched, by the tests and by the benchmark (both take it from Reel.Testing), so both
 /// measure the same browser. Playwright adds <c>--headless</c> itself; each launch gets a fresh, empty profile.
 /// </summary>
 internal static class ChromiumFlags
