@@ -27,7 +27,10 @@ internal interface IMediaStorage
     /// </summary>
     Task<StoredContent?> ReadSmallAsync(string key, CancellationToken cancellationToken);
 
-    /// <summary>Opens <paramref name="length"/> bytes of a stored file from <paramref name="offset"/> for reading.</summary>
+    /// <summary>
+    /// Opens <paramref name="length"/> bytes of a stored file from <paramref name="offset"/> for reading. The stream may
+    /// run on past them (on local disk it is the file itself), so read no more than that.
+    /// </summary>
     Task<Stream> OpenReadAsync(string key, long offset, long length, CancellationToken cancellationToken);
 
     /// <summary>

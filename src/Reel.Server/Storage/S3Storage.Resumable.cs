@@ -14,7 +14,8 @@ internal sealed partial class S3Storage
 {
     private static readonly JsonSerializerOptions StateJson = new(JsonSerializerDefaults.Web);
 
-    internal sealed record ResumableState(string UploadId, List<StoredPart> Parts, string? Tail, long TailBytes);
+    /// <summary>What is stored of a resumable file. <see cref="Bytes"/> is absent from states written before it was recorded.</summary>
+    internal sealed record ResumableState(string UploadId, List<StoredPart> Parts, string? Tail, long TailBytes, long? Bytes = null);
 
     internal sealed record StoredPart(int Number, string ETag);
 
@@ -26,12 +27,17 @@ internal sealed partial class S3Storage
             Key = StorageKeys.Checked(key),
             ContentType = MediaTypes.For(key),
         }, cancellationToken);
-        return JsonSerializer.Serialize(new ResumableState(started.UploadId, [], null, 0), StateJson);
+        return JsonSerializer.Serialize(new ResumableState(started.UploadId, [], null, 0, 0), StateJson);
     });
 
     public async Task<IResumableAppend> ResumeAsync(string key, string state, long offset, CancellationToken cancellationToken)
     {
-        var append = new S3Append(this, StorageKeys.Checked(key), Parse(state), offset);
+        var previous = Parse(state);
+        // The bytes would be appended where the state ends, whatever offset the caller believes in: a mismatch would
+        // store a file that differs from what the client sent, so it is refused, as on local disk.
+        if (previous.Bytes is { } stored && stored != offset)
+            throw new IOException($"{key} holds {stored} bytes by its state, not the {offset} given.");
+        var append = new S3Append(this, StorageKeys.Checked(key), previous, offset);
         try
         {
             await append.StartAsync(cancellationToken);
@@ -114,7 +120,7 @@ internal sealed partial class S3Storage
                     UploadId = previous.UploadId,
                     PartETags = _parts.Select(p => new PartETag(p.Number, p.ETag)).ToList(),
                 }, cancellationToken));
-                _committed = new ResumableState(previous.UploadId, _parts, null, 0);
+                _committed = new ResumableState(previous.UploadId, _parts, null, 0, offset + _written);
             }
             else
             {
@@ -133,7 +139,7 @@ internal sealed partial class S3Storage
                         UseChunkEncoding = false,
                     }, cancellationToken));
                 }
-                _committed = new ResumableState(previous.UploadId, _parts, tail, _chunkBytes);
+                _committed = new ResumableState(previous.UploadId, _parts, tail, _chunkBytes, offset + _written);
             }
             return JsonSerializer.Serialize(_committed, StateJson);
         }
