@@ -1,5 +1,6 @@
 using Reel.Media.Tests.Support;
 using Reel.Server.Tests.Support;
+using Ffmpeg = Reel.Media.Tests.Support.Ffmpeg;
 
 namespace Reel.Media.Tests;
 

@@ -8,11 +8,42 @@ using Reel.Server.Tests.Support;
 namespace Reel.Server.Tests.Integration;
 
 /// <summary>
+/// One server for the cap on open resumable uploads and the storage quota: the cap counts per uploader and the quota per
+/// account, so an anonymous uploader and a fresh account do not meet. No worker: the limits are decided before any job.
+/// </summary>
+public sealed class CapAndQuotaServer : IAsyncLifetime
+{
+    internal ReelServer Server { get; private set; } = null!;
+
+    /// <summary>The size of <see cref="Clips.Tiny"/>, the clip the tests upload.</summary>
+    internal long ClipSize { get; private set; }
+
+    /// <summary>One clip and a half: room for one upload of it, not two.</summary>
+    internal long Quota => ClipSize + (ClipSize / 2);
+
+    public async Task InitializeAsync()
+    {
+        ClipSize = new FileInfo(await Clips.PathAsync(Clips.Tiny)).Length;
+        Server = await ReelServer.StartAsync(signIn: true, settings: new Dictionary<string, string>
+        {
+            ["Roles"] = "api,stream",
+            ["Upload:MaxOpenUploads"] = "2",
+            ["Upload:QuotaBytes"] = Quota.ToString(CultureInfo.InvariantCulture),
+        });
+    }
+
+    public async Task DisposeAsync() => await Server.DisposeAsync();
+}
+
+/// <summary>
 /// The limits on new uploads (ADR 17): the per-address pace of new uploads, the cap on open resumable uploads and the
 /// per-account storage quota, against the server process.
 /// </summary>
-public sealed class UploadLimitTests
+public sealed class UploadLimitTests(CapAndQuotaServer shared) : IClassFixture<CapAndQuotaServer>
 {
+    // Every server here refuses or takes uploads before any job: none needs a worker.
+    private const string NoWorker = "api,stream";
+
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     [Fact]
@@ -21,6 +52,7 @@ public sealed class UploadLimitTests
         // One new upload per 100 minutes after a burst of two: nothing is refilled while the test runs.
         await using var server = await ReelServer.StartAsync(signIn: false, settings: new Dictionary<string, string>
         {
+            ["Roles"] = NoWorker,
             ["Upload:RateLimitBurst"] = "2",
             ["Upload:RateLimitPerMinute"] = "0.01",
         });
@@ -63,7 +95,7 @@ public sealed class UploadLimitTests
     [InlineData(false)]
     public async Task Behind_a_trusted_proxy_the_upload_pace_counts_the_forwarded_client_and_a_forged_header_counts_for_nothing(bool trusted)
     {
-        var settings = new Dictionary<string, string> { ["Upload:RateLimitBurst"] = "1", ["Upload:RateLimitPerMinute"] = "0.01" };
+        var settings = new Dictionary<string, string> { ["Roles"] = NoWorker, ["Upload:RateLimitBurst"] = "1", ["Upload:RateLimitPerMinute"] = "0.01" };
         if (trusted) settings["Proxy:TrustedNetworks:0"] = "127.0.0.0/8";
         await using var server = await ReelServer.StartAsync(signIn: false, settings: settings);
         using var client = server.AnonymousClient();
@@ -80,9 +112,8 @@ public sealed class UploadLimitTests
     [Fact]
     public async Task Open_resumable_uploads_beyond_the_cap_are_refused_until_one_is_deleted_or_finished()
     {
-        await using var server = await ReelServer.StartAsync(signIn: false, settings: new Dictionary<string, string> { ["Upload:MaxOpenUploads"] = "2" });
-        using var client = server.AnonymousClient();
-        var clip = await File.ReadAllBytesAsync(await Clips.PathAsync(Clips.Silent));
+        using var client = shared.Server.AnonymousClient();
+        var clip = await File.ReadAllBytesAsync(await Clips.PathAsync(Clips.Tiny));
         using var first = await CreateAsync(client, clip.Length);
         using var second = await CreateAsync(client, 1000);
         Assert.Equal(HttpStatusCode.Created, first.StatusCode);
@@ -121,14 +152,12 @@ public sealed class UploadLimitTests
     [Fact]
     public async Task An_upload_beyond_the_account_quota_is_refused_413_quota_exceeded_and_nothing_is_kept()
     {
-        var clipPath = await Clips.PathAsync(Clips.Silent);
-        var size = new FileInfo(clipPath).Length;
-        var quota = size + (size / 2);
-        await using var server = await ReelServer.StartAsync(settings: new Dictionary<string, string>
-        {
-            ["Upload:QuotaBytes"] = quota.ToString(CultureInfo.InvariantCulture),
-        });
-        using var uploader = server.ClientWith((await server.SessionAsync("uploader@reel.test")).AccessToken);
+        var server = shared.Server;
+        var clipPath = await Clips.PathAsync(Clips.Tiny);
+        var size = shared.ClipSize;
+        var quota = shared.Quota;
+        var session = await server.SessionAsync("uploader@reel.test");
+        using var uploader = server.ClientWith(session.AccessToken);
         Assert.Equal((0L, (long?)quota), await StorageOfAsync(uploader));
 
         var kept = await ReelServer.UploadAsAsync(uploader, clipPath);
@@ -148,7 +177,7 @@ public sealed class UploadLimitTests
 
         var mine = await uploader.GetFromJsonAsync<VideoPageJson>("/api/videos?mine=true", Json);
         Assert.Equal(new[] { kept.Id }, mine!.Items.Select(v => v.Id));
-        Assert.Equal(new[] { kept.Id }, (await server.Client.GetFromJsonAsync<VideoPageJson>("/api/videos?all=true", Json))!.Items.Select(v => v.Id));
+        Assert.Equal(new[] { kept.Id }, (await server.Client.GetFromJsonAsync<VideoPageJson>("/api/videos?all=true", Json))!.Items.Where(v => v.Owner?.Id == session.User.Id).Select(v => v.Id));
         Assert.Equal((size, (long?)quota), await StorageOfAsync(uploader));
 
         // Room again once the video is deleted; a resumable upload reserves its declared length from its creation.

@@ -5,12 +5,18 @@ using Reel.Server.Tests.Support;
 
 namespace Reel.Server.Tests.Integration;
 
-public sealed partial class WebUiServingTests
+/// <summary>One server for the pages, their policy and the settings a client reads; none of it needs a worker.</summary>
+public sealed class WebUiServer : SharedServer
+{
+    protected override IReadOnlyDictionary<string, string>? Settings => new Dictionary<string, string> { ["Roles"] = "api,stream", ["Upload:MaxBytes"] = "5000000" };
+}
+
+public sealed partial class WebUiServingTests(WebUiServer shared) : IClassFixture<WebUiServer>
 {
     [Fact]
     public async Task Both_pages_answer_with_the_app_and_its_hashed_bundle_is_cached_for_ever()
     {
-        await using var server = await ReelServer.StartAsync(settings: new Dictionary<string, string> { ["Roles"] = "api,stream" });
+        var server = shared.Server;
 
         using var home = await server.Client.GetAsync("/");
         Assert.Equal(HttpStatusCode.OK, home.StatusCode);
@@ -35,7 +41,7 @@ public sealed partial class WebUiServingTests
     [Fact]
     public async Task Index_html_asked_for_by_name_carries_the_pages_framing_and_script_policy()
     {
-        await using var server = await ReelServer.StartAsync(settings: new Dictionary<string, string> { ["Roles"] = "api" });
+        var server = shared.Server;
 
         using var home = await server.Client.GetAsync("/");
         var policy = Assert.Single(home.Headers.GetValues("Content-Security-Policy"));
@@ -52,7 +58,8 @@ public sealed partial class WebUiServingTests
     [Fact]
     public async Task The_upload_limits_a_client_checks_come_from_the_server_settings()
     {
-        await using var server = await ReelServer.StartAsync(settings: new Dictionary<string, string> { ["Roles"] = "api", ["Upload:MaxBytes"] = "5000000" });
+        // The server's upload limit is 5000000 bytes, not the default.
+        var server = shared.Server;
         using var config = JsonDocument.Parse(await server.Client.GetStringAsync("/api/config"));
         var upload = config.RootElement.GetProperty("upload");
         Assert.Equal(5_000_000, upload.GetProperty("maxBytes").GetInt64());
