@@ -4,20 +4,15 @@ using Microsoft.Playwright;
 namespace Reel.Server.Tests.Support;
 
 /// <summary>
-/// Debian's Chromium driven by Playwright, with a fresh profile per test. It records what the page logged as an
+/// Debian's Chromium driven by Playwright, one browser for the run and a fresh context (as a fresh profile) per test. It records what the page logged as an
 /// error, so a test can fail on a broken page even when the element it waits for still appears.
 /// </summary>
 internal sealed class Chromium : IAsyncDisposable
 {
-    private readonly IPlaywright _playwright;
-    private readonly string _profile;
-
-    private Chromium(IPlaywright playwright, IBrowserContext context, IPage page, string profile)
+    private Chromium(IBrowserContext context, IPage page)
     {
-        _playwright = playwright;
         Context = context;
         Page = page;
-        _profile = profile;
         page.PageError += (_, error) => { lock (PageErrors) PageErrors.Add(error); };
         page.Console += (_, message) =>
         {
@@ -31,30 +26,36 @@ internal sealed class Chromium : IAsyncDisposable
 
     public List<string> PageErrors { get; } = [];
 
+    /// <summary>
+    /// A fresh browser context (its own cookies, storage and cache, as a new profile has) in the run's one Chromium:
+    /// starting Playwright's driver and the browser took seconds per test.
+    /// </summary>
     public static async Task<Chromium> LaunchAsync(int width = 1280, int height = 800)
+    {
+        var browser = await Browser.Value;
+        var context = await browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = width, Height = height } });
+        context.SetDefaultTimeout(30_000);
+        return new Chromium(context, await context.NewPageAsync());
+    }
+
+    private static readonly Lazy<Task<IBrowser>> Browser = new(StartBrowserAsync);
+
+    private static async Task<IBrowser> StartBrowserAsync()
     {
         if (!File.Exists(ChromiumFlags.Executable)) throw new InvalidOperationException($"{ChromiumFlags.Executable} is missing: `make test` installs Debian's chromium package.");
         var playwright = await Playwright.CreateAsync();
-        var profile = TempDirs.Create("reel-chromium");
-        try
+        var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
-            var context = await playwright.Chromium.LaunchPersistentContextAsync(profile, new BrowserTypeLaunchPersistentContextOptions
-            {
-                ExecutablePath = ChromiumFlags.Executable,
-                Headless = true,
-                Args = ChromiumFlags.Args,
-                ViewportSize = new ViewportSize { Width = width, Height = height },
-            });
-            context.SetDefaultTimeout(30_000);
-            var page = context.Pages.Count > 0 ? context.Pages[0] : await context.NewPageAsync();
-            return new Chromium(playwright, context, page, profile);
-        }
-        catch
+            ExecutablePath = ChromiumFlags.Executable,
+            Headless = true,
+            Args = ChromiumFlags.Args,
+        });
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
         {
+            browser.CloseAsync().Wait(TimeSpan.FromSeconds(5));
             playwright.Dispose();
-            TempDirs.Delete(profile);
-            throw;
-        }
+        };
+        return browser;
     }
 
     /// <summary>Saves a screenshot among the test run's artifacts, for people to look at (and for the README).</summary>
@@ -99,10 +100,5 @@ internal sealed class Chromium : IAsyncDisposable
             $"- {v.Id} ({v.Impact}): {v.Help} [{string.Join(", ", v.Nodes.Select(n => n.Target?.ToString()))}] {v.HelpUrl}")));
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await Context.CloseAsync();
-        _playwright.Dispose();
-        TempDirs.Delete(_profile);
-    }
+    public async ValueTask DisposeAsync() => await Context.CloseAsync();
 }

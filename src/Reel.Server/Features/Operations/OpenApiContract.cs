@@ -5,7 +5,7 @@ using Reel.Media;
 using Reel.Server.Data;
 using Reel.Server.Features.Videos;
 
-namespace Reel.Server.Infrastructure;
+namespace Reel.Server.Features.Operations;
 
 /// <summary>
 /// Makes /openapi/v1.json exact enough to generate the web client's types from (web/src/lib/api-types.ts): the
