@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Reel.Testing;
 
 namespace Reel.Server.Tests.Support;
 
