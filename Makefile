@@ -39,7 +39,9 @@ dotnet_test = $(DOTNET) test $(2) -c $(CONFIG) --nologo --logger "console;verbos
 
 test: test-deps $(WEB_BUNDLE)
 	rm -rf $(TEST_RESULTS)
-	cd web && npm test
+	# The web client's API types are the ones generated from the committed OpenAPI document (the server tests check
+	# that document against the one the server serves); then the web unit tests.
+	cd web && npm run --silent check:contract && npm test
 	# One pass: the store and storage contract suites and the cluster tests run on PostgreSQL and S3 (a throwaway cluster
 	# and a Swift server the tests start and stop) beside SQLite and local disk; the HTTP suites run on SQLite.
 	$(call dotnet_test,all,Reel.slnx)
