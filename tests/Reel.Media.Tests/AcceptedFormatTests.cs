@@ -26,8 +26,8 @@ public sealed class AcceptedFormatTests
         using var dir = new TempDirectory();
 
         // The upload's verdict, as MediaTools gives it: accepted, with the size a viewer sees.
-        var probe = await ProbeAsync(source);
-        var timeline = await TimelineAsync(source, probe);
+        var probe = await Ffmpeg.ProbeAsync(source);
+        var timeline = await Ffmpeg.TimelineAsync(source, probe);
         probe = SourceCheck.WithTimeline(probe, timeline);
         Assert.Null(SourceCheck.Check(probe, MediaLimits.Default));
         Assert.Null(SourceCheck.CheckTimeline(probe, timeline));
@@ -110,11 +110,11 @@ public sealed class AcceptedFormatTests
         {
             var top = plan.Renditions.MaxBy(r => r.Width * r.Height)!;
             downloadFrom = await JoinToMp4Async(Path.Combine(ladder, top.Name), dir);
-            downloadProbe = await ProbeAsync(downloadFrom);
+            downloadProbe = await Ffmpeg.ProbeAsync(downloadFrom);
         }
         var download = dir.File("download.mp4");
         await RunFfmpegAsync(FfmpegArgs.ProgressiveMp4(downloadFrom, downloadProbe, download, MaxPixels));
-        var downloaded = await ProbeAsync(download);
+        var downloaded = await Ffmpeg.ProbeAsync(download);
         Assert.Equal("h264", downloaded.Video!.Codec);
         Assert.Equal(clip.HasAudio, downloaded.Audio is not null);
         Assert.InRange(downloaded.DurationSeconds, 3.8, 4.3);
@@ -151,13 +151,6 @@ public sealed class AcceptedFormatTests
         Assert.True(run.ExitCode == 0, run.ErrorTail);
     }
 
-    private static async Task<MediaProbe> ProbeAsync(string path)
-    {
-        var run = await MediaProcess.RunAsync(Ffmpeg.FfprobePath, FfmpegArgs.Probe(path), Quick with { CaptureOutput = true }, CancellationToken.None);
-        Assert.True(run.ExitCode == 0, run.ErrorTail);
-        return FfprobeParser.Parse(run.Output);
-    }
-
     // ffprobe of one of our own MPEG-TS segments, which FfmpegArgs.Probe (sources only) does not accept.
     private static async Task<MediaProbe> ProbeTsAsync(string path)
     {
@@ -168,11 +161,4 @@ public sealed class AcceptedFormatTests
         return FfprobeParser.Parse(run.Output);
     }
 
-    private static async Task<PacketTimeline> TimelineAsync(string path, MediaProbe probe)
-    {
-        var timeline = new PacketTimeline();
-        var run = await MediaProcess.RunAsync(Ffmpeg.FfprobePath, FfmpegArgs.PacketTimes(path, probe.Video!.Index), Quick with { OnOutputLine = timeline.AddLine }, CancellationToken.None);
-        Assert.True(run.ExitCode == 0, run.ErrorTail);
-        return timeline;
-    }
 }

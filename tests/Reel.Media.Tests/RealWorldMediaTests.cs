@@ -20,14 +20,14 @@ public sealed partial class RealWorldMediaTests
     {
         using var dir = new TempDirectory();
         var source = kind == "hlg" ? await Corpus.IphoneHlgAsync() : await Corpus.PqAsync();
-        var probe = await ProbeAsync(source);
+        var probe = await Ffmpeg.ProbeAsync(source);
         Assert.Equal(kind == "hlg" ? HdrKind.Hlg : HdrKind.Pq, probe.Video!.Hdr);
         Assert.False(SourceCheck.IsBrowserCompatible(probe.Video));
 
         var plan = LadderPlanner.Plan(probe);
         var rung = await EncodeFirstRungAsync(source, plan, dir);
 
-        var output = await ProbeAsync(rung);
+        var output = await Ffmpeg.ProbeAsync(rung);
         Assert.Equal(("bt709", "bt709", "bt709", "yuv420p"), (output.Video!.ColorTransfer, output.Video.ColorPrimaries, output.Video.ColorSpace, output.Video.PixelFormat));
         // The iPhone clip is stored landscape with a quarter-turn matrix: the rung is portrait.
         if (kind == "hlg") Assert.True(output.Video.Height > output.Video.Width, $"{output.Video.Width}x{output.Video.Height}");
@@ -42,7 +42,7 @@ public sealed partial class RealWorldMediaTests
     {
         using var dir = new TempDirectory();
         var source = await Corpus.PqAsync();
-        var probe = await ProbeAsync(source);
+        var probe = await Ffmpeg.ProbeAsync(source);
         var poster = dir.File("poster.jpg");
 
         var run = await MediaProcess.RunAsync(Ffmpeg.FfmpegPath, FfmpegArgs.Thumbnail(source, probe.Video!.Index, 1, 320, 180, poster, MaxPixels, PictureTreatment.For(probe.Video)), Quick, CancellationToken.None);
@@ -57,7 +57,7 @@ public sealed partial class RealWorldMediaTests
     {
         using var dir = new TempDirectory();
         var source = await Corpus.AvchdAsync();
-        var probe = await ProbeAsync(source);
+        var probe = await Ffmpeg.ProbeAsync(source);
         Assert.Equal("mpegts", probe.FormatName);
         Assert.True(probe.Video!.Interlaced, $"field order {probe.Video.FieldOrder}");
         Assert.Equal("ac3", probe.Audio!.Codec);
@@ -69,7 +69,7 @@ public sealed partial class RealWorldMediaTests
 
         Assert.True(await InterlacedShareAsync(source) > 0.5, "the source should look interlaced to idet");
         Assert.True(await InterlacedShareAsync(rung) < 0.1, "the rendition should be progressive");
-        var output = await ProbeAsync(rung);
+        var output = await Ffmpeg.ProbeAsync(rung);
         Assert.Equal(("aac", 50.0), (output.Audio?.Codec, Math.Round(output.Video!.FrameRate)));
     }
 
@@ -92,8 +92,8 @@ public sealed partial class RealWorldMediaTests
         await AssertAcceptedAndEncodesAsync(await Corpus.ApngAsync(), dir);
 
         var still = await Corpus.GifAsync(frames: 1);
-        var probe = await ProbeAsync(still);
-        Assert.Equal("no_video_stream", SourceCheck.CheckTimeline(probe, await TimelineAsync(still, probe))?.Code);
+        var probe = await Ffmpeg.ProbeAsync(still);
+        Assert.Equal("no_video_stream", SourceCheck.CheckTimeline(probe, await Ffmpeg.TimelineAsync(still, probe))?.Code);
     }
 
     [Fact]
@@ -101,7 +101,7 @@ public sealed partial class RealWorldMediaTests
     {
         using var dir = new TempDirectory();
         var source = await Corpus.MultiTrackMkvAsync();
-        var probe = await ProbeAsync(source);
+        var probe = await Ffmpeg.ProbeAsync(source);
 
         Assert.Equal(2, probe.AudioTracks.Count);
         Assert.Same(probe.AudioTracks[1], probe.Audio);
@@ -118,7 +118,7 @@ public sealed partial class RealWorldMediaTests
         var download = dir.File("download.mp4");
         var copy = await MediaProcess.RunAsync(Ffmpeg.FfmpegPath, FfmpegArgs.ProgressiveMp4(source, probe, download, MaxPixels), Quick, CancellationToken.None);
         Assert.True(copy.ExitCode == 0, copy.ErrorTail);
-        var downloaded = await ProbeAsync(download);
+        var downloaded = await Ffmpeg.ProbeAsync(download);
         Assert.Equal([("eng", false), ("fre", true)], downloaded.AudioTracks.Select(a => (a.Language, a.IsDefault)));
 
         var plan = LadderPlanner.Plan(probe);
@@ -134,7 +134,7 @@ public sealed partial class RealWorldMediaTests
         var loud = await MeanVolumeAsync(await JoinAsync(Path.Combine(ladder, "audio-2")));
         Assert.InRange(loud - quiet, 15, 25);
         Assert.InRange(await MeanVolumeAsync(await JoinAsync(fastStart)) - loud, -2, 2);
-        var rung = await ProbeAsync(await JoinAsync(Path.Combine(ladder, plan.Renditions[0].Name)));
+        var rung = await Ffmpeg.ProbeAsync(await JoinAsync(Path.Combine(ladder, plan.Renditions[0].Name)));
         Assert.Null(rung.Audio);
     }
 
@@ -142,29 +142,29 @@ public sealed partial class RealWorldMediaTests
     public async Task A_file_whose_timestamps_claim_six_hours_for_two_seconds_of_frames_is_refused_before_any_decoding()
     {
         var hostile = await Corpus.TimestampGapAsync();
-        var probe = await ProbeAsync(hostile);
+        var probe = await Ffmpeg.ProbeAsync(hostile);
         Assert.InRange(probe.DurationSeconds, 21_000, MediaLimits.Default.MaxDurationSeconds);
         Assert.Null(SourceCheck.Check(probe, MediaLimits.Default));
 
-        var problem = SourceCheck.CheckTimeline(probe, await TimelineAsync(hostile, probe));
+        var problem = SourceCheck.CheckTimeline(probe, await Ffmpeg.TimelineAsync(hostile, probe));
 
         Assert.Equal("implausible_timestamps", problem?.Code);
         Assert.Contains("50 frames", problem!.Message, StringComparison.Ordinal);
 
         var screen = await Corpus.ScreenRecordingAsync();
-        var screenProbe = await ProbeAsync(screen);
-        Assert.Null(SourceCheck.CheckTimeline(screenProbe, await TimelineAsync(screen, screenProbe)));
+        var screenProbe = await Ffmpeg.ProbeAsync(screen);
+        Assert.Null(SourceCheck.CheckTimeline(screenProbe, await Ffmpeg.TimelineAsync(screen, screenProbe)));
     }
 
     private static async Task AssertAcceptedAndEncodesAsync(string source, TempDirectory dir)
     {
-        var probe = await ProbeAsync(source);
-        var timeline = await TimelineAsync(source, probe);
+        var probe = await Ffmpeg.ProbeAsync(source);
+        var timeline = await Ffmpeg.TimelineAsync(source, probe);
         probe = SourceCheck.WithTimeline(probe, timeline);
         Assert.Null(SourceCheck.Check(probe, MediaLimits.Default));
         Assert.Null(SourceCheck.CheckTimeline(probe, timeline));
         var rung = await EncodeFirstRungAsync(source, LadderPlanner.Plan(probe), dir);
-        var output = await ProbeAsync(rung);
+        var output = await Ffmpeg.ProbeAsync(rung);
         Assert.Equal("h264", output.Video?.Codec);
         Assert.InRange(output.DurationSeconds, probe.DurationSeconds - 0.5, probe.DurationSeconds + 0.5);
     }
@@ -194,20 +194,6 @@ public sealed partial class RealWorldMediaTests
         return joined;
     }
 
-    private static async Task<MediaProbe> ProbeAsync(string path)
-    {
-        var run = await MediaProcess.RunAsync(Ffmpeg.FfprobePath, FfmpegArgs.Probe(path), Quick with { CaptureOutput = true }, CancellationToken.None);
-        Assert.True(run.ExitCode == 0, run.ErrorTail);
-        return FfprobeParser.Parse(run.Output);
-    }
-
-    private static async Task<PacketTimeline> TimelineAsync(string path, MediaProbe probe)
-    {
-        var timeline = new PacketTimeline();
-        var run = await MediaProcess.RunAsync(Ffmpeg.FfprobePath, FfmpegArgs.PacketTimes(path, probe.Video!.Index), Quick with { OnOutputLine = timeline.AddLine }, CancellationToken.None);
-        Assert.True(run.ExitCode == 0, run.ErrorTail);
-        return timeline;
-    }
 
     /// <summary>Mean of signalstats' SATAVG over every frame, at 320x180 so pictures of any size compare.</summary>
     private static async Task<double> SaturationAsync(string path)

@@ -23,4 +23,23 @@ internal static class Ffmpeg
         "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000",
         "-t", seconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
         "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac", "-ac", "2", path);
+
+    /// <summary>ffprobe of a source, parsed as Reel parses it.</summary>
+    public static async Task<MediaProbe> ProbeAsync(string path)
+    {
+        var run = await MediaProcess.RunAsync(FfprobePath, FfmpegArgs.Probe(path), Probing with { CaptureOutput = true }, CancellationToken.None);
+        Assert.True(run.ExitCode == 0, run.ErrorTail);
+        return FfprobeParser.Parse(run.Output);
+    }
+
+    /// <summary>The packet times of the probed video stream, as Reel reads them to plan segments.</summary>
+    public static async Task<PacketTimeline> TimelineAsync(string path, MediaProbe probe)
+    {
+        var timeline = new PacketTimeline();
+        var run = await MediaProcess.RunAsync(FfprobePath, FfmpegArgs.PacketTimes(path, probe.Video!.Index), Probing with { OnOutputLine = timeline.AddLine }, CancellationToken.None);
+        Assert.True(run.ExitCode == 0, run.ErrorTail);
+        return timeline;
+    }
+
+    private static readonly MediaRunOptions Probing = new() { Timeout = TimeSpan.FromSeconds(120) };
 }
