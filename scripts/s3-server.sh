@@ -77,7 +77,7 @@ PY
 [DEFAULT]
 bind_ip = 127.0.0.1
 bind_port = $port
-workers = 1
+workers = 0
 user = root
 swift_dir = $dir/rings
 devices = $dir/devices
@@ -99,7 +99,7 @@ EOF
 [DEFAULT]
 bind_ip = 127.0.0.1
 bind_port = $proxy_port
-workers = 1
+workers = 0
 user = root
 swift_dir = $dir/rings
 log_level = WARNING
