@@ -132,7 +132,7 @@ public sealed class ClusterTests : IAsyncLifetime
         var folder = dataDir ?? TempDirs.Create($"reel-{name}");
         try
         {
-            var node = await ReelServer.StartAsync(folder, settings, signIn: roles.Contains("api", StringComparison.Ordinal));
+            var node = await ReelServer.StartAsync(folder, settings, signIn: roles.Contains("api", StringComparison.Ordinal), ownProcess: true);
             _nodes[node] = name;
             return node;
         }

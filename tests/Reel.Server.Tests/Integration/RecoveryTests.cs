@@ -17,7 +17,7 @@ public sealed class RecoveryTests : IDisposable
     public async Task A_server_killed_mid_transcode_takes_its_ffmpeg_processes_with_it_and_finishes_the_video_after_a_restart()
     {
         string id;
-        await using (var first = await ReelServer.StartAsync(_dataDir))
+        await using (var first = await ReelServer.StartAsync(_dataDir, ownProcess: true))
         {
             // 40 s of 360p: one rung, but an encode of seconds even on a free machine, so the crash lands in it.
             id = (await first.UploadAsync(await Clips.PathAsync(Clips.LongSmallPicture))).Id;
@@ -83,7 +83,7 @@ public sealed class RecoveryTests : IDisposable
     [Fact]
     public async Task A_server_killed_mid_upload_keeps_no_trace_of_the_half_received_file()
     {
-        await using (var first = await ReelServer.StartAsync(_dataDir))
+        await using (var first = await ReelServer.StartAsync(_dataDir, ownProcess: true))
         {
             using var client = new TcpClient();
             await client.ConnectAsync(IPAddress.Loopback, first.Port);

@@ -165,7 +165,7 @@ public sealed class ResumableUploadTests(ResumableUploadTests.Servers servers) :
     {
         var dataDir = TempDirs.Create("reel-tus-restart");
         var settings = new Dictionary<string, string> { ["Roles"] = NoWorker };
-        var server = await ReelServer.StartAsync(dataDir, settings);
+        var server = await ReelServer.StartAsync(dataDir, settings, ownProcess: true);
         // The client knows the upload by its URL: the server comes back where it was.
         var port = server.Port;
         settings["urls"] = $"http://127.0.0.1:{port}";

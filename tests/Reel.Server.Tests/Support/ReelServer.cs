@@ -6,24 +6,26 @@ using System.Text.Json;
 namespace Reel.Server.Tests.Support;
 
 /// <summary>
-/// The real server binary, started as its own process on a free loopback port with its own data directory,
-/// so tests can kill it like a crash would and start it again on the same data. The process itself is
-/// Reel.Testing's <see cref="ServerProcess"/> (shared with the bench); this adds the test backends, a signed-in client
-/// and the API calls tests make.
+/// A real server on a free loopback port with its own data directory: hosted in the test process
+/// (<see cref="InProcessServer"/>), or, for tests that kill it like a crash would and start it again on the same data,
+/// the built binary as its own process (Reel.Testing's <see cref="ServerProcess"/>, shared with the bench). This adds
+/// the test backends, a signed-in client and the API calls tests make.
 /// </summary>
 internal sealed class ReelServer : IAsyncDisposable
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
-    private readonly ServerProcess _process;
+    private readonly ServerProcess? _process;
+    private readonly InProcessServer? _inProcess;
     private readonly bool _ownsDataDir;
     private bool _inSharedBucket;
 
-    private ReelServer(ServerProcess process, string dataDir, bool ownsDataDir)
+    private ReelServer(ServerProcess? process, InProcessServer? inProcess, string dataDir, bool ownsDataDir)
     {
         _process = process;
+        _inProcess = inProcess;
         DataDir = dataDir;
         _ownsDataDir = ownsDataDir;
-        Port = process.Port;
+        Port = process?.Port ?? inProcess!.Port;
         Client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{Port}"), Timeout = TimeSpan.FromMinutes(2) };
     }
 
@@ -36,19 +38,19 @@ internal sealed class ReelServer : IAsyncDisposable
 
     public HttpClient Client { get; }
 
-    public int ProcessId => _process.ProcessId;
+    public bool HasExited => _process?.HasExited ?? _inProcess!.HasExited;
 
-    public bool HasExited => _process.HasExited;
-
-    public string LogPath => _process.LogPath;
+    public string LogPath => _process?.LogPath ?? _inProcess!.LogPath;
 
     /// <summary>
     /// Starts the server. Unless <paramref name="signIn"/> is false, <see cref="Client"/> acts as the first account
     /// (an admin, made on first start), so tests about media need not care who may do what.
     /// <paramref name="backend"/> picks the database and storage; by default SQLite on local disk, or what the
-    /// REEL_TEST_DATABASE / REEL_TEST_STORAGE variables ask for.
+    /// REEL_TEST_DATABASE / REEL_TEST_STORAGE variables ask for. With <paramref name="ownProcess"/> the server is the built
+    /// binary in a process of its own, which <see cref="CrashAsync"/> can kill.
     /// </summary>
-    public static async Task<ReelServer> StartAsync(string? dataDir = null, IReadOnlyDictionary<string, string>? settings = null, bool signIn = true, Backend backend = Backend.Default)
+    public static async Task<ReelServer> StartAsync(
+        string? dataDir = null, IReadOnlyDictionary<string, string>? settings = null, bool signIn = true, Backend backend = Backend.Default, bool ownProcess = false)
     {
         var owns = dataDir is null;
         dataDir ??= TempDirs.Create("reel-data");
@@ -69,10 +71,12 @@ internal sealed class ReelServer : IAsyncDisposable
                 all[key] = value;
         }
 
-        ServerProcess process;
+        ServerProcess? process = null;
+        InProcessServer? inProcess = null;
         try
         {
-            process = await ServerProcess.StartAsync(new ServerStart(ServerDll(), dataDir) { Settings = all });
+            if (ownProcess) process = await ServerProcess.StartAsync(new ServerStart(ServerDll(), dataDir) { Settings = all });
+            else inProcess = await InProcessServer.StartAsync(dataDir, all);
         }
         catch
         {
@@ -80,7 +84,7 @@ internal sealed class ReelServer : IAsyncDisposable
             if (owns) await RemoveDataAsync(dataDir, inSharedBucket);
             throw;
         }
-        var server = new ReelServer(process, dataDir, owns) { OnObjectStore = all.GetValueOrDefault("Storage:Provider") == "s3", _inSharedBucket = inSharedBucket };
+        var server = new ReelServer(process, inProcess, dataDir, owns) { OnObjectStore = all.GetValueOrDefault("Storage:Provider") == "s3", _inSharedBucket = inSharedBucket };
         if (!signIn) return server;
         try
         {
@@ -95,10 +99,11 @@ internal sealed class ReelServer : IAsyncDisposable
     }
 
     /// <summary>SIGKILL to the server alone, as a crash: its ffmpeg children are left running, as they would be.</summary>
-    public Task CrashAsync() => _process.CrashAsync();
+    public Task CrashAsync() =>
+        _process?.CrashAsync() ?? throw new InvalidOperationException("Only a server started with ownProcess: true can crash.");
 
-    /// <summary>SIGTERM, as a service manager stops it; returns once the process has exited.</summary>
-    public Task StopGracefullyAsync(TimeSpan timeout) => _process.StopGracefullyAsync(timeout);
+    /// <summary>SIGTERM, as a service manager stops it (or the same stop of an in-process host); returns once it has stopped.</summary>
+    public Task StopGracefullyAsync(TimeSpan timeout) => _process?.StopGracefullyAsync(timeout) ?? _inProcess!.StopGracefullyAsync(timeout);
 
     /// <summary>ffmpeg processes whose command line points into this data directory's work folder.</summary>
     public static List<int> EncodersWorkingIn(string dataDir)
@@ -194,7 +199,7 @@ internal sealed class ReelServer : IAsyncDisposable
     }
 
     /// <summary>The server's last log lines, for failure messages: the data directory is gone once the test ends.</summary>
-    public string LogTail(int lines = 60) => _process.LogTail(lines);
+    public string LogTail(int lines = 60) => _process?.LogTail(lines) ?? _inProcess!.LogTail(lines);
 
     public Task<VideoJson> WaitUntilReadyAsync(string id, int seconds = 90) =>
         WaitForAsync(id, v => v.Status == "ready", TimeSpan.FromSeconds(seconds), 100);
@@ -202,7 +207,8 @@ internal sealed class ReelServer : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         Client.Dispose();
-        await _process.DisposeAsync();
+        if (_process is not null) await _process.DisposeAsync();
+        if (_inProcess is not null) await _inProcess.DisposeAsync();
         if (_ownsDataDir) await RemoveDataAsync(DataDir, _inSharedBucket);
     }
 
@@ -213,7 +219,7 @@ internal sealed class ReelServer : IAsyncDisposable
         if (inSharedBucket) await (await ObjectStore.SharedAsync()).DeleteBucketAsync(ObjectStore.BucketFor(dataDir));
     }
 
-    private static string ServerDll()
+    public static string ServerDll()
     {
         // The test build builds the server in the same configuration; run that binary.
         var testDir = AppContext.BaseDirectory;
