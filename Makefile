@@ -35,16 +35,20 @@ $(WEB_BUNDLE): $(WEB_INSTALLED) $(WEB_SOURCES)
 TEST_RESULTS := artifacts/test-results
 # $(call dotnet_test,NAME,ARGUMENTS): one test pass, its results under $(TEST_RESULTS)/NAME.
 dotnet_test = $(DOTNET) test $(2) -c $(CONFIG) --nologo --logger "console;verbosity=normal" --logger trx --results-directory $(TEST_RESULTS)/$(1) \
-	|| { bash scripts/test-failures.sh $(TEST_RESULTS)/$(1); exit 1; }
+	|| { bash scripts/test-failures.sh $(TEST_RESULTS)/$(1); false; }
 
 test: test-deps $(WEB_BUNDLE)
-	rm -rf $(TEST_RESULTS)
-	# The web client's API types are the ones generated from the committed OpenAPI document (the server tests check
-	# that document against the one the server serves); then the web unit tests.
-	cd web && npm run --silent check:contract && npm test
-	# One pass: the store and storage contract suites and the cluster tests run on PostgreSQL and S3 (a throwaway cluster
-	# and a Swift server the tests start and stop) beside SQLite and local disk; the HTTP suites run on SQLite.
-	$(call dotnet_test,all,Reel.slnx)
+	rm -rf $(TEST_RESULTS) && mkdir -p $(TEST_RESULTS)
+	# The web checks run beside the .NET build and tests, and their output follows them: the web client's API types
+	# are the ones generated from the committed OpenAPI document (the server tests check that document against the one
+	# the server serves), then the web unit tests.
+	# One .NET pass: the store and storage contract suites and the cluster tests run on PostgreSQL and S3 (a throwaway
+	# cluster and a Swift server the tests start and stop) beside SQLite and local disk; the HTTP suites run on SQLite.
+	{ cd web && npm run --silent check:contract && npm test; } > $(TEST_RESULTS)/web.log 2>&1 & web=$$!; \
+	$(call dotnet_test,all,Reel.slnx); dotnet=$$?; \
+	wait $$web; web=$$?; cat $(TEST_RESULTS)/web.log; \
+	[ $$web -eq 0 ] || echo "The web checks failed; see above."; \
+	[ $$dotnet -eq 0 ] && [ $$web -eq 0 ]
 
 # For local work: everything but the browser, cluster, crash-recovery, mpv and CLI tests (which start browsers, several
 # servers or kill them); make test runs those too.
