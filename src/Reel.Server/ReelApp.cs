@@ -1,6 +1,7 @@
 using Dapper;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.HttpOverrides;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Reel.Server.Data;
 using Reel.Server.Features.Auth;
 using Reel.Server.Features.Limits;
@@ -42,7 +43,8 @@ internal static class ReelApp
         DefaultTypeMap.MatchNamesWithUnderscores = true;
 
         builder.Services.AddSingleton(node);
-        builder.Services.AddSingleton(TimeProvider.System);
+        // A host that brought its own clock (a test's fake one) keeps it.
+        builder.Services.TryAddSingleton(TimeProvider.System);
         AddValidatedOptions<UploadOptions>(UploadOptions.Section);
         AddValidatedOptions<StorageOptions>(StorageOptions.Section);
         AddValidatedOptions<DatabaseOptions>(DatabaseOptions.Section);
@@ -75,6 +77,8 @@ internal static class ReelApp
         builder.Services.AddSingleton<Database>();
         builder.Services.AddSingleton<VideoStore>();
         builder.Services.AddSingleton<UploadStore>();
+        builder.Services.AddSingleton<ShareStore>();
+        builder.Services.AddSingleton<Shares>();
         builder.Services.AddSingleton<JobQueue>();
         if (builder.Configuration["Storage:Provider"] == "s3") builder.Services.AddSingleton<IMediaStorage, S3Storage>();
         else builder.Services.AddSingleton<IMediaStorage, LocalStorage>();
@@ -144,6 +148,7 @@ internal static class ReelApp
         if (node.Has("api"))
         {
             app.MapVideos();
+            app.MapShares();
             app.MapTusUploads();
             app.MapAuth();
             app.MapAdmin();

@@ -35,6 +35,9 @@ internal sealed class VideoRecord
     /// <summary>Raised to revoke every playback token made before.</summary>
     public int LinksGeneration { get; set; }
 
+    /// <summary>Views counted by players (once per page visit), through any link.</summary>
+    public long Views { get; set; }
+
     /// <summary>While the video is still being uploaded (resumably), the bytes received so far; read, never written.</summary>
     public long? UploadedBytes { get; set; }
 }
@@ -151,3 +154,28 @@ internal sealed record RenditionState(
 
 /// <summary>What the master playlist says of an alternate-audio rendition.</summary>
 internal sealed record AudioRenditionInfo(string? Language, string Label, bool IsDefault);
+
+/// <summary>A share link of a video (issue 16): its key shows the video to whoever holds it, until it expires or is revoked.</summary>
+internal sealed class ShareRecord
+{
+    public string Id { get; set; } = "";
+    public string VideoId { get; set; } = "";
+
+    /// <summary>The secret in the link (<c>/v/{key}</c>); kept as it is, so the owner can copy the link again.</summary>
+    public string ShareKey { get; set; } = "";
+
+    public string? Label { get; set; }
+
+    /// <summary>Unix ms; null: never.</summary>
+    public long? ExpiresAt { get; set; }
+
+    public string? PasswordHash { get; set; }
+    public bool AllowDownload { get; set; }
+    public long Views { get; set; }
+    public long CreatedAt { get; set; }
+
+    /// <summary>Raised whenever a change must stop the media URLs handed out before it (revocation, new password, downloads off).</summary>
+    public int Generation { get; set; }
+
+    public long? RevokedAt { get; set; }
+}

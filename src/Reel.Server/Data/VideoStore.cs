@@ -15,7 +15,7 @@ internal enum VideoScope
 /// <summary>The SQL of videos.</summary>
 internal sealed class VideoStore(Database database, TimeProvider clock)
 {
-    private const string Columns = "id, title, status, visibility, progress, error_code, error_message, duration_seconds, width, height, size_bytes, source_key, probe_json, renditions, playable, has_thumbnail, has_storyboard, has_download, created_at, ready_at, updated_at, owner_id, manage_token_hash, links_generation, uploader";
+    private const string Columns = "id, title, status, visibility, progress, error_code, error_message, duration_seconds, width, height, size_bytes, source_key, probe_json, renditions, playable, has_thumbnail, has_storyboard, has_download, created_at, ready_at, updated_at, owner_id, manage_token_hash, links_generation, uploader, views";
 
     // What a read returns: the columns, and the progress of an upload still arriving.
     private const string Selected = Columns + ", (SELECT u.offset_bytes FROM uploads u WHERE u.video_id = videos.id) AS uploaded_bytes";
@@ -36,7 +36,7 @@ internal sealed class VideoStore(Database database, TimeProvider clock)
     // moment later would have (ON DELETE SET NULL), rather than a foreign-key error.
     internal static Task InsertAsync(DbConnection connection, DbTransaction transaction, VideoRecord video) =>
         connection.ExecuteAsync(
-            $"INSERT INTO videos ({Columns}) VALUES (@Id, @Title, @Status, @Visibility, @Progress, @ErrorCode, @ErrorMessage, @DurationSeconds, @Width, @Height, @SizeBytes, @SourceKey, @ProbeJson, @Renditions, @Playable, @HasThumbnail, @HasStoryboard, @HasDownload, @CreatedAt, @ReadyAt, @UpdatedAt, (SELECT id FROM users WHERE id = @OwnerId), @ManageTokenHash, @LinksGeneration, @Uploader)",
+            $"INSERT INTO videos ({Columns}) VALUES (@Id, @Title, @Status, @Visibility, @Progress, @ErrorCode, @ErrorMessage, @DurationSeconds, @Width, @Height, @SizeBytes, @SourceKey, @ProbeJson, @Renditions, @Playable, @HasThumbnail, @HasStoryboard, @HasDownload, @CreatedAt, @ReadyAt, @UpdatedAt, (SELECT id FROM users WHERE id = @OwnerId), @ManageTokenHash, @LinksGeneration, @Uploader, @Views)",
             video, transaction);
 
     public async Task<VideoRecord?> GetAsync(string id, CancellationToken cancellationToken)

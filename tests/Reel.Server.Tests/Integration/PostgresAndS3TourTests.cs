@@ -78,6 +78,22 @@ public sealed class PostgresAndS3TourTests : IAsyncLifetime
         using (var head = new HttpRequestMessage(HttpMethod.Head, ready.ThumbnailUrl))
             await OkAsync(anonymous.SendAsync(head));
         await StatusAsync(admin.PutAsJsonAsync($"/api/videos/{id}/progress", new { positionSeconds = 1.0 }), HttpStatusCode.NoContent);
+        await StatusAsync(anonymous.PostAsync($"/api/videos/{id}/views", null), HttpStatusCode.NoContent);
+
+        // Share links: made, listed, changed, opened (with its password), a view counted, revoked.
+        var share = await JsonAsync(admin.PostAsJsonAsync($"/api/videos/{id}/shares", new { label = "tour", expiresAt = DateTimeOffset.UtcNow.AddDays(1) }), HttpStatusCode.Created);
+        var shareId = share.GetProperty("id").GetString()!;
+        var shareKey = share.GetProperty("url").GetString()!["/v/".Length..];
+        Assert.Contains(shareId, (await JsonAsync(admin.GetAsync($"/api/videos/{id}/shares"))).GetRawText(), StringComparison.Ordinal);
+        await OkAsync(admin.PatchAsJsonAsync($"/api/videos/{id}/shares/{shareId}", new { password = "tour password" }));
+        await StatusAsync(anonymous.GetAsync($"/api/shares/{shareKey}"), HttpStatusCode.Unauthorized);
+        var shared = await JsonAsync(anonymous.PostAsJsonAsync($"/api/shares/{shareKey}/unlock", new { password = "tour password" }));
+        await OkAsync(anonymous.GetAsync(shared.GetProperty("thumbnailUrl").GetString()));
+        await StatusAsync(anonymous.PostAsync($"/api/shares/{shareKey}/views", null), HttpStatusCode.NoContent);
+        Assert.Equal(1, (await JsonAsync(admin.GetAsync($"/api/videos/{id}/shares"))).GetProperty("items")[0].GetProperty("views").GetInt32());
+        await StatusAsync(admin.DeleteAsync($"/api/videos/{id}/shares/{shareId}"), HttpStatusCode.NoContent);
+        await StatusAsync(anonymous.GetAsync(shared.GetProperty("thumbnailUrl").GetString()), HttpStatusCode.NotFound);
+
         await StatusAsync(admin.PostAsync($"/api/videos/{id}/revoke-links", null), HttpStatusCode.NoContent);
         await StatusAsync(anonymous.GetAsync(master), HttpStatusCode.NotFound);
 

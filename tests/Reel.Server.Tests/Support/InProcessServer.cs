@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace Reel.Server.Tests.Support;
@@ -27,7 +28,8 @@ internal sealed class InProcessServer : IAsyncDisposable
 
     public bool HasExited => _stopped;
 
-    public static async Task<InProcessServer> StartAsync(string dataDir, IReadOnlyDictionary<string, string> settings)
+    /// <summary>Starts a server; with <paramref name="clock"/> it tells time by that clock (a test's fake one) instead of the system's.</summary>
+    public static async Task<InProcessServer> StartAsync(string dataDir, IReadOnlyDictionary<string, string> settings, TimeProvider? clock = null)
     {
         List<string> args = ["--urls", "http://127.0.0.1:0", "--DataDir", dataDir, "--environment", "Production"];
         // The built web UI sits beside the server binary, not beside the tests.
@@ -41,6 +43,7 @@ internal sealed class InProcessServer : IAsyncDisposable
             {
                 builder.Logging.ClearProviders();
                 builder.Logging.AddProvider(log);
+                if (clock is not null) builder.Services.AddSingleton(clock);
             });
             await app.StartAsync();
             return new InProcessServer(app, log, new Uri(app.Urls.Single()).Port);

@@ -47,10 +47,12 @@ internal sealed class ReelServer : IAsyncDisposable
     /// (an admin, made on first start), so tests about media need not care who may do what.
     /// <paramref name="backend"/> picks the database and storage; by default SQLite on local disk, or what the
     /// REEL_TEST_DATABASE / REEL_TEST_STORAGE variables ask for. With <paramref name="ownProcess"/> the server is the built
-    /// binary in a process of its own, which <see cref="CrashAsync"/> can kill.
+    /// binary in a process of its own, which <see cref="CrashAsync"/> can kill; otherwise <paramref name="clock"/> may
+    /// replace the server's clock.
     /// </summary>
     public static async Task<ReelServer> StartAsync(
-        string? dataDir = null, IReadOnlyDictionary<string, string>? settings = null, bool signIn = true, Backend backend = Backend.Default, bool ownProcess = false)
+        string? dataDir = null, IReadOnlyDictionary<string, string>? settings = null, bool signIn = true, Backend backend = Backend.Default,
+        bool ownProcess = false, TimeProvider? clock = null)
     {
         var owns = dataDir is null;
         dataDir ??= TempDirs.Create("reel-data");
@@ -76,7 +78,7 @@ internal sealed class ReelServer : IAsyncDisposable
         try
         {
             if (ownProcess) process = await ServerProcess.StartAsync(new ServerStart(ServerDll(), dataDir) { Settings = all });
-            else inProcess = await InProcessServer.StartAsync(dataDir, all);
+            else inProcess = await InProcessServer.StartAsync(dataDir, all, clock);
         }
         catch
         {

@@ -23,15 +23,15 @@ public sealed class StreamTokensTests
         var token = tokens.Issue(video, generation: 3, out var expiresAt);
 
         Assert.Equal(clock.GetUtcNow() + TimeSpan.FromMinutes(360), expiresAt);
-        Assert.Equal((video, 3), tokens.Read(token));
+        Assert.Equal(new StreamGrant(video, 3, null, 0, AllowsDownload: true), tokens.Read(token));
         clock.Advance(TimeSpan.FromMinutes(360) - TimeSpan.FromSeconds(1));
-        Assert.Equal((video, 3), tokens.Read(token));
+        Assert.Equal(new StreamGrant(video, 3, null, 0, AllowsDownload: true), tokens.Read(token));
         clock.Advance(TimeSpan.FromSeconds(1));
         Assert.Null(tokens.Read(token));
         // A token issued now lives its own full lifetime.
         var fresh = tokens.Issue(video, generation: 3, out var freshExpiry);
         Assert.Equal(clock.GetUtcNow() + TimeSpan.FromMinutes(360), freshExpiry);
-        Assert.Equal((video, 3), tokens.Read(fresh));
+        Assert.Equal(new StreamGrant(video, 3, null, 0, AllowsDownload: true), tokens.Read(fresh));
     }
 
     [Fact]
@@ -44,6 +44,39 @@ public sealed class StreamTokensTests
 
         Assert.NotNull(ours.Read(ours.Issue(video, 0, out _)));
         Assert.Null(ours.Read(theirs.Issue(video, 0, out _)));
+    }
+
+    [Fact]
+    public void A_token_handed_out_through_a_share_carries_the_share_and_ends_with_it()
+    {
+        var clock = new TestClock();
+        using var tokens = Tokens(clock, streamTokenMinutes: 360);
+        var video = Ids.NewVideoId();
+        var share = Ids.New();
+        var shareEnds = clock.GetUtcNow().AddMinutes(90);
+
+        var token = tokens.Issue(video, 2, new ShareGrant(share, 7, shareEnds, AllowDownload: false), out var expiresAt);
+
+        Assert.Equal(shareEnds, expiresAt);
+        Assert.Equal(new StreamGrant(video, 2, share, 7, AllowsDownload: false), tokens.Read(token));
+        clock.Advance(TimeSpan.FromMinutes(90));
+        Assert.Null(tokens.Read(token));
+        // A share that ends later than the token's lifetime does not lengthen it.
+        tokens.Issue(video, 2, new ShareGrant(share, 7, clock.GetUtcNow().AddDays(30), AllowDownload: true), out var capped);
+        Assert.Equal(clock.GetUtcNow().AddMinutes(360), capped);
+    }
+
+    [Fact]
+    public void A_garbled_token_of_either_length_is_not_a_token()
+    {
+        using var tokens = Tokens(new TestClock(), streamTokenMinutes: 360);
+        var video = Ids.NewVideoId();
+        foreach (var token in new[] { tokens.Issue(video, 0, out _), tokens.Issue(video, 0, new ShareGrant(Ids.New(), 0, null, true), out _) })
+        {
+            var flipped = (token[10] == 'A' ? "B" : "A");
+            Assert.Null(tokens.Read(token[..10] + flipped + token[11..]));
+            Assert.Null(tokens.Read(token[..^1]));
+        }
     }
 
     /// <summary>Tokens under a fresh random key, configured as a cluster shares it (no key file).</summary>

@@ -48,6 +48,9 @@ export type Video = Schemas['VideoDto'];
 
 export type PlaybackAnswer = Schemas['PlaybackDto'];
 
+/** A share link as the video's managers see it; `url` is the share page's path (`/v/{key}`). */
+export type Share = Schemas['ShareDto'];
+
 export type AdminUser = Schemas['UserDto'];
 
 export interface Page<T> {
@@ -230,6 +233,56 @@ export function parseUploadLimits(upload: unknown): UploadLimits {
         : extensions
           ? [{ name: describeExtensions(extensions), extensions }]
           : DEFAULT_LIMITS.formats,
+  };
+}
+
+/** What a new share link may say; everything is optional (no label, never expires, no password, downloads on). */
+export interface NewShare {
+  label?: string;
+  expiresAt?: string;
+  password?: string;
+  allowDownload?: boolean;
+}
+
+export async function listShares(videoId: string, signal?: AbortSignal): Promise<Share[]> {
+  return (await getJson<{ items: Share[] }>(`${videoPath(videoId)}/shares`, signal, manageTokens.headersFor(videoId))).items;
+}
+
+export function createShare(videoId: string, share: NewShare): Promise<Share> {
+  return sendJson<Share>('POST', `${videoPath(videoId)}/shares`, share, manageTokens.headersFor(videoId));
+}
+
+/** The link stops working, and so does every stream handed out through it. */
+export async function revokeShare(videoId: string, shareId: string): Promise<void> {
+  await request(`${videoPath(videoId)}/shares/${encodeURIComponent(shareId)}`, { method: 'DELETE', headers: manageTokens.headersFor(videoId) });
+}
+
+const sharePath = (key: string) => `/api/shares/${encodeURIComponent(key)}`;
+
+/**
+ * The video a share link shows, as its viewer sees it. Rejects with the problem's code: `password_required`,
+ * `invalid_password`, `too_many_attempts`, `share_expired` (410) or `not_found`.
+ */
+export function openShare(key: string, password: string | null, signal?: AbortSignal): Promise<Video> {
+  return password === null
+    ? getJson<Video>(sharePath(key), signal)
+    : sendJson<Video>('POST', `${sharePath(key)}/unlock`, { password });
+}
+
+/** One view through a share link; the page sends it once, after 10 s of playback or at the end. */
+export async function countShareView(key: string): Promise<void> {
+  await request(`${sharePath(key)}/views`, { method: 'POST' });
+}
+
+/** Fresh links for a share's viewer: the share opened again (with its password, if it has one). */
+export async function refreshSharePlayback(key: string, password: string | null): Promise<PlaybackAnswer> {
+  const video = await openShare(key, password);
+  return {
+    streamUrl: video.streamUrl,
+    downloadUrl: video.downloadUrl,
+    thumbnailUrl: video.thumbnailUrl,
+    storyboardUrl: video.storyboardUrl,
+    expiresAt: video.linksExpireAt,
   };
 }
 

@@ -6,6 +6,8 @@ describe('matchRoute', () => {
     expect(matchRoute('/')).toEqual({ page: 'library' });
     expect(matchRoute('/watch/q3V7nH2xT0eYl8dF4bK9wA')).toEqual({ page: 'watch', id: 'q3V7nH2xT0eYl8dF4bK9wA' });
     expect(matchRoute('/watch/abc_-1/')).toEqual({ page: 'watch', id: 'abc_-1' });
+    expect(matchRoute('/v/Zk2Lq9vT0pX7mB4cN8rS1dF6hJ3wY5uA')).toEqual({ page: 'share', key: 'Zk2Lq9vT0pX7mB4cN8rS1dF6hJ3wY5uA' });
+    expect(matchRoute('/v/')).toEqual({ page: 'not-found' });
   });
 
   it('sends everything else to the not-found page', () => {

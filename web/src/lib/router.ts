@@ -1,10 +1,11 @@
-// The pages the server answers with index.html ("/", "/watch/{id}", "/signin", "/register", "/my", "/admin"),
+// The pages the server answers with index.html ("/", "/watch/{id}", "/v/{key}", "/signin", "/register", "/my", "/admin"),
 // switched with the History API. Any other path still reaches the app in development or through a proxy, and gets
 // a not-found page.
 
 export type Route =
   | { page: 'library' }
   | { page: 'watch'; id: string }
+  | { page: 'share'; key: string }
   | { page: 'signin' }
   | { page: 'register' }
   | { page: 'my' }
@@ -12,6 +13,7 @@ export type Route =
   | { page: 'not-found' };
 
 const WATCH = /^\/watch\/([A-Za-z0-9_-]{1,64})\/?$/;
+const SHARE = /^\/v\/([A-Za-z0-9_-]{1,64})\/?$/;
 const PAGES = new Map<string, Route>([
   ['/signin', { page: 'signin' }],
   ['/register', { page: 'register' }],
@@ -23,6 +25,8 @@ export function matchRoute(pathname: string): Route {
   if (pathname === '/' || pathname === '/index.html') return { page: 'library' };
   const watch = WATCH.exec(pathname);
   if (watch) return { page: 'watch', id: watch[1]! };
+  const share = SHARE.exec(pathname);
+  if (share) return { page: 'share', key: share[1]! };
   return PAGES.get(pathname.length > 1 ? pathname.replace(/\/$/, '') : pathname) ?? { page: 'not-found' };
 }
 

@@ -15,6 +15,9 @@ internal sealed record Caller(string? UserId, IReadOnlyList<string> Roles, strin
     public const string ManageTokenHeader = "Reel-Manage-Token";
     public const string ApiKeyClaim = "api_key";
 
+    /// <summary>Nobody in particular: how a share link's viewer is treated, whoever they are.</summary>
+    public static Caller Anonymous { get; } = new(null, [], null, null);
+
     public bool SignedIn => UserId is not null;
 
     public bool IsAdmin => Roles.Contains(Infrastructure.Roles.Admin);

@@ -6,19 +6,27 @@ using Reel.Server.Infrastructure;
 namespace Reel.Server.Features.Auth;
 
 /// <summary>
-/// The current link generation of every video whose links were ever revoked, read from the database every couple of
-/// seconds, so a stream node checks a token against it in memory. A video missing here was never revoked (generation 0).
+/// The current link generation of every video whose links were ever revoked, and of every share link that was revoked
+/// or changed, read from the database every couple of seconds, so a stream node checks a token against them in memory.
+/// A video or share missing here was never revoked (generation 0).
 /// </summary>
-internal sealed class LinkRevocations(VideoStore videos) : IDisposable
+internal sealed class LinkRevocations(VideoStore videos, ShareStore shares) : IDisposable
 {
     // Revocations committed out of order (two nodes, a slow transaction) are caught by re-reading a trailing window.
     private static readonly long OverlapMs = (long)TimeSpan.FromMinutes(1).TotalMilliseconds;
     private readonly ConcurrentDictionary<string, int> _generations = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, int> _shareGenerations = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _refreshing = new(1, 1);
     private long _since;
+    private long _sharesSince;
 
     public bool IsCurrent(string videoId, int generation) =>
         generation >= (_generations.TryGetValue(videoId, out var current) ? current : 0);
+
+    /// <summary>Whether the token's video links and, when it came through a share, that share's are still current.</summary>
+    public bool IsCurrent(StreamGrant grant) =>
+        IsCurrent(grant.VideoId, grant.Generation)
+        && (grant.ShareId is not { } share || grant.ShareGeneration >= (_shareGenerations.TryGetValue(share, out var current) ? current : 0));
 
     public async Task RefreshAsync(CancellationToken cancellationToken)
     {
@@ -30,6 +38,11 @@ internal sealed class LinkRevocations(VideoStore videos) : IDisposable
             {
                 _generations.AddOrUpdate(id, generation, (_, known) => Math.Max(known, generation));
                 _since = Math.Max(_since, revokedAt);
+            }
+            foreach (var (id, generation, changedAt) in await shares.ChangedSinceAsync(Math.Max(0, _sharesSince - OverlapMs), cancellationToken))
+            {
+                _shareGenerations.AddOrUpdate(id, generation, (_, known) => Math.Max(known, generation));
+                _sharesSince = Math.Max(_sharesSince, changedAt);
             }
         }
         finally

@@ -10,13 +10,19 @@ namespace Reel.Server.Features.Auth;
 /// Short-lived playback tokens that stand in for a video's id in media URLs. A token is the video id, its expiry and
 /// the video's link generation, encrypted and authenticated with AES-GCM under a key every node shares: it reveals
 /// nothing, cannot be forged or moved to another video, and is checked without a database query. Raising the video's
-/// generation revokes every token made before.
+/// generation revokes every token made before. A token handed out through a share link also carries the share's id
+/// and generation (so revoking or changing the share stops it), whether the share allows downloads, and expires no
+/// later than the share.
 /// </summary>
 internal sealed class StreamTokens : IDisposable
 {
     private const byte Version = 1;
+    private const byte SharedVersion = 2;
     private const int IdBytes = 16;
     private const int PlainBytes = 1 + IdBytes + 8 + 4;
+    // Share id, share generation, flags.
+    private const int SharedPlainBytes = PlainBytes + IdBytes + 4 + 1;
+    private const byte NoDownloadFlag = 1;
     private const int NonceBytes = 12;
     private const int TagBytes = 16;
     private readonly byte[] _key;
@@ -34,41 +40,59 @@ internal sealed class StreamTokens : IDisposable
         _ciphers = new ThreadLocal<AesGcm>(() => new AesGcm(_key, TagBytes), trackAllValues: true);
     }
 
-    public string Issue(string videoId, int generation, out DateTimeOffset expiresAt)
+    public string Issue(string videoId, int generation, out DateTimeOffset expiresAt) => Issue(videoId, generation, null, out expiresAt);
+
+    /// <summary>A token for the video as a share link shows it; it expires no later than the share.</summary>
+    public string Issue(string videoId, int generation, ShareGrant? share, out DateTimeOffset expiresAt)
     {
         expiresAt = _clock.GetUtcNow() + _lifetime;
-        Span<byte> plain = stackalloc byte[PlainBytes];
-        plain[0] = Version;
+        if (share?.ExpiresAt is { } shareEnds && shareEnds < expiresAt) expiresAt = shareEnds;
+        Span<byte> plain = stackalloc byte[share is null ? PlainBytes : SharedPlainBytes];
+        plain[0] = share is null ? Version : SharedVersion;
         if (Base64Url.DecodeFromChars(videoId, plain.Slice(1, IdBytes)) != IdBytes) throw new ArgumentException("Not a video id.", nameof(videoId));
         BinaryPrimitives.WriteInt64BigEndian(plain.Slice(1 + IdBytes, 8), expiresAt.ToUnixTimeSeconds());
         BinaryPrimitives.WriteInt32BigEndian(plain.Slice(1 + IdBytes + 8, 4), generation);
+        if (share is not null)
+        {
+            if (Base64Url.DecodeFromChars(share.Id, plain.Slice(PlainBytes, IdBytes)) != IdBytes) throw new ArgumentException("Not a share id.", nameof(share));
+            BinaryPrimitives.WriteInt32BigEndian(plain.Slice(PlainBytes + IdBytes, 4), share.Generation);
+            plain[^1] = share.AllowDownload ? (byte)0 : NoDownloadFlag;
+        }
 
-        var token = new byte[NonceBytes + PlainBytes + TagBytes];
+        var token = new byte[NonceBytes + plain.Length + TagBytes];
         RandomNumberGenerator.Fill(token.AsSpan(0, NonceBytes));
-        _ciphers.Value!.Encrypt(token.AsSpan(0, NonceBytes), plain, token.AsSpan(NonceBytes, PlainBytes), token.AsSpan(NonceBytes + PlainBytes));
+        _ciphers.Value!.Encrypt(token.AsSpan(0, NonceBytes), plain, token.AsSpan(NonceBytes, plain.Length), token.AsSpan(NonceBytes + plain.Length));
         return Base64Url.EncodeToString(token);
     }
 
-    /// <summary>The video a token grants, with the generation it was made in; null when forged, garbled or expired.</summary>
-    public (string VideoId, int Generation)? Read(string token)
+    /// <summary>What a token grants; null when it is forged, garbled or expired.</summary>
+    public StreamGrant? Read(string token)
     {
-        Span<byte> raw = stackalloc byte[NonceBytes + PlainBytes + TagBytes];
-        if (token.Length != Base64Url.GetEncodedLength(raw.Length)
-            || !Base64Url.TryDecodeFromChars(token, raw, out var written) || written != raw.Length)
-            return null;
-        Span<byte> plain = stackalloc byte[PlainBytes];
+        Span<byte> raw = stackalloc byte[NonceBytes + SharedPlainBytes + TagBytes];
+        var plainLength = token.Length == Base64Url.GetEncodedLength(NonceBytes + PlainBytes + TagBytes) ? PlainBytes
+            : token.Length == Base64Url.GetEncodedLength(NonceBytes + SharedPlainBytes + TagBytes) ? SharedPlainBytes
+            : 0;
+        if (plainLength == 0) return null;
+        raw = raw[..(NonceBytes + plainLength + TagBytes)];
+        if (!Base64Url.TryDecodeFromChars(token, raw, out var written) || written != raw.Length) return null;
+        Span<byte> plain = stackalloc byte[plainLength];
         try
         {
-            _ciphers.Value!.Decrypt(raw[..NonceBytes], raw.Slice(NonceBytes, PlainBytes), raw[(NonceBytes + PlainBytes)..], plain);
+            _ciphers.Value!.Decrypt(raw[..NonceBytes], raw.Slice(NonceBytes, plainLength), raw[(NonceBytes + plainLength)..], plain);
         }
         catch (AuthenticationTagMismatchException)
         {
             return null;
         }
-        if (plain[0] != Version) return null;
+        if (plain[0] != (plainLength == PlainBytes ? Version : SharedVersion)) return null;
         var expires = BinaryPrimitives.ReadInt64BigEndian(plain.Slice(1 + IdBytes, 8));
         if (expires <= _clock.GetUtcNow().ToUnixTimeSeconds()) return null;
-        return (Base64Url.EncodeToString(plain.Slice(1, IdBytes)), BinaryPrimitives.ReadInt32BigEndian(plain.Slice(1 + IdBytes + 8, 4)));
+        var videoId = Base64Url.EncodeToString(plain.Slice(1, IdBytes));
+        var generation = BinaryPrimitives.ReadInt32BigEndian(plain.Slice(1 + IdBytes + 8, 4));
+        return plainLength == PlainBytes
+            ? new StreamGrant(videoId, generation, null, 0, AllowsDownload: true)
+            : new StreamGrant(videoId, generation, Base64Url.EncodeToString(plain.Slice(PlainBytes, IdBytes)),
+                BinaryPrimitives.ReadInt32BigEndian(plain.Slice(PlainBytes + IdBytes, 4)), AllowsDownload: (plain[^1] & NoDownloadFlag) == 0);
     }
 
     public void Dispose()
@@ -96,3 +120,9 @@ internal sealed class StreamTokens : IDisposable
             : throw new InvalidOperationException($"{source} must be 32 bytes in base64.");
     }
 }
+
+/// <summary>The share a token is handed out through: its id and generation, when it ends, whether it allows downloads.</summary>
+internal sealed record ShareGrant(string Id, int Generation, DateTimeOffset? ExpiresAt, bool AllowDownload);
+
+/// <summary>What a playback token grants: a video (in a link generation), through a share or not.</summary>
+internal sealed record StreamGrant(string VideoId, int Generation, string? ShareId, int ShareGeneration, bool AllowsDownload);

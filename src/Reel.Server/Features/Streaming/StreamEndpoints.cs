@@ -15,6 +15,8 @@ internal static partial class StreamEndpoints
 {
     private const string Immutable = "public, max-age=31536000, immutable";
     private const int CopyChunk = 256 * 1024;
+    // A share link without downloads hands out tokens that open everything but this.
+    private const string DownloadFile = "download.mp4";
 
     public static IEndpointRouteBuilder MapStreaming(this IEndpointRouteBuilder app)
     {
@@ -29,9 +31,10 @@ internal static partial class StreamEndpoints
         IOptions<StorageOptions> storageOptions, CancellationToken cancellationToken)
     {
         // A token that is forged, expired or revoked is simply not found: the stream role knows no more than that.
-        if (tokens.Read(token) is not var (id, generation) || !revocations.IsCurrent(id, generation) || path is null || !FilePath().IsMatch(path))
+        if (tokens.Read(token) is not { } grant || !revocations.IsCurrent(grant) || path is null || !FilePath().IsMatch(path)
+            || (!grant.AllowsDownload && path == DownloadFile))
             return Problems.NotFound("file");
-        var key = StorageKeys.VideoFile(id, path);
+        var key = StorageKeys.VideoFile(grant.VideoId, path);
         var extension = Path.GetExtension(path);
         var response = context.Response;
         var request = context.Request;

@@ -35,6 +35,7 @@ internal sealed record VideoDto(
     IReadOnlyList<AudioTrackDto> AudioTracks,
     SourceInfo? SourceInfo,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] long? UploadedBytes = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] long? Views = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? ManageToken = null);
 
 internal sealed record OwnerDto(string Id, string DisplayName);
@@ -51,7 +52,7 @@ internal sealed class VideoViews(StreamTokens tokens, AccountStore accounts, IOp
             : new Dictionary<string, double>();
         var owners = await accounts.DisplayNamesAsync(videos.Select(v => v.OwnerId).OfType<string>().Distinct(StringComparer.Ordinal).ToList(), cancellationToken);
         return videos.Select(v => Render(
-            v, caller,
+            v, caller, Playback(v),
             progress.TryGetValue(v.Id, out var at) ? Math.Max(0, at - options.Value.ResumeBackoffSeconds) : null,
             v.OwnerId is { } o && owners.TryGetValue(o, out var name) ? new OwnerDto(o, name) : null)).ToList();
     }
@@ -59,20 +60,30 @@ internal sealed class VideoViews(StreamTokens tokens, AccountStore accounts, IOp
     public async Task<VideoDto> RenderAsync(VideoRecord video, Caller caller, CancellationToken cancellationToken) =>
         (await RenderAsync([video], caller, cancellationToken))[0];
 
-    public PlaybackDto Playback(VideoRecord v)
+    /// <summary>
+    /// The video as whoever holds a share link sees it: links that stop with the share (no download when it allows
+    /// none), nothing a manager sees, and the share's page as its watch URL.
+    /// </summary>
+    public VideoDto RenderShared(VideoRecord video, ShareRecord share)
     {
-        var token = tokens.Issue(v.Id, v.LinksGeneration, out var expiresAt);
+        var grant = new ShareGrant(share.Id, share.Generation,
+            share.ExpiresAt is { } ends ? DateTimeOffset.FromUnixTimeMilliseconds(ends) : null, share.AllowDownload);
+        return Render(video, Caller.Anonymous, Playback(video, grant), resumeAt: null, owner: null) with { WatchUrl = ShareUrls.Page(share.ShareKey) };
+    }
+
+    public PlaybackDto Playback(VideoRecord v, ShareGrant? share = null)
+    {
+        var token = tokens.Issue(v.Id, v.LinksGeneration, share, out var expiresAt);
         return new PlaybackDto(
             v.Playable ? MediaUrls.Master(token) : null,
-            v.HasDownload ? MediaUrls.Download(token) : null,
+            v.HasDownload && share?.AllowDownload != false ? MediaUrls.Download(token) : null,
             v.HasThumbnail ? MediaUrls.Thumbnail(token) : null,
             v.HasStoryboard ? MediaUrls.Storyboard(token) : null,
             expiresAt.UtcDateTime);
     }
 
-    private VideoDto Render(VideoRecord v, Caller caller, double? resumeAt, OwnerDto? owner)
+    private static VideoDto Render(VideoRecord v, Caller caller, PlaybackDto links, double? resumeAt, OwnerDto? owner)
     {
-        var links = Playback(v);
         // Derived from the stored probe on every answer, so what it says follows the code that processes the video.
         var source = v.ProbeJson.Length == 0 ? null : SourceInfo.Describe(FfprobeParser.Parse(v.ProbeJson));
         return new VideoDto(
@@ -103,7 +114,8 @@ internal sealed class VideoViews(StreamTokens tokens, AccountStore accounts, IOp
             ResumeAtSeconds: resumeAt.HasValue ? Math.Round(resumeAt.Value, 1) : null,
             AudioTracks: source?.Audio.Select(a => new AudioTrackDto(a.Index, a.Language, a.Title, a.Codec, a.Channels, a.Default)).ToList() ?? [],
             SourceInfo: source,
-            UploadedBytes: v.Status == VideoStatus.Uploading ? v.UploadedBytes ?? 0 : null);
+            UploadedBytes: v.Status == VideoStatus.Uploading ? v.UploadedBytes ?? 0 : null,
+            Views: caller.CanManage(v) ? v.Views : null);
     }
 
     private static DateTime Utc(long unixMs) => DateTimeOffset.FromUnixTimeMilliseconds(unixMs).UtcDateTime;
@@ -120,6 +132,12 @@ internal sealed record AudioTrackDto(int Index, string? Language, string? Title,
 internal sealed record VideoPage(IReadOnlyList<VideoDto> Items, string? NextCursor);
 
 internal sealed record PatchVideoRequest(string? Title, string? Visibility);
+
+/// <summary>Where a share link's page is.</summary>
+internal static class ShareUrls
+{
+    public static string Page(string key) => $"/v/{key}";
+}
 
 /// <summary>Paths of a video's served files, by playback token; everything below the prefix is addressed relative to it.</summary>
 internal static class MediaUrls

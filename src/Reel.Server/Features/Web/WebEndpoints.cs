@@ -14,7 +14,7 @@ internal static class WebEndpoints
     private const string ImmutableCache = "public, max-age=31536000, immutable";
 
     /// <summary>The app's own routes; it shows its own page for anything else it is sent to.</summary>
-    private static readonly string[] Pages = ["/", "/watch/{id}", "/signin", "/register", "/my", "/admin"];
+    private static readonly string[] Pages = ["/", "/watch/{id}", "/v/{key}", "/signin", "/register", "/my", "/admin"];
 
     // Only the app's own scripts run; media may come from blob: (hls.js feeds the element through MediaSource).
     // With redirect delivery, media, posters and segments come from the object store's public origin as well.
@@ -25,14 +25,15 @@ internal static class WebEndpoints
             + $"connect-src 'self'{media}; worker-src 'self' blob:; font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
     }
 
-    /// <summary>Headers every answer carries; a playback token in a path must never travel on in a Referer.</summary>
+    /// <summary>Headers every answer carries; a playback token or share key in a path must never travel on in a Referer.</summary>
     public static WebApplication UseSecurityHeaders(this WebApplication app)
     {
         app.Use((context, next) =>
         {
             var headers = context.Response.Headers;
             headers.XContentTypeOptions = "nosniff";
-            var media = context.Request.Path.StartsWithSegments(Videos.MediaUrls.Prefix) || context.Request.Path.StartsWithSegments("/watch");
+            var media = context.Request.Path.StartsWithSegments(Videos.MediaUrls.Prefix) || context.Request.Path.StartsWithSegments("/watch")
+                || context.Request.Path.StartsWithSegments("/v") || context.Request.Path.StartsWithSegments("/api/shares");
             headers["Referrer-Policy"] = media ? "no-referrer" : "same-origin";
             return next(context);
         });
