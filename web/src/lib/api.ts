@@ -269,6 +269,11 @@ export function openShare(key: string, password: string | null, signal?: AbortSi
     : sendJson<Video>('POST', `${sharePath(key)}/unlock`, { password });
 }
 
+/** One view of the video; the watch page sends it once per visit, after 10 s of playback or at the end. */
+export async function countView(id: string): Promise<void> {
+  await request(`${videoPath(id)}/views`, { method: 'POST' });
+}
+
 /** One view through a share link; the page sends it once, after 10 s of playback or at the end. */
 export async function countShareView(key: string): Promise<void> {
   await request(`${sharePath(key)}/views`, { method: 'POST' });
