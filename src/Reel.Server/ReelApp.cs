@@ -51,6 +51,8 @@ internal static class ReelApp
         AddValidatedOptions<ProcessingOptions>(ProcessingOptions.Section);
         AddValidatedOptions<WebOptions>(WebOptions.Section);
         AddValidatedOptions<AuthOptions>(AuthOptions.Section);
+        AddValidatedOptions<ServerOptions>(ServerOptions.Section);
+        AddValidatedOptions<EmbedOptions>(EmbedOptions.Section);
         builder.Services.AddReelAuth();
         builder.Services.AddSingleton<VideoViews>();
         // Read here, not injected: the policy is part of the pipeline built below.
@@ -79,6 +81,7 @@ internal static class ReelApp
         builder.Services.AddSingleton<UploadStore>();
         builder.Services.AddSingleton<ShareStore>();
         builder.Services.AddSingleton<Shares>();
+        builder.Services.AddSingleton<LinkPreviews>();
         builder.Services.AddSingleton<JobQueue>();
         if (builder.Configuration["Storage:Provider"] == "s3") builder.Services.AddSingleton<IMediaStorage, S3Storage>();
         else builder.Services.AddSingleton<IMediaStorage, LocalStorage>();
@@ -149,6 +152,7 @@ internal static class ReelApp
         {
             app.MapVideos();
             app.MapShares();
+            app.MapOEmbed();
             app.MapTusUploads();
             app.MapAuth();
             app.MapAdmin();

@@ -136,6 +136,34 @@ internal sealed class CorsOptions
     public string[] AllowedOrigins { get; set; } = [];
 }
 
+/// <summary>The server's public face.</summary>
+internal sealed class ServerOptions : IValidatableObject
+{
+    public const string Section = "Server";
+
+    /// <summary>
+    /// The absolute base of links that leave the server (link previews, oEmbed), e.g. https://videos.example.org; behind
+    /// a proxy that rewrites the host. Unset: the scheme and host of each request.
+    /// </summary>
+    public string? PublicUrl { get; set; }
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (!string.IsNullOrWhiteSpace(PublicUrl)
+            && (!Uri.TryCreate(PublicUrl, UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https") || url.Query.Length > 0 || url.Fragment.Length > 0))
+            yield return new ValidationResult("Server:PublicUrl is an absolute http(s) URL without query, e.g. https://videos.example.org.", [nameof(PublicUrl)]);
+    }
+}
+
+/// <summary>Who may frame the embed pages (/embed/…); every other page may be framed only by Reel itself.</summary>
+internal sealed class EmbedOptions
+{
+    public const string Section = "Embed";
+
+    /// <summary>Origins (e.g. https://blog.example.org) allowed to frame the player; empty or "*": any.</summary>
+    public string[] AllowedOrigins { get; set; } = [];
+}
+
 /// <summary>Reverse proxies (nginx) whose X-Forwarded-For and X-Forwarded-Proto are believed.</summary>
 internal sealed class ProxyOptions
 {

@@ -266,7 +266,7 @@ internal sealed class VideoProcessor(
 
     private async Task MakeThumbnailAsync(JobContext job, string input, int videoStreamIndex, PictureTreatment? picture, CancellationToken cancellationToken, bool seekByDecoding = false)
     {
-        var (width, height) = FitWithin(job.Video.Width, job.Video.Height, 1280, 720);
+        var (width, height) = PosterSize(job.Video.Width, job.Video.Height);
         var at = Math.Min(2.0, job.Video.DurationSeconds * 0.1);
         var output = Path.Combine(job.WorkDir, "thumbnail.jpg");
         await media.RunFfmpegAsync(FfmpegArgs.Thumbnail(input, videoStreamIndex, at, width, height, output, media.MaxPixels, picture, seekByDecoding),
@@ -363,6 +363,9 @@ internal sealed class VideoProcessor(
         job.Video.SourceKey is { } key
             ? await storage.GetLocalPathAsync(key, job.WorkDir, cancellationToken)
             : throw new InvalidOperationException("The uploaded file is no longer stored, so the video cannot be processed again.");
+
+    /// <summary>The poster's size for a picture of this size: at most 1280 on its long side and 720 on its short one.</summary>
+    public static (int Width, int Height) PosterSize(int width, int height) => FitWithin(width, height, 1280, 720);
 
     private static (int Width, int Height) FitWithin(int width, int height, int maxLong, int maxShort)
     {

@@ -79,6 +79,8 @@ public sealed class PostgresAndS3TourTests : IAsyncLifetime
             await OkAsync(anonymous.SendAsync(head));
         await StatusAsync(admin.PutAsJsonAsync($"/api/videos/{id}/progress", new { positionSeconds = 1.0 }), HttpStatusCode.NoContent);
         await StatusAsync(anonymous.PostAsync($"/api/videos/{id}/views", null), HttpStatusCode.NoContent);
+        var oembed = await JsonAsync(anonymous.GetAsync($"/api/oembed?url={Uri.EscapeDataString($"{_server.Client.BaseAddress}watch/{id}")}"));
+        Assert.Contains($"/embed/{id}", oembed.GetProperty("html").GetString(), StringComparison.Ordinal);
 
         // Share links: made, listed, changed, opened (with its password), a view counted, revoked.
         var share = await JsonAsync(admin.PostAsJsonAsync($"/api/videos/{id}/shares", new { label = "tour", expiresAt = DateTimeOffset.UtcNow.AddDays(1) }), HttpStatusCode.Created);

@@ -121,6 +121,56 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/oembed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** oEmbed 1.0 for a watch page or a share link without a password (type video, an iframe of the embed page) */
+        get: {
+            parameters: {
+                query?: {
+                    url?: string;
+                    maxwidth?: number;
+                    maxheight?: number;
+                    format?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["OEmbedDto"];
+                    };
+                };
+                /** @description Refused or failed: problem+json with a machine-readable code. */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/.well-known/jwks.json": {
         parameters: {
             query?: never;
@@ -1662,6 +1712,23 @@ export interface components {
             /** Format: date-time */
             createdAt: string;
             storage: components["schemas"]["StorageUsageDto"];
+        };
+        OEmbedDto: {
+            version: string;
+            type: string;
+            provider_name: string;
+            provider_url: string;
+            title: string;
+            html: string;
+            /** Format: int32 */
+            width: number;
+            /** Format: int32 */
+            height: number;
+            thumbnail_url: null | string;
+            /** Format: int32 */
+            thumbnail_width: null | number;
+            /** Format: int32 */
+            thumbnail_height: null | number;
         };
         OwnerDto: {
             id: string;

@@ -8,6 +8,9 @@ describe('matchRoute', () => {
     expect(matchRoute('/watch/abc_-1/')).toEqual({ page: 'watch', id: 'abc_-1' });
     expect(matchRoute('/v/Zk2Lq9vT0pX7mB4cN8rS1dF6hJ3wY5uA')).toEqual({ page: 'share', key: 'Zk2Lq9vT0pX7mB4cN8rS1dF6hJ3wY5uA' });
     expect(matchRoute('/v/')).toEqual({ page: 'not-found' });
+    expect(matchRoute('/embed/abc_-1')).toEqual({ page: 'embed', id: 'abc_-1' });
+    expect(matchRoute('/embed/v/Zk2Lq9vT0pX7mB4c')).toEqual({ page: 'embed-share', key: 'Zk2Lq9vT0pX7mB4c' });
+    expect(matchRoute('/embed/v')).toEqual({ page: 'not-found' });
   });
 
   it('sends everything else to the not-found page', () => {

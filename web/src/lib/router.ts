@@ -1,4 +1,4 @@
-// The pages the server answers with index.html ("/", "/watch/{id}", "/v/{key}", "/signin", "/register", "/my", "/admin"),
+// The pages the server answers with index.html ("/", "/watch/{id}", "/v/{key}", "/embed/{id}", "/embed/v/{key}", "/signin", "/register", "/my", "/admin"),
 // switched with the History API. Any other path still reaches the app in development or through a proxy, and gets
 // a not-found page.
 
@@ -6,6 +6,8 @@ export type Route =
   | { page: 'library' }
   | { page: 'watch'; id: string }
   | { page: 'share'; key: string }
+  | { page: 'embed'; id: string }
+  | { page: 'embed-share'; key: string }
   | { page: 'signin' }
   | { page: 'register' }
   | { page: 'my' }
@@ -14,6 +16,8 @@ export type Route =
 
 const WATCH = /^\/watch\/([A-Za-z0-9_-]{1,64})\/?$/;
 const SHARE = /^\/v\/([A-Za-z0-9_-]{1,64})\/?$/;
+const EMBED = /^\/embed\/([A-Za-z0-9_-]{1,64})\/?$/;
+const EMBED_SHARE = /^\/embed\/v\/([A-Za-z0-9_-]{1,64})\/?$/;
 const PAGES = new Map<string, Route>([
   ['/signin', { page: 'signin' }],
   ['/register', { page: 'register' }],
@@ -27,6 +31,10 @@ export function matchRoute(pathname: string): Route {
   if (watch) return { page: 'watch', id: watch[1]! };
   const share = SHARE.exec(pathname);
   if (share) return { page: 'share', key: share[1]! };
+  const embedShare = EMBED_SHARE.exec(pathname);
+  if (embedShare) return { page: 'embed-share', key: embedShare[1]! };
+  const embed = EMBED.exec(pathname);
+  if (embed && embed[1] !== 'v') return { page: 'embed', id: embed[1]! };
   return PAGES.get(pathname.length > 1 ? pathname.replace(/\/$/, '') : pathname) ?? { page: 'not-found' };
 }
 

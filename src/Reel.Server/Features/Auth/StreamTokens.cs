@@ -43,9 +43,13 @@ internal sealed class StreamTokens : IDisposable
     public string Issue(string videoId, int generation, out DateTimeOffset expiresAt) => Issue(videoId, generation, null, out expiresAt);
 
     /// <summary>A token for the video as a share link shows it; it expires no later than the share.</summary>
-    public string Issue(string videoId, int generation, ShareGrant? share, out DateTimeOffset expiresAt)
+    public string Issue(string videoId, int generation, ShareGrant? share, out DateTimeOffset expiresAt) =>
+        Issue(videoId, generation, share, _lifetime, out expiresAt);
+
+    /// <summary>A token of a lifetime of its own: a link preview's poster must outlive a chat app's cache.</summary>
+    public string Issue(string videoId, int generation, ShareGrant? share, TimeSpan lifetime, out DateTimeOffset expiresAt)
     {
-        expiresAt = _clock.GetUtcNow() + _lifetime;
+        expiresAt = _clock.GetUtcNow() + lifetime;
         if (share?.ExpiresAt is { } shareEnds && shareEnds < expiresAt) expiresAt = shareEnds;
         Span<byte> plain = stackalloc byte[share is null ? PlainBytes : SharedPlainBytes];
         plain[0] = share is null ? Version : SharedVersion;

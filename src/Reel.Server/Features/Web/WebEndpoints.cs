@@ -1,6 +1,9 @@
+using System.Net;
+using System.Text;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.FileProviders;
 using Microsoft.Extensions.Options;
+using Reel.Server.Features.Videos;
 using Reel.Server.Infrastructure;
 
 namespace Reel.Server.Features.Web;
@@ -14,15 +17,19 @@ internal static class WebEndpoints
     private const string ImmutableCache = "public, max-age=31536000, immutable";
 
     /// <summary>The app's own routes; it shows its own page for anything else it is sent to.</summary>
-    private static readonly string[] Pages = ["/", "/watch/{id}", "/v/{key}", "/signin", "/register", "/my", "/admin"];
+    private static readonly string[] Pages = ["/", "/signin", "/register", "/my", "/admin"];
+
+    /// <summary>The player alone, for other sites to frame.</summary>
+    private static readonly string[] EmbedPages = ["/embed/{id}", "/embed/v/{key}"];
 
     // Only the app's own scripts run; media may come from blob: (hls.js feeds the element through MediaSource).
     // With redirect delivery, media, posters and segments come from the object store's public origin as well.
-    private static string ContentSecurityPolicy(string? mediaOrigin)
+    // Pages may be framed by Reel itself; the embed pages by the origins Embed:AllowedOrigins lists (default any).
+    private static string ContentSecurityPolicy(string? mediaOrigin, string frameAncestors = "'self'")
     {
         var media = mediaOrigin is null ? "" : " " + mediaOrigin;
         return $"default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:{media}; media-src 'self' blob:{media}; "
-            + $"connect-src 'self'{media}; worker-src 'self' blob:; font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
+            + $"connect-src 'self'{media}; worker-src 'self' blob:; font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors {frameAncestors}";
     }
 
     /// <summary>Headers every answer carries; a playback token or share key in a path must never travel on in a Referer.</summary>
@@ -32,8 +39,9 @@ internal static class WebEndpoints
         {
             var headers = context.Response.Headers;
             headers.XContentTypeOptions = "nosniff";
-            var media = context.Request.Path.StartsWithSegments(Videos.MediaUrls.Prefix) || context.Request.Path.StartsWithSegments("/watch")
-                || context.Request.Path.StartsWithSegments("/v") || context.Request.Path.StartsWithSegments("/api/shares");
+            var path = context.Request.Path;
+            var media = path.StartsWithSegments(MediaUrls.Prefix) || path.StartsWithSegments("/watch") || path.StartsWithSegments("/v")
+                || path.StartsWithSegments("/embed") || path.StartsWithSegments("/api/shares");
             headers["Referrer-Policy"] = media ? "no-referrer" : "same-origin";
             return next(context);
         });
@@ -66,17 +74,102 @@ internal static class WebEndpoints
 
         foreach (var page in Pages)
             app.MapMethods(page, [HttpMethods.Get, HttpMethods.Head], (HttpResponse response) => Page(response, index, policy)).ExcludeFromDescription();
+        var framers = app.Services.GetRequiredService<IOptions<EmbedOptions>>().Value.AllowedOrigins;
+        var embedPolicy = ContentSecurityPolicy(storage.Redirects ? storage.S3.MediaOrigin : null,
+            framers.Length == 0 || framers.Contains("*") ? "*" : string.Join(' ', framers));
+        foreach (var page in EmbedPages)
+            app.MapMethods(page, [HttpMethods.Get, HttpMethods.Head], (HttpResponse response) => Page(response, index, embedPolicy)).ExcludeFromDescription();
+
+        // Chat apps read the HTML the server sends and run no script: the watch and share pages carry their previews.
+        var template = new PageTemplate(index);
+        app.MapMethods("/watch/{id}", [HttpMethods.Get, HttpMethods.Head], async (string id, HttpContext context, LinkPreviews previews, CancellationToken cancellationToken) =>
+            PreviewPage(context.Response, template, policy, await previews.ForWatchPageAsync(previews.BaseUrl(context.Request), id, cancellationToken), previews.BaseUrl(context.Request)))
+            .ExcludeFromDescription();
+        app.MapMethods("/v/{key}", [HttpMethods.Get, HttpMethods.Head], async (string key, HttpContext context, LinkPreviews previews, CancellationToken cancellationToken) =>
+            PreviewPage(context.Response, template, policy, await previews.ForSharePageAsync(previews.BaseUrl(context.Request), key, cancellationToken), previews.BaseUrl(context.Request)))
+            .ExcludeFromDescription();
         return app;
+    }
+
+    private static Results<ContentHttpResult, ProblemHttpResult> PreviewPage(HttpResponse response, PageTemplate template, string contentSecurityPolicy, LinkPreview preview, string baseUrl)
+    {
+        if (template.Read() is not { } html) return WebUiMissing();
+        response.Headers.CacheControl = "no-cache";
+        response.Headers.ContentSecurityPolicy = contentSecurityPolicy;
+        var tags = PreviewTags(preview, baseUrl);
+        var title = WebUtility.HtmlEncode(preview.Video is { } v ? $"{v.Title} · Reel" : "Reel");
+        html = html.Replace("<title>Reel</title>", $"<title>{title}</title>", StringComparison.Ordinal)
+            .Replace("</head>", tags + "</head>", StringComparison.Ordinal);
+        return TypedResults.Content(html, "text/html; charset=utf-8");
+    }
+
+    /// <summary>Open Graph and Twitter tags, and oEmbed discovery; for the generic preview only what names nothing.</summary>
+    private static string PreviewTags(LinkPreview preview, string baseUrl)
+    {
+        var tags = new StringBuilder();
+        void Meta(string attribute, string name, string value) =>
+            tags.Append("    <meta ").Append(attribute).Append("=\"").Append(name).Append("\" content=\"").Append(WebUtility.HtmlEncode(value)).Append("\" />\n");
+        Meta("property", "og:site_name", "Reel");
+        Meta("property", "og:url", preview.PageUrl);
+        if (preview.Video is not { } video)
+        {
+            Meta("property", "og:type", "website");
+            Meta("property", "og:title", "A video on Reel");
+            Meta("name", "twitter:card", "summary");
+            return tags.ToString();
+        }
+        var size = (Width: video.Width.ToString(System.Globalization.CultureInfo.InvariantCulture), Height: video.Height.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Meta("property", "og:type", "video.other");
+        Meta("property", "og:title", video.Title);
+        if (video.Poster is { } poster)
+        {
+            Meta("property", "og:image", poster);
+            Meta("property", "og:image:width", video.PosterWidth.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            Meta("property", "og:image:height", video.PosterHeight.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            Meta("name", "twitter:image", poster);
+        }
+        Meta("property", "og:video", video.EmbedUrl);
+        if (video.EmbedUrl.StartsWith("https:", StringComparison.Ordinal)) Meta("property", "og:video:secure_url", video.EmbedUrl);
+        Meta("property", "og:video:type", "text/html");
+        Meta("property", "og:video:width", size.Width);
+        Meta("property", "og:video:height", size.Height);
+        Meta("name", "twitter:card", "player");
+        Meta("name", "twitter:title", video.Title);
+        Meta("name", "twitter:player", video.EmbedUrl);
+        Meta("name", "twitter:player:width", size.Width);
+        Meta("name", "twitter:player:height", size.Height);
+        var oembed = $"{baseUrl}/api/oembed?url={Uri.EscapeDataString(preview.PageUrl)}&format=json";
+        tags.Append("    <link rel=\"alternate\" type=\"application/json+oembed\" href=\"").Append(WebUtility.HtmlEncode(oembed))
+            .Append("\" title=\"").Append(WebUtility.HtmlEncode(video.Title)).Append("\" />\n");
+        return tags.ToString();
+    }
+
+    private static ProblemHttpResult WebUiMissing() =>
+        Problems.Create(StatusCodes.Status503ServiceUnavailable, "web_ui_missing", "The web UI is not built",
+            // The operator finds the folder in the log written at start; a client is never told server paths.
+            "The server has no built web UI. Run `make run`, or `npm ci && npm run build` in the web folder of the source and build the server again.");
+
+    /// <summary>index.html as text, read again only when the file changed (a new build).</summary>
+    private sealed class PageTemplate(string path)
+    {
+        private Snapshot? _cached;
+
+        public string? Read()
+        {
+            if (!File.Exists(path)) return null;
+            var written = File.GetLastWriteTimeUtc(path);
+            if (_cached is { } cached && cached.Written == written) return cached.Html;
+            var html = File.ReadAllText(path);
+            _cached = new Snapshot(written, html);
+            return html;
+        }
+
+        private sealed record Snapshot(DateTime Written, string Html);
     }
 
     private static Results<PhysicalFileHttpResult, ProblemHttpResult> Page(HttpResponse response, string index, string contentSecurityPolicy)
     {
-        if (!File.Exists(index))
-        {
-            return Problems.Create(StatusCodes.Status503ServiceUnavailable, "web_ui_missing", "The web UI is not built",
-                // The operator finds the folder in the log written at start; a client is never told server paths.
-                "The server has no built web UI. Run `make run`, or `npm ci && npm run build` in the web folder of the source and build the server again.");
-        }
+        if (!File.Exists(index)) return WebUiMissing();
         // The page names the current bundle, so it must be revalidated; the bundle itself is immutable.
         response.Headers.CacheControl = "no-cache";
         response.Headers.ContentSecurityPolicy = contentSecurityPolicy;
