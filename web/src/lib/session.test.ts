@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { jsonResponse } from '../testing/builders';
 import { ApiError } from './problem';
 import { MemoryStorage } from '../testing/builders';
-import { refreshDelayMs, Session, SESSION_HINT_KEY, storageHint, type SessionBody, type SessionHint, type SessionState } from './session';
+import { browserLock, refreshDelayMs, Session, SESSION_HINT_KEY, storageHint, type SessionBody, type SessionHint, type SessionState } from './session';
 
 const ALICE = { id: 'u1', email: 'alice@example.org', displayName: 'Alice', roles: ['uploader'] };
 
@@ -456,5 +456,26 @@ describe('signing in, registering and out', () => {
     expect(t.session.current.status).toBe('signed-out');
     // The logout waited for the refresh, so the server cleared the newest cookie.
     expect(t.calls.map((c) => c.path)).toEqual(['/api/auth/login', '/api/auth/refresh', '/api/auth/logout']);
+  });
+});
+
+describe('the cross-tab lock', () => {
+  const refusing = { request: () => Promise.reject(new DOMException('The request was denied.', 'SecurityError')) } as unknown as LockManager;
+  const granting = { request: (_name: string, task: () => Promise<unknown>) => task() } as unknown as LockManager;
+
+  it('runs the task without it where the browser refuses locks (a frame of another site without storage)', async () => {
+    let runs = 0;
+    await expect(browserLock(refusing)!('reel-session-refresh', () => Promise.resolve(++runs))).resolves.toBe(1);
+    expect(runs).toBe(1);
+  });
+
+  it('never runs a task twice when the task itself fails under the lock', async () => {
+    let runs = 0;
+    const failing = () => {
+      runs++;
+      return Promise.reject(new Error('offline'));
+    };
+    await expect(browserLock(granting)!('reel-session-refresh', failing)).rejects.toThrow('offline');
+    expect(runs).toBe(1);
   });
 });

@@ -354,10 +354,21 @@ function parseSession(text: string): SessionBody | null {
   }
 }
 
-function browserLock(): SessionOptions['lock'] {
-  const locks = typeof navigator !== 'undefined' ? navigator.locks : undefined;
+export function browserLock(locks: LockManager | undefined = typeof navigator !== 'undefined' ? navigator.locks : undefined): SessionOptions['lock'] {
   if (!locks) return undefined;
-  return <T>(name: string, task: () => Promise<T>) => locks.request(name, task) as Promise<T>;
+  return <T>(name: string, task: () => Promise<T>) => {
+    let started = false;
+    const locked = locks.request(name, () => {
+      started = true;
+      return task();
+    }) as Promise<T>;
+    return locked.catch((error: unknown) => {
+      if (started) throw error;
+      // The lock itself was refused: a browser that denies a frame of another site its storage (an embedded player)
+      // denies it locks too. No other tab shares that frame's storage, so the task runs alone anyway.
+      return task();
+    });
+  };
 }
 
 /** The one session of the app. */
