@@ -1,6 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
+using System.Net.Http.Json;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Spectre.Console;
 
 namespace Reel.Cli;
@@ -218,6 +220,153 @@ internal sealed class Commands(Option<string?> serverOption, Option<bool> jsonOp
             return ExitCodes.Ok;
         }, cancellationToken));
         return command;
+    }
+
+    public Command Share()
+    {
+        var id = new Argument<string>("VIDEO") { Description = "The video's watch URL (as 'reel upload' prints it) or id" };
+        var label = new Option<string?>("--label") { HelpName = "TEXT", Description = "A name for the link, to tell it from the others in the list" };
+        var expires = new Option<string?>("--expires") { HelpName = "WHEN", Description = "When the link stops: 7d, 12h, 30m from now, a day (2027-01-31: through that day, local time) or a time (2027-01-31T18:00Z)" };
+        var passwordStdin = new Option<bool>("--password-stdin") { Description = "Protect the link with a password read from stdin (its first line)" };
+        var noDownload = new Option<bool>("--no-download") { Description = "Viewers can play the video but not download it" };
+        var list = new Option<bool>("--list") { Description = "List the video's links instead: label, URL, expiry, password, downloads, views" };
+        var revoke = new Option<string?>("--revoke") { HelpName = "SHARE_ID_OR_URL", Description = "Revoke a link, by its id or URL: it and the media it handed out stop at once" };
+        var manageToken = new Option<string?>("--manage-token") { Description = "The video's manage token, instead of the one kept when it was uploaded from here" };
+        var command = new Command("share", "Make a link that shows the video (private ones too) to whoever holds it; prints the link's URL")
+        {
+            id, label, expires, passwordStdin, noDownload, list, revoke, manageToken,
+        };
+        VideoTarget? target = null;
+        command.SetAction((parse, cancellationToken) => RunAsync(parse, () => (target = VideoTarget.Parse(parse.GetValue(id)!)).Server, async (api, asJson) =>
+        {
+            var videoId = target!.Id;
+            var making = new List<string>();
+            if (parse.GetValue(label) is not null) making.Add("--label");
+            if (parse.GetValue(expires) is not null) making.Add("--expires");
+            if (parse.GetValue(passwordStdin)) making.Add("--password-stdin");
+            if (parse.GetValue(noDownload)) making.Add("--no-download");
+            var toRevoke = parse.GetValue(revoke);
+            if (parse.GetValue(list) && toRevoke is not null) throw new CliException(ExitCodes.Usage, "Give --list or --revoke, not both.");
+            if ((parse.GetValue(list) || toRevoke is not null) && making.Count > 0)
+                throw new CliException(ExitCodes.Usage, $"{string.Join(", ", making)}: for a new link only, not with --list or --revoke.");
+            var token = parse.GetValue(manageToken) is { Length: > 0 } given ? given.Trim() : _config.ManageToken(api.Server, videoId);
+            var path = $"/api/videos/{Uri.EscapeDataString(videoId)}/shares";
+            if (parse.GetValue(list)) return await ListSharesAsync(api, path, token, asJson, cancellationToken);
+            if (toRevoke is not null) return await RevokeShareAsync(api, path, token, toRevoke, asJson, cancellationToken);
+
+            // Everything the command line can get wrong is refused before the server hears of the link.
+            var expiresAt = parse.GetValue(expires) is { } text ? ShareExpiry.Parse(text, TimeProvider.System) : (DateTimeOffset?)null;
+            string? password = null;
+            if (parse.GetValue(passwordStdin))
+            {
+                password = (await Console.In.ReadLineAsync(cancellationToken) ?? "").TrimEnd('\r', '\n');
+                if (password.Length == 0) throw new CliException(ExitCodes.Usage, "--password-stdin read an empty password; send it on the first line of stdin.");
+            }
+            using var response = await api.SendAsync(() => new HttpRequestMessage(HttpMethod.Post, path)
+            {
+                Content = JsonContent.Create(new { label = parse.GetValue(label), expiresAt = expiresAt?.ToUniversalTime(), password, allowDownload = parse.GetValue(noDownload) ? false : (bool?)null }, options: Json),
+            }, cancellationToken, token);
+            var share = Absolute(await ReelApi.ReadJsonAsync(response, cancellationToken), api.Server);
+            if (asJson)
+            {
+                Console.Out.WriteLine(share.ToJsonString(Json));
+                return ExitCodes.Ok;
+            }
+            Console.Out.WriteLine((string?)share["url"]);
+            _err.MarkupLine(Markup.Escape($"{(share["label"] is { } named ? $"'{(string?)named}': " : "")}{(share["expiresAt"] is null ? "never expires" : $"expires {ExpiryText(share)}")}, "
+                + $"{((bool)share["hasPassword"]! ? "password protected" : "no password")}, downloads {((bool)share["allowDownload"]! ? "on" : "off")}."));
+            return ExitCodes.Ok;
+        }, cancellationToken));
+        return command;
+    }
+
+    private async Task<int> ListSharesAsync(ReelApi api, string path, string? token, bool asJson, CancellationToken cancellationToken)
+    {
+        var shares = (await api.GetJsonAsync(path, cancellationToken, token)).GetProperty("items").EnumerateArray().Select(s => Absolute(s, api.Server)).ToList();
+        if (asJson)
+        {
+            Console.Out.WriteLine(new JsonArray([.. shares]).ToJsonString(Json));
+            return ExitCodes.Ok;
+        }
+        if (shares.Count == 0)
+        {
+            _err.MarkupLine("[grey]No share links for this video. Make one with 'reel share VIDEO'.[/]");
+            return ExitCodes.Ok;
+        }
+        var rows = shares.Select(s => new[]
+        {
+            (string?)s["label"] ?? "-",
+            (string)s["url"]!,
+            ExpiryText(s),
+            (bool)s["hasPassword"]! ? "yes" : "no",
+            (bool)s["allowDownload"]! ? "yes" : "no",
+            ((long)s["views"]!).ToString(CultureInfo.InvariantCulture),
+        }).ToList();
+        if (Console.IsOutputRedirected)
+        {
+            // As 'ls': a pipe gets one tab-separated line per link, a person a table.
+            foreach (var row in rows) Console.Out.WriteLine(string.Join('\t', row));
+            return ExitCodes.Ok;
+        }
+        var table = new Table().Border(TableBorder.Simple).AddColumns("Label", "URL", "Expires", "Password", "Downloads", "Views");
+        foreach (var row in rows) table.AddRow(row.Select(Markup.Escape).ToArray());
+        AnsiConsole.Write(table);
+        return ExitCodes.Ok;
+    }
+
+    private static async Task<int> RevokeShareAsync(ReelApi api, string path, string? token, string given, bool asJson, CancellationToken cancellationToken)
+    {
+        // The server revokes by id; a URL is looked up among the video's links, which also tells a link of another video apart.
+        var shares = (await api.GetJsonAsync(path, cancellationToken, token)).GetProperty("items").EnumerateArray().ToList();
+        var share = shares.Where(s => NamesShare(s, given)).Select(s => (JsonElement?)s).FirstOrDefault()
+            ?? throw new CliException(ExitCodes.Refused, $"'{given.Trim()}' is not a link of this video (revoked already?); 'reel share VIDEO --list' lists them.", "not_found");
+        var shareId = share.GetProperty("id").GetString()!;
+        using var response = await api.SendAsync(() => new HttpRequestMessage(HttpMethod.Delete, $"{path}/{Uri.EscapeDataString(shareId)}"), cancellationToken, token);
+        if (!response.IsSuccessStatusCode) throw await ReelApi.ProblemAsync(response, cancellationToken);
+        var url = api.Server + share.GetProperty("url").GetString();
+        if (asJson) Console.Out.WriteLine(JsonSerializer.Serialize(new { revoked = shareId, url }, Json));
+        else Console.Out.WriteLine($"Revoked {url}.");
+        return ExitCodes.Ok;
+    }
+
+    /// <summary>
+    /// Whether <paramref name="given"/> names the share: its id, or its link as <c>reel share</c> prints it (also with a
+    /// query, a fragment or below a path prefix), as the server's <c>/v/KEY</c> path, or the bare key.
+    /// </summary>
+    internal static bool NamesShare(JsonElement share, string given)
+    {
+        var text = given.Trim();
+        if (text.Length == 0) return false;
+        if (text == share.GetProperty("id").GetString()) return true;
+        var key = ShareKey(share.GetProperty("url").GetString()!);
+        var path = Uri.TryCreate(text, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps)
+            ? uri.AbsolutePath
+            : text;
+        return key.Length > 0 && ShareKey(path) == key;
+    }
+
+    private static string ShareKey(string path)
+    {
+        var trimmed = path.TrimEnd('/');
+        var at = trimmed.LastIndexOf("/v/", StringComparison.Ordinal);
+        return at >= 0 ? trimmed[(at + 3)..] : trimmed;
+    }
+
+    /// <summary>The share as the server sent it, with its URL made absolute: what a person can paste anywhere.</summary>
+    private static JsonObject Absolute(JsonElement share, string server)
+    {
+        var copy = JsonNode.Parse(share.GetRawText())!.AsObject();
+        copy["url"] = server + (string?)copy["url"];
+        return copy;
+    }
+
+    /// <summary>"2027-01-31 18:00" in local time, "expired 2027-01-31 18:00", or "never".</summary>
+    private static string ExpiryText(JsonObject share)
+    {
+        if (share["expiresAt"] is not { } node) return "never";
+        var at = node.GetValue<DateTimeOffset>();
+        var local = at.ToLocalTime().ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture);
+        return at <= TimeProvider.System.GetUtcNow() ? $"expired {local}" : local;
     }
 
     public Command Login()

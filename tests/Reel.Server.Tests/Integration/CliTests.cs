@@ -159,6 +159,79 @@ public sealed class CliTests(CliTests.KeepingOriginals shared) : IClassFixture<C
     }
 
     [Fact]
+    public async Task A_private_video_gets_an_expiring_password_protected_link_without_downloads_that_is_listed_and_revoked()
+    {
+        var server = shared.Server;
+        var upload = await RunAsync(server, ["upload", await Clips.PathAsync(Clips.Tiny), "--json"]);
+        Assert.True(upload.ExitCode == 0, upload.Stderr);
+        string id, watchUrl;
+        using (var result = JsonDocument.Parse(upload.Stdout))
+        {
+            id = result.RootElement.GetProperty("video").GetProperty("id").GetString()!;
+            watchUrl = result.RootElement.GetProperty("watchUrl").GetString()!;
+            using var kept = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(ConfigDir, "manage-tokens.json")));
+            using var owner = server.AnonymousClient();
+            owner.DefaultRequestHeaders.Add("Reel-Manage-Token", Assert.Single(kept.RootElement.EnumerateObject()).Value.GetString());
+            (await owner.PatchAsJsonAsync($"/api/videos/{id}", new { visibility = "private" })).EnsureSuccessStatusCode();
+        }
+        // The video itself can be downloaded: a link without a download URL is the link's doing.
+        Assert.NotNull((await server.WaitUntilReadyAsync(id)).DownloadUrl);
+
+        var typo = await RunAsync(server, ["share", id, "--expires", "7days"]);
+        Assert.Equal(2, typo.ExitCode);
+        Assert.Contains("--expires '7days'", typo.Stderr, StringComparison.Ordinal);
+
+        var before = DateTimeOffset.UtcNow;
+        // Through the kept manage token; the password's line ending is not part of it.
+        var made = await RunAsync(server, ["share", watchUrl, "--label", "For the family", "--expires", "7d", "--password-stdin", "--no-download"], stdin: "open sesame\r\n");
+        var after = DateTimeOffset.UtcNow;
+
+        Assert.True(made.ExitCode == 0, made.Stderr);
+        var url = Assert.Single(made.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Matches($"^http://127\\.0\\.0\\.1:{server.Port}/v/[A-Za-z0-9_-]{{32}}$", url);
+        var key = url[(url.LastIndexOf('/') + 1)..];
+        using var viewer = server.AnonymousClient();
+        using (var locked = await viewer.GetAsync($"/api/shares/{key}"))
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, locked.StatusCode);
+            using var problem = JsonDocument.Parse(await locked.Content.ReadAsStringAsync());
+            Assert.Equal("password_required", problem.RootElement.GetProperty("code").GetString());
+        }
+        using (var unlocked = await viewer.PostAsJsonAsync($"/api/shares/{key}/unlock", new { password = "open sesame" }))
+        {
+            Assert.Equal(HttpStatusCode.OK, unlocked.StatusCode);
+            var seen = (await unlocked.Content.ReadFromJsonAsync<VideoJson>(new JsonSerializerOptions(JsonSerializerDefaults.Web)))!;
+            Assert.Equal(id, seen.Id);
+            Assert.NotNull(seen.StreamUrl);
+            Assert.Null(seen.DownloadUrl);
+        }
+
+        // Listed once (the typo made nothing), with the expiry 7d gave.
+        var listed = await RunAsync(server, ["share", id, "--list", "--json"]);
+        Assert.True(listed.ExitCode == 0, listed.Stderr);
+        DateTimeOffset expiresAt;
+        using (var items = JsonDocument.Parse(listed.Stdout))
+        {
+            var share = Assert.Single(items.RootElement.EnumerateArray());
+            Assert.Equal((url, "For the family", true, false), (share.GetProperty("url").GetString(), share.GetProperty("label").GetString(),
+                share.GetProperty("hasPassword").GetBoolean(), share.GetProperty("allowDownload").GetBoolean()));
+            expiresAt = share.GetProperty("expiresAt").GetDateTimeOffset();
+            Assert.InRange(expiresAt, before.AddDays(7).AddSeconds(-1), after.AddDays(7).AddSeconds(1));
+        }
+        var lines = await RunAsync(server, ["share", watchUrl, "--list"]);
+        Assert.Equal($"For the family\t{url}\t{expiresAt.ToLocalTime().ToString("yyyy-MM-dd HH:mm", System.Globalization.CultureInfo.InvariantCulture)}\tyes\tno\t0", lines.Stdout.Trim());
+
+        var revoked = await RunAsync(server, ["share", id, "--revoke", url]);
+
+        Assert.True(revoked.ExitCode == 0, revoked.Stderr);
+        Assert.Equal(HttpStatusCode.NotFound, (await viewer.GetAsync($"/api/shares/{key}")).StatusCode);
+        var again = await RunAsync(server, ["share", id, "--revoke", url]);
+        Assert.Equal(3, again.ExitCode);
+        // The terminal's width wraps the line: compare the words.
+        Assert.Contains("is not a link of this video", System.Text.RegularExpressions.Regex.Replace(again.Stderr, @"\s+", " "), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Failures_get_a_clear_message_and_their_documented_exit_code()
     {
         await using var server = await ReelServer.StartAsync(settings: new Dictionary<string, string> { ["Upload:Policy"] = "Accounts" });

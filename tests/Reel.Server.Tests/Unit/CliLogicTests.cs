@@ -1,10 +1,12 @@
 extern alias ReelCli;
 
+using System.Text.Json;
+using Microsoft.Extensions.Time.Testing;
 using ReelCli::Reel.Cli;
 
 namespace Reel.Server.Tests.Unit;
 
-/// <summary>What the <c>reel</c> command works out without a server: which video an argument names, speeds, sizes.</summary>
+/// <summary>What the <c>reel</c> command works out without a server: which video an argument names, speeds, sizes, expiries.</summary>
 public sealed class CliLogicTests
 {
     private const string Id = "q3V7nH2xT0eYl8dF4bK9wA";
@@ -118,6 +120,102 @@ public sealed class CliLogicTests
         Assert.Null(Units.ParseSize(null, "--limit-rate"));
         Assert.Equal(ExitCodes.Usage, Assert.Throws<CliException>(() => Units.ParseSize("fast", "--limit-rate")).ExitCode);
     }
+
+    private static readonly DateTimeOffset Now = new(2026, 12, 7, 10, 0, 0, TimeSpan.Zero);
+
+    /// <summary>Now, in a zone two hours ahead of UTC all year, so that local and UTC readings differ.</summary>
+    private static FakeTimeProvider ClockInPlusTwo()
+    {
+        var clock = new FakeTimeProvider(Now);
+        clock.SetLocalTimeZone(TimeZoneInfo.CreateCustomTimeZone("Test/PlusTwo", TimeSpan.FromHours(2), "Test/PlusTwo", "Test/PlusTwo"));
+        return clock;
+    }
+
+    [Theory]
+    [InlineData("7d", 7 * 24 * 60)]
+    [InlineData("12h", 12 * 60)]
+    [InlineData("30m", 30)]
+    [InlineData(" 90m\n", 90)]
+    public void An_expiry_given_as_a_span_counts_from_now(string text, int minutes)
+    {
+        Assert.Equal(Now.AddMinutes(minutes), ShareExpiry.Parse(text, ClockInPlusTwo()));
+    }
+
+    [Theory]
+    // A day: the link works through it, in the local zone, so it ends at the next local midnight.
+    [InlineData("2027-01-31", "2027-01-31T22:00:00Z")]
+    [InlineData("2027-01-31T18:00Z", "2027-01-31T18:00:00Z")]
+    [InlineData("2027-01-31T18:00:30Z", "2027-01-31T18:00:30Z")]
+    [InlineData("2027-01-31T18:00+01:00", "2027-01-31T17:00:00Z")]
+    // Without an offset, a time is read in the local zone.
+    [InlineData("2027-01-31T18:00", "2027-01-31T16:00:00Z")]
+    [InlineData("2026-12-07T12:01", "2026-12-07T10:01:00Z")]
+    public void An_expiry_given_as_a_day_or_a_time_is_that_moment(string text, string utc)
+    {
+        Assert.Equal(DateTimeOffset.Parse(utc, System.Globalization.CultureInfo.InvariantCulture), ShareExpiry.Parse(text, ClockInPlusTwo()));
+    }
+
+    [Theory]
+    [InlineData("", "not a time")]
+    [InlineData("7", "not a time")]
+    [InlineData("d", "not a time")]
+    [InlineData("7x", "not a time")]
+    [InlineData("-1d", "not a time")]
+    [InlineData("1.5h", "not a time")]
+    [InlineData("7D", "not a time")]
+    [InlineData("30M", "not a time")]
+    [InlineData("next week", "not a time")]
+    [InlineData("2027-13-01", "not a time")]
+    [InlineData("2027-01-31T25:00Z", "not a time")]
+    [InlineData("31/01/2027", "not a time")]
+    [InlineData("0d", "not in the future")]
+    [InlineData("2026-12-06", "not in the future")]
+    // Noon local is 10:00 UTC: the very moment it is now.
+    [InlineData("2026-12-07T12:00", "not in the future")]
+    [InlineData("2026-12-07T09:59Z", "not in the future")]
+    [InlineData("99999999999d", "too far away")]
+    [InlineData("9999-12-31", "too far away")]
+    public void An_expiry_that_is_no_time_to_come_is_a_usage_error_that_names_it(string text, string problem)
+    {
+        var error = Assert.Throws<CliException>(() => ShareExpiry.Parse(text, ClockInPlusTwo()));
+
+        Assert.Equal(ExitCodes.Usage, error.ExitCode);
+        Assert.Contains($"--expires '{text}' is {problem}", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_day_whose_midnight_the_clocks_skip_ends_when_the_next_day_begins()
+    {
+        // Clocks go from +02:00 to +03:00 at midnight on 1 April: 2027-04-01T00:00 local never happens.
+        var forward = TimeZoneInfo.AdjustmentRule.CreateAdjustmentRule(DateTime.MinValue.Date, DateTime.MaxValue.Date, TimeSpan.FromHours(1),
+            TimeZoneInfo.TransitionTime.CreateFixedDateRule(new DateTime(1, 1, 1, 0, 0, 0, DateTimeKind.Unspecified), 4, 1),
+            TimeZoneInfo.TransitionTime.CreateFixedDateRule(new DateTime(1, 1, 1, 0, 0, 0, DateTimeKind.Unspecified), 10, 1));
+        var clock = new FakeTimeProvider(Now);
+        clock.SetLocalTimeZone(TimeZoneInfo.CreateCustomTimeZone("Test/MidnightSpring", TimeSpan.FromHours(2), "Test", "Test", "Test DST", [forward]));
+
+        Assert.Equal(new DateTimeOffset(2027, 3, 31, 22, 0, 0, TimeSpan.Zero), ShareExpiry.Parse("2027-03-31", clock));
+        Assert.Equal(ExitCodes.Usage, Assert.Throws<CliException>(() => ShareExpiry.Parse("2027-04-01T00:30", clock)).ExitCode);
+    }
+
+    [Theory]
+    [InlineData("Sh4reId0000000000000000", true)]
+    [InlineData("http://127.0.0.1:8080/v/" + ShareKey, true)]
+    [InlineData(" https://reel.example.com/reel/v/" + ShareKey + "/?from=chat#t=3 ", true)]
+    [InlineData("/v/" + ShareKey, true)]
+    [InlineData(ShareKey, true)]
+    [InlineData("", false)]
+    [InlineData("http://127.0.0.1:8080/v/", false)]
+    [InlineData("http://127.0.0.1:8080/watch/" + Id, false)]
+    [InlineData("http://127.0.0.1:8080/v/" + ShareKey + "x", false)]
+    [InlineData("Sh4reId0000000000000001", false)]
+    public void A_link_to_revoke_is_named_by_its_id_its_url_or_its_key(string given, bool names)
+    {
+        using var share = JsonDocument.Parse($$"""{"id":"Sh4reId0000000000000000","url":"/v/{{ShareKey}}"}""");
+
+        Assert.Equal(names, Commands.NamesShare(share.RootElement, given));
+    }
+
+    private const string ShareKey = "k3y0fThirtyTwoCharacters_base64u";
 
     /// <summary>A clock that moves only when told.</summary>
     private sealed class ManualClock : TimeProvider
