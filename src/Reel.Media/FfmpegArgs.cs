@@ -209,6 +209,35 @@ public static class FfmpegArgs
     ];
 
     /// <summary>
+    /// A poster from an image a person uploaded (JPEG, PNG or WebP, told apart by its bytes before this is called),
+    /// decoded by the one demuxer of its kind only and written as a fresh JPEG of the given display size: nothing of
+    /// the upload but its picture is kept (no metadata, no embedded profile or thumbnail).
+    /// </summary>
+    public static IReadOnlyList<string> PosterFromImage(string inputPath, PosterImage kind, int width, int height, string outputPath, long maxPixels)
+    {
+        var demuxer = kind switch
+        {
+            PosterImage.Jpeg => "jpeg_pipe",
+            PosterImage.Png => "png_pipe",
+            PosterImage.WebP => "webp_pipe",
+            _ => throw new ArgumentOutOfRangeException(nameof(kind)),
+        };
+        return
+        [
+            "-hide_banner", "-nostats", "-loglevel", "warning", "-y",
+            "-protocol_whitelist", "file",
+            "-format_whitelist", demuxer,
+            "-f", demuxer,
+            "-max_pixels", maxPixels.ToString(CultureInfo.InvariantCulture),
+            "-i", "file:" + inputPath,
+            "-map", "0:v:0", "-frames:v", "1",
+            // Fitted inside the poster's box with the picture's own shape, then padded to it: previews get the size they were told.
+            "-vf", $"scale={width}:{height}:force_original_aspect_ratio=decrease:flags=bicubic,pad={width}:{height}:(ow-iw)/2:(oh-ih)/2:color=black,setsar=1,format=yuvj420p",
+            "-q:v", "3", "-map_metadata", "-1", "-f", "image2", "-update", "1", outputPath,
+        ];
+    }
+
+    /// <summary>
     /// Storyboard sprite sheets from one of our own renditions: decoding keyframes only is fast, and our keyframes
     /// fall on every <see cref="LadderPlan.SegmentSeconds"/> so an interval that is a multiple of it hits them exactly.
     /// </summary>
@@ -327,4 +356,17 @@ public static class FfmpegArgs
     private static string Kbps(int kbps) => kbps.ToString(CultureInfo.InvariantCulture) + "k";
 
     private static string Seconds(double seconds) => seconds.ToString("0.###", CultureInfo.InvariantCulture);
+}
+
+/// <summary>The kinds of image a poster may be uploaded as.</summary>
+public enum PosterImage
+{
+    /// <summary>JPEG (starts FF D8 FF).</summary>
+    Jpeg,
+
+    /// <summary>PNG (starts with its 8-byte signature).</summary>
+    Png,
+
+    /// <summary>WebP (a RIFF file of form WEBP).</summary>
+    WebP,
 }

@@ -82,6 +82,7 @@ internal static class ReelApp
         builder.Services.AddSingleton<ShareStore>();
         builder.Services.AddSingleton<Shares>();
         builder.Services.AddSingleton<LinkPreviews>();
+        builder.Services.AddSingleton<Posters>();
         builder.Services.AddSingleton<JobQueue>();
         if (builder.Configuration["Storage:Provider"] == "s3") builder.Services.AddSingleton<IMediaStorage, S3Storage>();
         else builder.Services.AddSingleton<IMediaStorage, LocalStorage>();
@@ -153,6 +154,7 @@ internal static class ReelApp
             app.MapVideos();
             app.MapShares();
             app.MapOEmbed();
+            app.MapPosters();
             app.MapTusUploads();
             app.MapAuth();
             app.MapAdmin();

@@ -63,6 +63,7 @@ public sealed class FfmpegArgsTests
         yield return ("ladder_hls_hdr_interlaced_two_audio_tracks", FfmpegArgs.LadderHls(Input, HdrInterlacedWithTwoAudioTracks, OutDir, Prefix, MaxPixels));
         yield return ("thumbnail_pq", FfmpegArgs.Thumbnail(Input, 0, 2, 1280, 720, "/srv/reel/work/Xq3vD8kPz1mN7bT2yR5uAw/poster.jpg", MaxPixels, new PictureTreatment(false, HdrKind.Pq, "bt2020")));
         yield return ("thumbnail", FfmpegArgs.Thumbnail(Input, 0, 12.3456, 1280, 720, "/srv/reel/work/Xq3vD8kPz1mN7bT2yR5uAw/poster.jpg", MaxPixels));
+        yield return ("poster_from_png", FfmpegArgs.PosterFromImage(Input, PosterImage.Png, 1280, 720, "/srv/reel/data/tmp/poster-Xq3vD8kPz1mN7bT2yR5uAw/poster.jpg", MaxPixels));
         yield return ("storyboard", FfmpegArgs.Storyboard("/srv/reel/work/Xq3vD8kPz1mN7bT2yR5uAw/hls/360p/source.mp4", 2, 160, 90, 10, 5, "/srv/reel/work/Xq3vD8kPz1mN7bT2yR5uAw/storyboard/k7Gm2xQp-%d.jpg", MaxPixels));
         yield return ("progressive_mp4", FfmpegArgs.ProgressiveMp4(Input, WithAudio(new AudioStreamInfo(1, "aac", "LC", 6, 48000)), "/srv/reel/work/Xq3vD8kPz1mN7bT2yR5uAw/download.mp4", MaxPixels));
         yield return ("probe", FfmpegArgs.Probe(Input));
@@ -84,6 +85,8 @@ public sealed class FfmpegArgsTests
     {
         var args = ListNamed(name);
         var isProbe = name is "probe" or "identify";
+        // An uploaded poster image is read by the one demuxer of its kind, from a file only.
+        var isImage = name.StartsWith("poster_from_", StringComparison.Ordinal);
 
         var input = isProbe ? args.Count - 1 : IndexOf(args, "-i") + 1;
         Assert.Equal("file:" + (name == "storyboard" ? "/srv/reel/work/Xq3vD8kPz1mN7bT2yR5uAw/hls/360p/source.mp4" : Input), args[input]);
@@ -92,11 +95,11 @@ public sealed class FfmpegArgsTests
 
         var protocols = IndexOf(args, "-protocol_whitelist");
         Assert.InRange(protocols, 0, input - 1);
-        Assert.Equal(isProbe ? "file" : "file,pipe", args[protocols + 1]);
+        Assert.Equal(isProbe || isImage ? "file" : "file,pipe", args[protocols + 1]);
 
         var formats = IndexOf(args, "-format_whitelist");
         Assert.InRange(formats, 0, input - 1);
-        Assert.Equal(name == "identify" ? FfmpegArgs.IdentifyDemuxers : SourceCheck.AcceptedDemuxers, args[formats + 1]);
+        Assert.Equal(name == "identify" ? FfmpegArgs.IdentifyDemuxers : isImage ? "png_pipe" : SourceCheck.AcceptedDemuxers, args[formats + 1]);
         Assert.DoesNotContain("hls", args[formats + 1].Split(','));
         Assert.DoesNotContain("concat", args[formats + 1].Split(','));
     }

@@ -60,6 +60,9 @@ internal sealed class Database : IAsyncDisposable
 
     public bool IsPostgres => _postgres is not null;
 
+    /// <summary>What a read adds to lock its row until the transaction ends (SQLite's write transaction already excludes others).</summary>
+    public string ForUpdate => IsPostgres ? " FOR UPDATE" : "";
+
     /// <summary>What a claim adds to its row lookup so concurrent workers skip rows another one is taking.</summary>
     public string SkipLocked => IsPostgres ? " FOR UPDATE SKIP LOCKED" : "";
 

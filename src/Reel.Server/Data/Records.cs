@@ -38,6 +38,9 @@ internal sealed class VideoRecord
     /// <summary>Views counted by players (once per page visit), through any link.</summary>
     public long Views { get; set; }
 
+    /// <summary>The file of a poster the owner chose (an image, or a frame they picked); null: the generated poster.</summary>
+    public string? PosterFile { get; set; }
+
     /// <summary>While the video is still being uploaded (resumably), the bytes received so far; read, never written.</summary>
     public long? UploadedBytes { get; set; }
 }

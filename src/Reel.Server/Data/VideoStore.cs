@@ -15,7 +15,7 @@ internal enum VideoScope
 /// <summary>The SQL of videos.</summary>
 internal sealed class VideoStore(Database database, TimeProvider clock)
 {
-    private const string Columns = "id, title, status, visibility, progress, error_code, error_message, duration_seconds, width, height, size_bytes, source_key, probe_json, renditions, playable, has_thumbnail, has_storyboard, has_download, created_at, ready_at, updated_at, owner_id, manage_token_hash, links_generation, uploader, views";
+    private const string Columns = "id, title, status, visibility, progress, error_code, error_message, duration_seconds, width, height, size_bytes, source_key, probe_json, renditions, playable, has_thumbnail, has_storyboard, has_download, created_at, ready_at, updated_at, owner_id, manage_token_hash, links_generation, uploader, views, poster_file";
 
     // What a read returns: the columns, and the progress of an upload still arriving.
     private const string Selected = Columns + ", (SELECT u.offset_bytes FROM uploads u WHERE u.video_id = videos.id) AS uploaded_bytes";
@@ -36,7 +36,7 @@ internal sealed class VideoStore(Database database, TimeProvider clock)
     // moment later would have (ON DELETE SET NULL), rather than a foreign-key error.
     internal static Task InsertAsync(DbConnection connection, DbTransaction transaction, VideoRecord video) =>
         connection.ExecuteAsync(
-            $"INSERT INTO videos ({Columns}) VALUES (@Id, @Title, @Status, @Visibility, @Progress, @ErrorCode, @ErrorMessage, @DurationSeconds, @Width, @Height, @SizeBytes, @SourceKey, @ProbeJson, @Renditions, @Playable, @HasThumbnail, @HasStoryboard, @HasDownload, @CreatedAt, @ReadyAt, @UpdatedAt, (SELECT id FROM users WHERE id = @OwnerId), @ManageTokenHash, @LinksGeneration, @Uploader, @Views)",
+            $"INSERT INTO videos ({Columns}) VALUES (@Id, @Title, @Status, @Visibility, @Progress, @ErrorCode, @ErrorMessage, @DurationSeconds, @Width, @Height, @SizeBytes, @SourceKey, @ProbeJson, @Renditions, @Playable, @HasThumbnail, @HasStoryboard, @HasDownload, @CreatedAt, @ReadyAt, @UpdatedAt, (SELECT id FROM users WHERE id = @OwnerId), @ManageTokenHash, @LinksGeneration, @Uploader, @Views, @PosterFile)",
             video, transaction);
 
     public async Task<VideoRecord?> GetAsync(string id, CancellationToken cancellationToken)
@@ -106,6 +106,19 @@ internal sealed class VideoStore(Database database, TimeProvider clock)
             WHERE id = @id
             """,
             new { id, title, visibility, now = Now }) > 0;
+    }
+
+    /// <summary>Sets or (with null) clears the chosen poster's file name; returns the one it replaced, or null when the video is gone.</summary>
+    public async Task<(bool Found, string? Previous)> SetPosterAsync(string id, string? posterFile, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var previous = await connection.QuerySingleOrDefaultAsync<(string Id, string? PosterFile)?>(
+            $"SELECT id, poster_file FROM videos WHERE id = @id{database.ForUpdate}", new { id }, transaction);
+        if (previous is null) return (false, null);
+        await connection.ExecuteAsync("UPDATE videos SET poster_file = @posterFile, updated_at = @now WHERE id = @id", new { id, posterFile, now = Now }, transaction);
+        await transaction.CommitAsync(cancellationToken);
+        return (true, previous.Value.PosterFile);
     }
 
     /// <summary>Every playback token made before this stops working (on every node, once it has read the change).</summary>

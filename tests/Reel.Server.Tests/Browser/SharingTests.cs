@@ -25,18 +25,36 @@ public sealed class SharingTests(SharedServer shared) : IClassFixture<SharedServ
         """;
 
     [Fact]
-    public async Task A_password_protected_link_asks_once_per_session_says_when_the_password_is_wrong_and_then_plays()
+    public async Task The_owner_makes_a_password_link_on_the_watch_page_and_its_viewer_is_asked_once_per_session_then_counted()
     {
         var video = await ReadyVideoAsync("Our wedding", visibility: "private");
-        var share = await CreateShareAsync(video.Id, new { password = "rings and vows", label = "Guests" });
-        await using var chromium = await Chromium.LaunchAsync();
-        var page = chromium.Page;
 
+        // The owner, signed in, makes the link on the video's page.
+        await using var owner = await Chromium.LaunchAsync();
+        await SignInAsync(owner.Page);
+        await owner.Page.GotoAsync(Url($"/watch/{video.Id}"));
+        var links = owner.Page.GetByRole(AriaRole.Region, new() { Name = "Share links" });
+        await links.GetByLabel("Label").FillAsync("Guests");
+        await links.GetByLabel("Expires").SelectOptionAsync("In 7 days");
+        await links.GetByLabel("Password (optional)").FillAsync("rings and vows");
+        await links.GetByLabel("Allow download").UncheckAsync();
+        await links.GetByRole(AriaRole.Button, new() { Name = "Make a link" }).ClickAsync();
+        var made = links.GetByRole(AriaRole.Listitem).Filter(new() { HasText = "Guests" });
+        await Assertions.Expect(made).ToContainTextAsync("Password");
+        await Assertions.Expect(made).ToContainTextAsync("No download");
+        await Assertions.Expect(made).ToContainTextAsync("0 views");
+        await Chromium.AssertAccessibleAsync(owner.Page, "the watch page with its share links");
+        var share = Assert.Single((await _server.Client.GetFromJsonAsync<ShareList>($"/api/videos/{video.Id}/shares", Json))!.Items);
+        Assert.True(share.ExpiresAt > DateTime.UtcNow.AddDays(6.9) && share.ExpiresAt < DateTime.UtcNow.AddDays(7.1), $"expires {share.ExpiresAt:O}");
+
+        // Someone else opens it.
+        await using var viewer = await Chromium.LaunchAsync();
+        var page = viewer.Page;
         await page.GotoAsync(Url(share.Url));
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "This video is protected by a password" })).ToBeVisibleAsync();
         await Assertions.Expect(page.GetByText("Our wedding")).ToHaveCountAsync(0);
         await Chromium.AssertAccessibleAsync(page, "a share link's password page");
-        await chromium.ScreenshotAsync("share-password");
+        await viewer.ScreenshotAsync("share-password");
 
         await page.GetByLabel("Password").FillAsync("confetti");
         await page.GetByRole(AriaRole.Button, new() { Name = "Watch" }).ClickAsync();
@@ -45,6 +63,7 @@ public sealed class SharingTests(SharedServer shared) : IClassFixture<SharedServ
         await page.GetByLabel("Password").FillAsync("rings and vows");
         await page.GetByRole(AriaRole.Button, new() { Name = "Watch" }).ClickAsync();
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Our wedding" })).ToBeVisibleAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Link, new() { Name = "Download" })).ToHaveCountAsync(0);
         await page.WaitForFunctionAsync(PlayedPast, 0.5, Patiently);
         await Chromium.AssertAccessibleAsync(page, "a share link's page, unlocked");
 
@@ -52,7 +71,14 @@ public sealed class SharingTests(SharedServer shared) : IClassFixture<SharedServ
         await page.ReloadAsync();
         await page.WaitForFunctionAsync(PlayedPast, 0.5, Patiently);
         await Assertions.Expect(page.GetByLabel("Password")).ToHaveCountAsync(0);
-        chromium.AssertNoPageErrors(e => e.Contains("401", StringComparison.Ordinal));
+        viewer.AssertNoPageErrors(e => e.Contains("401", StringComparison.Ordinal));
+
+        // Watched to its end (a clip shorter than 10 s), the visit counts once, and the owner sees it.
+        await Eventually.FoundAsync(async () =>
+            (await _server.Client.GetFromJsonAsync<ShareList>($"/api/videos/{video.Id}/shares", Json))!.Items.Single().Views >= 1 ? "counted" : null);
+        await owner.Page.ReloadAsync();
+        await Assertions.Expect(made).ToContainTextAsync(new System.Text.RegularExpressions.Regex("[12] views?"));
+        await links.ScreenshotAsync(new LocatorScreenshotOptions { Path = ScreenshotPath("share-links") });
     }
 
     [Fact]
@@ -82,6 +108,7 @@ public sealed class SharingTests(SharedServer shared) : IClassFixture<SharedServ
         Assert.Equal(0, await embed.Locator("header").CountAsync());
         await chromium.ScreenshotAsync("embed-on-another-site");
 
+
         // The watch page keeps frame-ancestors 'self': Chromium refuses to show it in the blog's frame, and says why.
         var refusal = await Eventually.FoundAsync(() =>
         {
@@ -92,9 +119,53 @@ public sealed class SharingTests(SharedServer shared) : IClassFixture<SharedServ
         Assert.Equal(0, await page.Frames.Single(f => f.Name == "watch").Locator("video").CountAsync());
         // (The 401 is the session check of a visitor who is not signed in.)
         chromium.AssertNoPageErrors(e => e.Contains("frame-ancestors", StringComparison.Ordinal) || e.Contains("401", StringComparison.Ordinal));
+
+        // What a chat app makes of the watch page's tags (it runs no script): a card with the title and the poster.
+        var tags = await PreviewTagsAsync($"/watch/{video.Id}");
+        Assert.Equal("Embedded clip", tags["og:title"]);
+        await page.SetContentAsync($"""
+            <!doctype html><html lang="en"><title>Chat</title>
+            <body style="font-family: sans-serif; background: #f2f3f5; padding: 24px">
+            <div style="max-width: 420px; background: #fff; border-left: 4px solid #5865f2; border-radius: 4px; padding: 12px 16px">
+              <div style="font-size: 12px; color: #4e5058">{System.Net.WebUtility.HtmlEncode(tags["og:site_name"])}</div>
+              <div style="font-weight: 600; color: #006ce7; margin: 4px 0 10px">{System.Net.WebUtility.HtmlEncode(tags["og:title"])}</div>
+              <img alt="" src="{tags["og:image"]}" width="{tags["og:image:width"]}" height="{tags["og:image:height"]}" style="max-width: 100%; height: auto; border-radius: 4px">
+            </div></body></html>
+            """);
+        await page.WaitForFunctionAsync("() => document.images[0].complete && document.images[0].naturalWidth > 0", null, Patiently);
+        await chromium.ScreenshotAsync("chat-preview");
     }
 
     private string Url(string path) => $"http://127.0.0.1:{_server.Port}{path}";
+
+    private async Task SignInAsync(IPage page)
+    {
+        await page.GotoAsync(Url("/signin"));
+        await page.GetByLabel("Email").FillAsync(ReelServer.AdminEmail);
+        await page.GetByLabel("Password").FillAsync(ReelServer.Password);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in", Exact = true }).ClickAsync();
+        try
+        {
+            await page.WaitForURLAsync(Url("/"), new() { Timeout = 60_000 });
+        }
+        catch (TimeoutException e)
+        {
+            // What the page says (an error under the form?) is what the failure needs.
+            throw new TimeoutException($"Signing in did not lead home; the page is {page.Url} and says:\n{await page.InnerTextAsync("main")}", e);
+        }
+    }
+
+    /// <summary>The Open Graph tags of a page as the server sends it, read as a chat app reads them.</summary>
+    private async Task<Dictionary<string, string>> PreviewTagsAsync(string path)
+    {
+        using var chatApp = new HttpClient();
+        var html = await chatApp.GetStringAsync(Url(path));
+        return System.Text.RegularExpressions.Regex.Matches(html, "<meta property=\"(?<name>og:[^\"]+)\" content=\"(?<content>[^\"]*)\"")
+            .ToDictionary(m => m.Groups["name"].Value, m => System.Net.WebUtility.HtmlDecode(m.Groups["content"].Value));
+    }
+
+    private static string ScreenshotPath(string name) =>
+        Path.Combine(Directory.CreateDirectory(Path.Combine(ReelServer.RepoRoot(), "artifacts", "screenshots")).FullName, name + ".png");
 
     private async Task<VideoJson> ReadyVideoAsync(string title, string visibility)
     {

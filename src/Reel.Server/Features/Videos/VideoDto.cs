@@ -77,7 +77,7 @@ internal sealed class VideoViews(StreamTokens tokens, AccountStore accounts, IOp
         return new PlaybackDto(
             v.Playable ? MediaUrls.Master(token) : null,
             v.HasDownload && share?.AllowDownload != false ? MediaUrls.Download(token) : null,
-            v.HasThumbnail ? MediaUrls.Thumbnail(token) : null,
+            MediaUrls.Poster(token, v),
             v.HasStoryboard ? MediaUrls.Storyboard(token) : null,
             expiresAt.UtcDateTime);
     }
@@ -149,6 +149,10 @@ internal static class MediaUrls
     public static string Download(string token) => $"{Prefix}/{token}/download.mp4";
 
     public static string Thumbnail(string token) => $"{Prefix}/{token}/thumbnail.jpg";
+
+    /// <summary>The poster the video shows: the one its owner chose, else the generated one once it exists.</summary>
+    public static string? Poster(string token, VideoRecord video) =>
+        video.PosterFile is { } chosen ? $"{Prefix}/{token}/{chosen}" : video.HasThumbnail ? Thumbnail(token) : null;
 
     public static string Storyboard(string token) => $"{Prefix}/{token}/storyboard.vtt";
 }
