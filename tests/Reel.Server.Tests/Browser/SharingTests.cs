@@ -33,6 +33,13 @@ public sealed class SharingTests(SharedServer shared) : IClassFixture<SharedServ
         await using var owner = await Chromium.LaunchAsync();
         await SignInAsync(owner.Page);
         await owner.Page.GotoAsync(Url($"/watch/{video.Id}"));
+        // The frame on screen becomes the poster.
+        var poster = owner.Page.GetByRole(AriaRole.Region, new() { Name = "Poster" });
+        await owner.Page.WaitForFunctionAsync(PlayedPast, 0.5, Patiently);
+        await poster.GetByRole(AriaRole.Button, new() { Name = "Use the frame on screen" }).ClickAsync();
+        await Assertions.Expect(poster.GetByRole(AriaRole.Button, new() { Name = "Use the generated poster" })).ToBeVisibleAsync();
+        Assert.True((await _server.GetVideoAsync(video.Id)).CustomPoster);
+
         var links = owner.Page.GetByRole(AriaRole.Region, new() { Name = "Share links" });
         await links.GetByLabel("Label").FillAsync("Guests");
         await links.GetByLabel("Expires").SelectOptionAsync("In 7 days");

@@ -23,6 +23,7 @@ public sealed class PosterTests(SharedServer shared) : IClassFixture<SharedServe
         var png = (await ImageAsync("png", "testsrc2=size=200x400:duration=1")).Concat(Encoding.ASCII.GetBytes("GPS 51.5N")).ToArray();
         var changed = await PutImageAsync(video.Id, png, "image/png");
         Assert.Matches("^/s/[^/]+/poster-[^/]+/poster.jpg$", changed.ThumbnailUrl);
+        Assert.True(changed.CustomPoster);
         var poster = await PosterBytesAsync(changed);
         Assert.Equal((0xFF, 0xD8), (poster[0], poster[1]));
         Assert.NotEqual(generated, poster);
@@ -45,6 +46,7 @@ public sealed class PosterTests(SharedServer shared) : IClassFixture<SharedServe
             Assert.Equal(HttpStatusCode.OK, reset.StatusCode);
             var back = (await reset.Content.ReadFromJsonAsync<VideoJson>(JsonSerializerOptions.Web))!;
             Assert.EndsWith("/thumbnail.jpg", back.ThumbnailUrl, StringComparison.Ordinal);
+            Assert.False(back.CustomPoster);
             Assert.Equal(generated, await PosterBytesAsync(back));
         }
     }

@@ -79,6 +79,12 @@ public sealed class PostgresAndS3TourTests : IAsyncLifetime
             await OkAsync(anonymous.SendAsync(head));
         await StatusAsync(admin.PutAsJsonAsync($"/api/videos/{id}/progress", new { positionSeconds = 1.0 }), HttpStatusCode.NoContent);
         await StatusAsync(anonymous.PostAsync($"/api/videos/{id}/views", null), HttpStatusCode.NoContent);
+        // A poster picked by its frame (read from the segment in S3 that holds it), then the generated one again.
+        var framed = await JsonAsync(admin.PutAsJsonAsync($"/api/videos/{id}/poster", new { atSeconds = 1.0 }));
+        Assert.True(framed.GetProperty("customPoster").GetBoolean());
+        await OkAsync(anonymous.GetAsync(framed.GetProperty("thumbnailUrl").GetString()));
+        Assert.False((await JsonAsync(admin.DeleteAsync($"/api/videos/{id}/poster"))).GetProperty("customPoster").GetBoolean());
+        await StatusAsync(anonymous.GetAsync(framed.GetProperty("thumbnailUrl").GetString()), HttpStatusCode.NotFound);
         var oembed = await JsonAsync(anonymous.GetAsync($"/api/oembed?url={Uri.EscapeDataString($"{_server.Client.BaseAddress}watch/{id}")}"));
         Assert.Contains($"/embed/{id}", oembed.GetProperty("html").GetString(), StringComparison.Ordinal);
 

@@ -269,6 +269,27 @@ export function openShare(key: string, password: string | null, signal?: AbortSi
     : sendJson<Video>('POST', `${sharePath(key)}/unlock`, { password });
 }
 
+/** The poster becomes this image (JPEG, PNG or WebP; the server makes a JPEG of it). */
+export async function setPosterImage(id: string, image: Blob): Promise<Video> {
+  const response = await request(`${videoPath(id)}/poster`, {
+    method: 'PUT',
+    headers: { ...manageTokens.headersFor(id), 'Content-Type': image.type || 'application/octet-stream' },
+    body: image,
+  });
+  return JSON.parse(await response.text()) as Video;
+}
+
+/** The poster becomes the frame at this time. */
+export function setPosterFrame(id: string, atSeconds: number): Promise<Video> {
+  return sendJson<Video>('PUT', `${videoPath(id)}/poster`, { atSeconds }, manageTokens.headersFor(id));
+}
+
+/** Back to the poster Reel made. */
+export async function resetPoster(id: string): Promise<Video> {
+  const response = await request(`${videoPath(id)}/poster`, { method: 'DELETE', headers: manageTokens.headersFor(id) });
+  return JSON.parse(await response.text()) as Video;
+}
+
 /** One view of the video; the watch page sends it once per visit, after 10 s of playback or at the end. */
 export async function countView(id: string): Promise<void> {
   await request(`${videoPath(id)}/views`, { method: 'POST' });

@@ -23,6 +23,7 @@ export function aVideo(overrides: Partial<Video> = {}): Video {
     thumbnailUrl: null,
     storyboardUrl: null,
     linksExpireAt: '2026-11-21T16:00:00Z',
+    customPoster: false,
     watchUrl: `/watch/${id}`,
     renditions: [],
     owner: null,

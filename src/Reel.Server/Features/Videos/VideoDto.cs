@@ -27,6 +27,7 @@ internal sealed record VideoDto(
     string? ThumbnailUrl,
     string? StoryboardUrl,
     DateTime LinksExpireAt,
+    bool CustomPoster,
     string WatchUrl,
     IReadOnlyList<RenditionDto> Renditions,
     OwnerDto? Owner,
@@ -105,6 +106,7 @@ internal sealed class VideoViews(StreamTokens tokens, AccountStore accounts, IOp
             ThumbnailUrl: links.ThumbnailUrl,
             StoryboardUrl: links.StoryboardUrl,
             LinksExpireAt: links.ExpiresAt,
+            CustomPoster: v.PosterFile is not null,
             WatchUrl: $"/watch/{v.Id}",
             Renditions: VideoStore.Renditions(v).Where(r => r.IsLadderRung)
                 .Select(r => new RenditionDto(r.Name, r.Width, r.Height, r.BitrateKbps, r.Ready, r.Ready ? Math.Round(v.DurationSeconds, 1) : r.EncodedSeconds))
