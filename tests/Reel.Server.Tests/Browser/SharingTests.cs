@@ -133,14 +133,14 @@ public sealed class SharingTests(SharedServer shared) : IClassFixture<SharedServ
         await page.SetContentAsync($"""
             <!doctype html><html lang="en"><title>Chat</title>
             <body style="font-family: sans-serif; background: #f2f3f5; padding: 24px">
-            <div style="max-width: 420px; background: #fff; border-left: 4px solid #5865f2; border-radius: 4px; padding: 12px 16px">
+            <div id="card" style="max-width: 420px; background: #fff; border-left: 4px solid #5865f2; border-radius: 4px; padding: 12px 16px">
               <div style="font-size: 12px; color: #4e5058">{System.Net.WebUtility.HtmlEncode(tags["og:site_name"])}</div>
               <div style="font-weight: 600; color: #006ce7; margin: 4px 0 10px">{System.Net.WebUtility.HtmlEncode(tags["og:title"])}</div>
               <img alt="" src="{tags["og:image"]}" width="{tags["og:image:width"]}" height="{tags["og:image:height"]}" style="max-width: 100%; height: auto; border-radius: 4px">
             </div></body></html>
             """);
         await page.WaitForFunctionAsync("() => document.images[0].complete && document.images[0].naturalWidth > 0", null, Patiently);
-        await chromium.ScreenshotAsync("chat-preview");
+        await page.Locator("#card").ScreenshotAsync(new LocatorScreenshotOptions { Path = ScreenshotPath("chat-preview") });
     }
 
     private string Url(string path) => $"http://127.0.0.1:{_server.Port}{path}";
