@@ -177,20 +177,7 @@ internal sealed class ServerProcess : IAsyncDisposable
     public void WriteLog(string line) => _log.Write(line);
 
     /// <summary>The last lines of the log, for failure messages: a test's data directory is gone once it ends.</summary>
-    public string LogTail(int lines = 60)
-    {
-        try
-        {
-            using var stream = new FileStream(LogPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-            using var reader = new StreamReader(stream);
-            var all = reader.ReadToEnd().Split('\n');
-            return "Server log (tail):\n" + string.Join('\n', all.TakeLast(lines));
-        }
-        catch (IOException e)
-        {
-            return $"(no server log: {e.Message})";
-        }
-    }
+    public string LogTail(int lines = 60) => LogFile.Tail(LogPath, lines);
 
     /// <summary>SIGKILL to the server alone, as a crash: its ffmpeg children are left running, as they would be.</summary>
     public async Task CrashAsync()
@@ -225,32 +212,5 @@ internal sealed class ServerProcess : IAsyncDisposable
         _process.Dispose();
         _log.Dispose();
         if (_ownsLog) File.Delete(LogPath);
-    }
-
-    /// <summary>The server's output as lines in a file; writes after it is closed are dropped.</summary>
-    private sealed class LogFile(string path, Func<TimeSpan>? clock) : IDisposable
-    {
-        private readonly Lock _gate = new();
-        private readonly StreamWriter _writer = new(path, append: true) { AutoFlush = true };
-        private bool _closed;
-
-        public void Write(string line)
-        {
-            var stamped = clock is null ? line : Stamp(clock()) + line;
-            lock (_gate)
-            {
-                if (!_closed) _writer.WriteLine(stamped);
-            }
-        }
-
-        public void Dispose()
-        {
-            lock (_gate)
-            {
-                if (_closed) return;
-                _closed = true;
-                _writer.Dispose();
-            }
-        }
     }
 }

@@ -26,6 +26,15 @@ internal static class Problems
     public static ProblemHttpResult BadRequest(string code, string detail) =>
         Create(StatusCodes.Status400BadRequest, code, "Bad request", detail);
 
+    /// <summary>429 for password guessing (sign-in, share links), with the wait in <c>Retry-After</c>.</summary>
+    public static ProblemHttpResult TooManyAttempts(HttpResponse response, TimeSpan wait, string what)
+    {
+        var seconds = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds));
+        response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return Create(StatusCodes.Status429TooManyRequests, "too_many_attempts", "Too many attempts",
+            $"Too many {what}. Try again in {Math.Ceiling(seconds / 60.0)} minute(s).");
+    }
+
     /// <summary>
     /// 503 while object storage cannot be reached: nothing was changed, and the same request can be sent again. Every
     /// 503 problem gets its Retry-After where problems are customised (Program), this one included.

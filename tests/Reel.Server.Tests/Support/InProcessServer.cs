@@ -77,46 +77,20 @@ internal sealed class InProcessServer : IAsyncDisposable
         File.Delete(_log.Path);
     }
 
-    /// <summary>Log lines as the console logger's first line would have them, in a file that outlives nothing but the server.</summary>
+    /// <summary>Log lines as the console logger's first line would have them, in the <see cref="LogFile"/> the process launcher uses too.</summary>
     private sealed class FileLog(string path) : ILoggerProvider
     {
-        private readonly Lock _gate = new();
-        private readonly StreamWriter _writer = new(path, append: true) { AutoFlush = true };
-        private bool _closed;
+        private readonly LogFile _file = new(path);
 
         public string Path => path;
 
-        public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
+        public ILogger CreateLogger(string categoryName) => new Logger(_file, categoryName);
 
-        public string Tail(int lines)
-        {
-            lock (_gate)
-            {
-                using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-                using var reader = new StreamReader(stream);
-                return "Server log (tail):\n" + string.Join('\n', reader.ReadToEnd().Split('\n').TakeLast(lines));
-            }
-        }
+        public string Tail(int lines) => LogFile.Tail(path, lines);
 
-        private void Write(string line)
-        {
-            lock (_gate)
-            {
-                if (!_closed) _writer.WriteLine(line);
-            }
-        }
+        public void Dispose() => _file.Dispose();
 
-        public void Dispose()
-        {
-            lock (_gate)
-            {
-                if (_closed) return;
-                _closed = true;
-                _writer.Dispose();
-            }
-        }
-
-        private sealed class Logger(FileLog log, string category) : ILogger
+        private sealed class Logger(LogFile file, string category) : ILogger
         {
             public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
 
@@ -125,7 +99,7 @@ internal sealed class InProcessServer : IAsyncDisposable
             public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
             {
                 var line = $"{logLevel}: {category}: {formatter(state, exception)}";
-                log.Write(exception is null ? line : line + "\n" + exception);
+                file.Write(exception is null ? line : line + "\n" + exception);
             }
         }
     }

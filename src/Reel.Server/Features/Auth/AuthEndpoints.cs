@@ -1,4 +1,3 @@
-using System.Globalization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using Reel.Server.Data;
@@ -125,14 +124,8 @@ internal static class AuthEndpoints
         MaxAge = sessions.RefreshLifetime,
     };
 
-    private static ProblemHttpResult? TooMany(TimeSpan? wait, HttpContext context)
-    {
-        if (wait is not { } w) return null;
-        var seconds = Math.Max(1, (int)Math.Ceiling(w.TotalSeconds));
-        context.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
-        return Problems.Create(StatusCodes.Status429TooManyRequests, "too_many_attempts", "Too many attempts",
-            $"Too many sign-in attempts. Try again in {Math.Ceiling(seconds / 60.0)} minute(s).");
-    }
+    private static ProblemHttpResult? TooMany(TimeSpan? wait, HttpContext context) =>
+        wait is { } w ? Problems.TooManyAttempts(context.Response, w, "sign-in attempts") : null;
 
     private static string Address(HttpContext context) => context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
 }

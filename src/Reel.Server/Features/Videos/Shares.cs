@@ -109,12 +109,7 @@ internal sealed class Shares(ShareStore shares, VideoStore videos, LinkRevocatio
                     "Whoever shared this video protected the link with a password. Send it to POST /api/shares/{key}/unlock."));
             var limiterKey = "share:" + share.Id;
             if (limiter.Attempt(address, limiterKey) is { } wait)
-            {
-                var seconds = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds));
-                response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
-                return (null, null, Problems.Create(StatusCodes.Status429TooManyRequests, "too_many_attempts", "Too many attempts",
-                    $"Too many wrong passwords for this link. Try again in {Math.Ceiling(seconds / 60.0)} minute(s)."));
-            }
+                return (null, null, Problems.TooManyAttempts(response, wait, "wrong passwords for this link"));
             if (Hasher.VerifyHashedPassword(share, hash, password) == PasswordVerificationResult.Failed)
             {
                 limiter.Failed(limiterKey);
