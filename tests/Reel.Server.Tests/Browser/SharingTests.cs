@@ -50,8 +50,14 @@ public sealed class SharingTests(SharedServer shared) : IClassFixture<SharedServ
         await Assertions.Expect(made).ToContainTextAsync("Password");
         await Assertions.Expect(made).ToContainTextAsync("No download");
         await Assertions.Expect(made).ToContainTextAsync("0 views");
-        await Chromium.AssertAccessibleAsync(owner.Page, "the watch page with its share links");
+        // And changes its label.
+        await made.GetByRole(AriaRole.Button, new() { Name = "Change Guests" }).ClickAsync();
+        await made.GetByLabel("Label").FillAsync("Wedding guests");
+        await Chromium.AssertAccessibleAsync(owner.Page, "the watch page with its share links, one being changed");
+        await made.GetByRole(AriaRole.Button, new() { Name = "Save" }).ClickAsync();
+        await Assertions.Expect(made.Locator(".label")).ToHaveTextAsync("Wedding guests");
         var share = Assert.Single((await _server.Client.GetFromJsonAsync<ShareList>($"/api/videos/{video.Id}/shares", Json))!.Items);
+        Assert.Equal(("Wedding guests", true, false), (share.Label, share.HasPassword, share.AllowDownload));
         Assert.True(share.ExpiresAt > DateTime.UtcNow.AddDays(6.9) && share.ExpiresAt < DateTime.UtcNow.AddDays(7.1), $"expires {share.ExpiresAt:O}");
 
         // Someone else opens it.

@@ -252,6 +252,19 @@ export function createShare(videoId: string, share: NewShare): Promise<Share> {
   return sendJson<Share>('POST', `${videoPath(videoId)}/shares`, share, manageTokens.headersFor(videoId));
 }
 
+/** What a change of a link says; a field left out stays, `null` clears it (label, expiry, password). */
+export interface ShareChange {
+  label?: string | null;
+  expiresAt?: string | null;
+  password?: string | null;
+  allowDownload?: boolean;
+}
+
+/** Changes a link; a change that narrows it (new password, earlier expiry, downloads off) stops the streams it handed out. */
+export function updateShare(videoId: string, shareId: string, change: ShareChange): Promise<Share> {
+  return sendJson<Share>('PATCH', `${videoPath(videoId)}/shares/${encodeURIComponent(shareId)}`, change, manageTokens.headersFor(videoId));
+}
+
 /** The link stops working, and so does every stream handed out through it. */
 export async function revokeShare(videoId: string, shareId: string): Promise<void> {
   await request(`${videoPath(videoId)}/shares/${encodeURIComponent(shareId)}`, { method: 'DELETE', headers: manageTokens.headersFor(videoId) });
