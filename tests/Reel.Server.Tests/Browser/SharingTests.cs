@@ -91,7 +91,7 @@ public sealed class SharingTests(SharedServer shared) : IClassFixture<SharedServ
             (await _server.Client.GetFromJsonAsync<ShareList>($"/api/videos/{video.Id}/shares", Json))!.Items.Single().Views >= 1 ? "counted" : null);
         await owner.Page.ReloadAsync();
         await Assertions.Expect(made).ToContainTextAsync(new System.Text.RegularExpressions.Regex("[12] views?"));
-        await links.ScreenshotAsync(new LocatorScreenshotOptions { Path = ScreenshotPath("share-links") });
+        await Chromium.ScreenshotAsync(links, "share-links");
     }
 
     [Fact]
@@ -146,7 +146,7 @@ public sealed class SharingTests(SharedServer shared) : IClassFixture<SharedServ
             </div></body></html>
             """);
         await page.WaitForFunctionAsync("() => document.images[0].complete && document.images[0].naturalWidth > 0", null, Patiently);
-        await page.Locator("#card").ScreenshotAsync(new LocatorScreenshotOptions { Path = ScreenshotPath("chat-preview") });
+        await Chromium.ScreenshotAsync(page.Locator("#card"), "chat-preview");
     }
 
     private string Url(string path) => $"http://127.0.0.1:{_server.Port}{path}";
@@ -176,9 +176,6 @@ public sealed class SharingTests(SharedServer shared) : IClassFixture<SharedServ
         return System.Text.RegularExpressions.Regex.Matches(html, "<meta property=\"(?<name>og:[^\"]+)\" content=\"(?<content>[^\"]*)\"")
             .ToDictionary(m => m.Groups["name"].Value, m => System.Net.WebUtility.HtmlDecode(m.Groups["content"].Value));
     }
-
-    private static string ScreenshotPath(string name) =>
-        Path.Combine(Directory.CreateDirectory(Path.Combine(ReelServer.RepoRoot(), "artifacts", "screenshots")).FullName, name + ".png");
 
     private async Task<VideoJson> ReadyVideoAsync(string title, string visibility)
     {

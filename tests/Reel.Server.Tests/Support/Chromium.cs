@@ -59,11 +59,13 @@ internal sealed class Chromium : IAsyncDisposable
     }
 
     /// <summary>Saves a screenshot among the test run's artifacts, for people to look at (and for the README).</summary>
-    public async Task ScreenshotAsync(string name)
-    {
-        var dir = Directory.CreateDirectory(Path.Combine(ReelServer.RepoRoot(), "artifacts", "screenshots")).FullName;
-        await Page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(dir, name + ".png") });
-    }
+    public Task ScreenshotAsync(string name) => Page.ScreenshotAsync(new PageScreenshotOptions { Path = ScreenshotPath(name) });
+
+    /// <summary>As <see cref="ScreenshotAsync(string)"/>, of one element only.</summary>
+    public static Task ScreenshotAsync(ILocator element, string name) => element.ScreenshotAsync(new LocatorScreenshotOptions { Path = ScreenshotPath(name) });
+
+    private static string ScreenshotPath(string name) =>
+        Path.Combine(Directory.CreateDirectory(Path.Combine(ReelServer.RepoRoot(), "artifacts", "screenshots")).FullName, name + ".png");
 
     /// <summary>Chromium's own upload throttling, so a test can watch a progress bar that would otherwise finish at once.</summary>
     public async Task ThrottleUploadsAsync(double bytesPerSecond)

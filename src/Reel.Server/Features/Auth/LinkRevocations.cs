@@ -20,12 +20,9 @@ internal sealed class LinkRevocations(VideoStore videos, ShareStore shares) : ID
     private long _since;
     private long _sharesSince;
 
-    public bool IsCurrent(string videoId, int generation) =>
-        generation >= (_generations.TryGetValue(videoId, out var current) ? current : 0);
-
     /// <summary>Whether the token's video links and, when it came through a share, that share's are still current.</summary>
     public bool IsCurrent(StreamGrant grant) =>
-        IsCurrent(grant.VideoId, grant.Generation)
+        grant.Generation >= (_generations.TryGetValue(grant.VideoId, out var video) ? video : 0)
         && (grant.ShareId is not { } share || grant.ShareGeneration >= (_shareGenerations.TryGetValue(share, out var current) ? current : 0));
 
     public async Task RefreshAsync(CancellationToken cancellationToken)

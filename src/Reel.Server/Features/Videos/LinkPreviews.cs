@@ -22,7 +22,7 @@ internal sealed record PreviewedVideo(string Title, string? Poster, int PosterWi
 /// without a password. Private videos, locked or expired links and failed videos get the generic preview: a chat app
 /// shows whatever it is given to everyone in the conversation.
 /// </summary>
-internal sealed class LinkPreviews(VideoStore videos, ShareStore shares, StreamTokens tokens, IOptions<ServerOptions> server, TimeProvider clock)
+internal sealed class LinkPreviews(VideoStore videos, Shares shares, StreamTokens tokens, IOptions<ServerOptions> server)
 {
     /// <summary>Chat apps fetch the poster when the link is pasted and again when their cache expires: a week and a day.</summary>
     public static readonly TimeSpan PosterLifetime = TimeSpan.FromDays(8);
@@ -43,13 +43,10 @@ internal sealed class LinkPreviews(VideoStore videos, ShareStore shares, StreamT
     public async Task<LinkPreview> ForSharePageAsync(string baseUrl, string key, CancellationToken cancellationToken)
     {
         var page = $"{baseUrl}{ShareUrls.Page(Uri.EscapeDataString(key))}";
-        if (await shares.GetByKeyAsync(key, cancellationToken) is not { RevokedAt: null, PasswordHash: null } share
-            || share.ExpiresAt <= clock.GetUtcNow().ToUnixTimeMilliseconds()
-            || await videos.GetAsync(share.VideoId, cancellationToken) is not { } video
-            || video.Status is VideoStatus.Failed or VideoStatus.Uploading)
+        var (share, video, _) = await shares.FindAsync(key, cancellationToken);
+        if (share is not { PasswordHash: null } || video!.Status is VideoStatus.Failed or VideoStatus.Uploading)
             return new LinkPreview(page, null);
-        var grant = new ShareGrant(share.Id, share.Generation, share.ExpiresAt is { } ends ? DateTimeOffset.FromUnixTimeMilliseconds(ends) : null, share.AllowDownload);
-        return new LinkPreview(page, Describe(baseUrl, video, grant, $"{baseUrl}/embed/v/{share.ShareKey}"));
+        return new LinkPreview(page, Describe(baseUrl, video, Shares.GrantOf(share), $"{baseUrl}/embed/v/{share.ShareKey}"));
     }
 
     /// <summary>The preview of a page of this server named by an absolute URL (oEmbed's <c>url</c>); null for anything else.</summary>

@@ -35,6 +35,10 @@ internal sealed class Shares(ShareStore shares, VideoStore videos, LinkRevocatio
     private const int KeyBytes = 24;
     private static readonly PasswordHasher<ShareRecord> Hasher = new();
 
+    /// <summary>What a token handed out through the share carries (ADR 21).</summary>
+    public static ShareGrant GrantOf(ShareRecord share) =>
+        new(share.Id, share.Generation, share.ExpiresAt is { } ends ? DateTimeOffset.FromUnixTimeMilliseconds(ends) : null, share.AllowDownload);
+
     public static ShareDto Render(ShareRecord s) => new(
         s.Id, ShareUrls.Page(s.ShareKey), s.Label, s.ExpiresAt is { } e ? Utc(e) : null, s.PasswordHash is not null, s.AllowDownload, s.Views, Utc(s.CreatedAt));
 
@@ -131,7 +135,8 @@ internal sealed class Shares(ShareStore shares, VideoStore videos, LinkRevocatio
 
     public Task CountViewAsync(VideoRecord video, CancellationToken cancellationToken) => shares.CountViewAsync(video.Id, null, cancellationToken);
 
-    private async Task<(ShareRecord? Share, VideoRecord? Video, ProblemHttpResult? Problem)> FindAsync(string key, CancellationToken cancellationToken)
+    /// <summary>The link and its video while the link works (known, not revoked, not expired, its video there); the problem otherwise.</summary>
+    public async Task<(ShareRecord? Share, VideoRecord? Video, ProblemHttpResult? Problem)> FindAsync(string key, CancellationToken cancellationToken)
     {
         if (key.Length != Base64Url.GetEncodedLength(KeyBytes)
             || await shares.GetByKeyAsync(key, cancellationToken) is not { RevokedAt: null } share

@@ -67,9 +67,7 @@ internal sealed class VideoViews(StreamTokens tokens, AccountStore accounts, IOp
     /// </summary>
     public VideoDto RenderShared(VideoRecord video, ShareRecord share)
     {
-        var grant = new ShareGrant(share.Id, share.Generation,
-            share.ExpiresAt is { } ends ? DateTimeOffset.FromUnixTimeMilliseconds(ends) : null, share.AllowDownload);
-        return Render(video, Caller.Anonymous, Playback(video, grant), resumeAt: null, owner: null) with { WatchUrl = ShareUrls.Page(share.ShareKey) };
+        return Render(video, Caller.Anonymous, Playback(video, Shares.GrantOf(share)), resumeAt: null, owner: null) with { WatchUrl = ShareUrls.Page(share.ShareKey) };
     }
 
     public PlaybackDto Playback(VideoRecord v, ShareGrant? share = null)

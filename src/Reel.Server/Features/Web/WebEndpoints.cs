@@ -82,18 +82,22 @@ internal static class WebEndpoints
 
         // Chat apps read the HTML the server sends and run no script: the watch and share pages carry their previews.
         var template = new PageTemplate(index);
-        app.MapMethods("/watch/{id}", [HttpMethods.Get, HttpMethods.Head], async (string id, HttpContext context, LinkPreviews previews, CancellationToken cancellationToken) =>
-            PreviewPage(context.Response, template, policy, await previews.ForWatchPageAsync(previews.BaseUrl(context.Request), id, cancellationToken), previews.BaseUrl(context.Request)))
+        app.MapMethods("/watch/{id}", [HttpMethods.Get, HttpMethods.Head], (string id, HttpContext context, LinkPreviews previews, CancellationToken cancellationToken) =>
+            PreviewPageAsync(context, template, policy, previews, baseUrl => previews.ForWatchPageAsync(baseUrl, id, cancellationToken)))
             .ExcludeFromDescription();
-        app.MapMethods("/v/{key}", [HttpMethods.Get, HttpMethods.Head], async (string key, HttpContext context, LinkPreviews previews, CancellationToken cancellationToken) =>
-            PreviewPage(context.Response, template, policy, await previews.ForSharePageAsync(previews.BaseUrl(context.Request), key, cancellationToken), previews.BaseUrl(context.Request)))
+        app.MapMethods("/v/{key}", [HttpMethods.Get, HttpMethods.Head], (string key, HttpContext context, LinkPreviews previews, CancellationToken cancellationToken) =>
+            PreviewPageAsync(context, template, policy, previews, baseUrl => previews.ForSharePageAsync(baseUrl, key, cancellationToken)))
             .ExcludeFromDescription();
         return app;
     }
 
-    private static Results<ContentHttpResult, ProblemHttpResult> PreviewPage(HttpResponse response, PageTemplate template, string contentSecurityPolicy, LinkPreview preview, string baseUrl)
+    private static async Task<Results<ContentHttpResult, ProblemHttpResult>> PreviewPageAsync(
+        HttpContext context, PageTemplate template, string contentSecurityPolicy, LinkPreviews previews, Func<string, Task<LinkPreview>> previewFor)
     {
         if (template.Read() is not { } html) return WebUiMissing();
+        var baseUrl = previews.BaseUrl(context.Request);
+        var preview = await previewFor(baseUrl);
+        var response = context.Response;
         response.Headers.CacheControl = "no-cache";
         response.Headers.ContentSecurityPolicy = contentSecurityPolicy;
         var tags = PreviewTags(preview, baseUrl);
