@@ -155,6 +155,7 @@ internal static class ReelApp
             app.MapShares();
             app.MapOEmbed();
             app.MapPosters();
+            app.MapReplacements();
             app.MapTusUploads();
             app.MapAuth();
             app.MapAdmin();

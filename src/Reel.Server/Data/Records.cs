@@ -43,6 +43,15 @@ internal sealed class VideoRecord
 
     /// <summary>While the video is still being uploaded (resumably), the bytes received so far; read, never written.</summary>
     public long? UploadedBytes { get; set; }
+
+    /// <summary>The folder of the video's files when it is not its own id: that of the replacement it took them from.</summary>
+    public string? MediaId { get; set; }
+
+    /// <summary>On a replacement (a hidden row until it is playable): the video whose file it replaces.</summary>
+    public string? ReplacesId { get; set; }
+
+    /// <summary>Where the video's files are (<c>videos/{Media}/</c>, <c>originals/{Media}/</c>), and what its jobs' changes name.</summary>
+    public string Media => MediaId ?? Id;
 }
 
 internal static class VideoStatus
@@ -66,13 +75,20 @@ internal sealed class UploadRecord
     public long ExpiresAt { get; set; }
 }
 
-/// <summary>A row of <c>file_deletions</c>: a deleted video whose files are still to remove.</summary>
+/// <summary>A row of <c>file_deletions</c>: files still to remove, of a deleted video or of a version a replacement took the place of.</summary>
 internal sealed class FileDeletion
 {
+    /// <summary>The folder id of the files (<c>videos/{id}/</c>, <c>originals/{id}/</c>): a video's id or a former <see cref="VideoRecord.Media"/>.</summary>
     public string VideoId { get; set; } = "";
 
     /// <summary>The storage state of its unfinished resumable upload, if it had one.</summary>
     public string? ResumableState { get; set; }
+}
+
+/// <summary>A video's files being written by a job: the video's id and the folder they go to (<see cref="VideoRecord.Media"/>).</summary>
+internal readonly record struct MediaOf(string VideoId, string Folder)
+{
+    public static MediaOf Of(VideoRecord video) => new(video.Id, video.Media);
 }
 
 /// <summary>A row of <c>jobs</c>.</summary>

@@ -8,22 +8,27 @@ namespace Reel.Server.Data;
 /// A request that wants the upload while another holds it asks the holder to stop (<see cref="RequestStopAsync"/>);
 /// the holder learns it at its next renewal. An upload is found by the hash of its secret URL key (ADR 15).
 /// </summary>
-internal sealed class UploadStore(Database database, TimeProvider clock)
+internal sealed class UploadStore(Database database, VideoStore videos, TimeProvider clock)
 {
     private const string Columns = "video_id, length, offset_bytes, storage_state, expires_at";
 
     private long Now => clock.GetUtcNow().ToUnixTimeMilliseconds();
 
-    /// <summary>Stores the video (status <c>uploading</c>), its upload and the hash of its URL key together.</summary>
-    public async Task CreateAsync(VideoRecord video, UploadRecord upload, string keyHash, CancellationToken cancellationToken)
+    /// <summary>
+    /// Stores the video (status <c>uploading</c>), its upload and the hash of its URL key together. For a replacement,
+    /// returns the replacements it took the place of, as <see cref="VideoStore.InsertWithJobAsync"/> does; null, and
+    /// nothing stored, when the video it replaces is gone or uploading.
+    /// </summary>
+    public async Task<IReadOnlyList<FileDeletion>?> CreateAsync(VideoRecord video, UploadRecord upload, string keyHash, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await VideoStore.InsertAsync(connection, transaction, video);
+        if (await videos.InsertAsync(connection, transaction, video) is not { } superseded) return null;
         await connection.ExecuteAsync(
             $"INSERT INTO uploads ({Columns}) VALUES (@VideoId, @Length, @OffsetBytes, @StorageState, @ExpiresAt)", upload, transaction);
         await connection.ExecuteAsync("INSERT INTO upload_urls (key_hash, video_id) VALUES (@keyHash, @VideoId)", new { keyHash, upload.VideoId }, transaction);
         await transaction.CommitAsync(cancellationToken);
+        return superseded;
     }
 
     /// <summary>The video an upload URL key belongs to; kept after the upload finished, for as long as the video lives.</summary>

@@ -314,6 +314,10 @@ internal sealed class ProcessingOptions
     [Range(0, 60 * 24 * 30)]
     public double FastStartRetentionMinutes { get; set; } = 360;
 
+    /// <summary>How long the files of a replaced version stay after its replacement became playable, for viewers who started on it.</summary>
+    [Range(0, 60 * 24 * 30)]
+    public double ReplacedVersionRetentionMinutes { get; set; } = 360;
+
     /// <summary>An ffmpeg run may take this many seconds per second of video, plus two minutes.</summary>
     [Range(1, 1000)]
     public double TimeoutFactor { get; set; } = 20;

@@ -4,27 +4,37 @@ using Reel.Server.Storage;
 namespace Reel.Server.Processing;
 
 /// <summary>
-/// Removes the files of deleted videos. Deleting a video's row records its files for removal in the same transaction
-/// (<see cref="VideoStore.DeleteAsync"/>), so a delete is done once the row is gone: the files go at once when
-/// storage answers, else later, by the worker's sweep, which survives restarts and works on any node.
+/// Removes the files of deleted videos and replaced versions. Deleting a video's row records its files for removal in
+/// the same transaction (<see cref="VideoStore.DeleteAsync"/>), so a delete is done once the row is gone: the files go
+/// at once when storage answers, else later, by the worker's sweep, which survives restarts and works on any node. A
+/// replaced version's files are recorded with a time before which the sweep leaves them (<see cref="VideoStore.PromoteAsync"/>).
 /// </summary>
-internal sealed class FileSweeper(VideoStore videos, IMediaStorage storage, ILogger<FileSweeper> logger)
+internal sealed class FileSweeper(VideoStore videos, IMediaStorage storage, RunningJobs running, ILogger<FileSweeper> logger)
 {
     private const int Batch = 100;
 
     /// <summary>
-    /// Removes the files of a video whose row was deleted; when storage fails they stay recorded for the sweep, so
-    /// this never fails for storage's sake: the caller has already deleted the video.
+    /// Removes the files just recorded for removal (<see cref="VideoStore.DeleteAsync"/>), after stopping (and awaiting)
+    /// the jobs this node runs for a video of that id, so nothing they write lands after; when storage fails the files
+    /// stay recorded for the sweep, so this never fails for storage's sake: the caller has already deleted the rows.
     /// </summary>
-    public async Task RemoveAsync(string videoId, string? resumableState)
+    public Task RemoveAsync(string folder, string? resumableState) =>
+        RemoveAsync([new FileDeletion { VideoId = folder, ResumableState = resumableState }]);
+
+    /// <inheritdoc cref="RemoveAsync(string, string?)"/>
+    public async Task RemoveAsync(IEnumerable<FileDeletion> deletions)
     {
-        try
+        foreach (var deletion in deletions)
         {
-            await RemoveFilesAsync(new FileDeletion { VideoId = videoId, ResumableState = resumableState }, CancellationToken.None);
-        }
-        catch (Exception e) when (IsPassing(e))
-        {
-            logger.LogWarning(e, "Video {VideoId} is deleted but its files are not yet; the sweep removes them once storage answers", videoId);
+            await running.CancelAsync(deletion.VideoId);
+            try
+            {
+                await RemoveFilesAsync(deletion, CancellationToken.None);
+            }
+            catch (Exception e) when (IsPassing(e))
+            {
+                logger.LogWarning(e, "The files of {VideoId} are to go but are not gone yet; the sweep removes them once storage answers", deletion.VideoId);
+            }
         }
     }
 

@@ -136,7 +136,7 @@ internal sealed class StartupRecovery(
             foreach (var video in page)
             {
                 if (video.SourceKey is null)
-                    await storage.DeletePrefixAsync(StorageKeys.Original(video.Id), cancellationToken);
+                    await storage.DeletePrefixAsync(StorageKeys.Original(video.Media), cancellationToken);
                 if (await MissingDerivedFileAsync(video, cancellationToken) is { } missing && !await queue.HasPendingAsync(video.Id, JobKind.Repair, cancellationToken))
                 {
                     logger.LogWarning("Video {VideoId} is missing {File}; queueing a repair", video.Id, missing);
@@ -164,7 +164,7 @@ internal sealed class StartupRecovery(
             {
                 var page = await storage.ListVideoIdsAsync(area, after, pageSize, cancellationToken);
                 if (page.Count == 0) break;
-                var known = await videos.ExistingAsync(page, cancellationToken);
+                var known = await videos.KnownFoldersAsync(page, cancellationToken);
                 foreach (var orphan in page.Where(id => !known.Contains(id)))
                 {
                     // An upload is stored a moment before its row is written, possibly on another node: a fresh one is not an orphan.
@@ -183,7 +183,7 @@ internal sealed class StartupRecovery(
     {
         foreach (var name in new[] { "master.m3u8", "thumbnail.jpg", "storyboard.vtt", "download.mp4" })
         {
-            if (await storage.StatAsync(StorageKeys.VideoFile(video.Id, name), cancellationToken) is null)
+            if (await storage.StatAsync(StorageKeys.VideoFile(video.Media, name), cancellationToken) is null)
                 return name;
         }
         return null;

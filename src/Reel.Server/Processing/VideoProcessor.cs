@@ -24,6 +24,7 @@ internal sealed class VideoProcessor(
     IMediaStorage storage,
     MediaTools media,
     IOptions<StorageOptions> storageOptions,
+    IOptions<ProcessingOptions> processingOptions,
     TimeProvider clock,
     ILogger<VideoProcessor> logger)
 {
@@ -36,7 +37,7 @@ internal sealed class VideoProcessor(
     public async Task<string?> RunAsync(JobRecord job, string workDir, CancellationToken cancellationToken)
     {
         var video = await videos.GetAsync(job.VideoId, cancellationToken) ?? throw new VideoGoneException(job.VideoId);
-        var context = new JobContext(video, FfprobeParser.Parse(video.ProbeJson), workDir, new ProgressWriter(videos, clock, video.Id));
+        var context = new JobContext(video, FfprobeParser.Parse(video.ProbeJson), workDir, new ProgressWriter(videos, clock, MediaOf.Of(video)));
         if (video.Status == VideoStatus.Ready && job.Kind is JobKind.Prepare or JobKind.Encode)
         {
             // The server stopped between marking the video ready and closing the job: running it again would take a
@@ -48,8 +49,15 @@ internal sealed class VideoProcessor(
         {
             case JobKind.Prepare:
                 await PrepareAsync(context, cancellationToken);
+                await TakeVideosPlaceAsync(job, video, cancellationToken);
                 return JobKind.Encode;
             case JobKind.Encode:
+                if (video.ReplacesId is not null)
+                {
+                    // A playable replacement whose prepare job ended before it took its video's place (recovery queued this).
+                    await TakeVideosPlaceAsync(job, video, cancellationToken);
+                    context = context with { Video = await videos.GetAsync(job.VideoId, cancellationToken) ?? throw new VideoGoneException(job.VideoId) };
+                }
                 await EncodeAsync(context, cancellationToken);
                 return VideoStore.Renditions(context.Video).Any(r => r.FastStart) ? JobKind.Cleanup : null;
             case JobKind.Cleanup:
@@ -63,12 +71,24 @@ internal sealed class VideoProcessor(
         }
     }
 
+    /// <summary>
+    /// A replacement just made playable takes its video's place (<see cref="VideoStore.PromoteAsync"/>): from here on
+    /// the job, and the rest of the ladder after it, are the video's. Nothing for any other video.
+    /// </summary>
+    private async Task TakeVideosPlaceAsync(JobRecord job, VideoRecord replacement, CancellationToken cancellationToken)
+    {
+        if (replacement.ReplacesId is null) return;
+        var keepOldFor = TimeSpan.FromMinutes(processingOptions.Value.ReplacedVersionRetentionMinutes);
+        var target = await videos.PromoteAsync(replacement.Id, job, keepOldFor, cancellationToken) ?? throw new VideoGoneException(replacement.Id);
+        logger.LogInformation("Playable: took the place of video {VideoId}, whose old files go in {Minutes} min", target, keepOldFor.TotalMinutes);
+    }
+
     private async Task PrepareAsync(JobContext job, CancellationToken cancellationToken)
     {
-        var id = job.Video.Id;
-        await videos.StartProcessingAsync(id, cancellationToken);
+        var files = job.Media;
+        await videos.StartProcessingAsync(files, cancellationToken);
         var source = await SourcePathAsync(job, cancellationToken);
-        await storage.DeletePrefixAsync(StorageKeys.VideoFolder(id, FastStartName), cancellationToken);
+        await storage.DeletePrefixAsync(StorageKeys.VideoFolder(files.Folder, FastStartName), cancellationToken);
 
         var video = job.Probe.Video!;
         if (SourceCheck.IsBrowserCompatible(video))
@@ -82,13 +102,13 @@ internal sealed class VideoProcessor(
             List<RenditionState> renditions = [state];
             var hlsDir = Path.Combine(job.WorkDir, "hls");
             var outDir = Directory.CreateDirectory(Path.Combine(hlsDir, FastStartName)).FullName;
-            var publisher = new HlsPublisher(storage, id, hlsDir, async (_, playlist) =>
+            var publisher = new HlsPublisher(storage, files.Folder, hlsDir, async (_, playlist) =>
             {
                 var updated = state with { Available = playlist.Segments.Count > 0, Ready = playlist.Ended, EncodedSeconds = Math.Round(playlist.DurationSeconds, 1) };
                 if (updated == renditions[0]) return;
                 var listingChanged = updated.Available != renditions[0].Available;
                 renditions[0] = updated;
-                await PublishRenditionsAsync(id, renditions, listingChanged, cancellationToken);
+                await PublishRenditionsAsync(files, renditions, listingChanged, cancellationToken);
             });
             await publisher.RunAsync(token => media.RunFfmpegAsync(
                 FfmpegArgs.FastStartHls(source, job.Probe, outDir, Ids.NewGeneration(), media.MaxPixels),
@@ -113,8 +133,8 @@ internal sealed class VideoProcessor(
 
     private async Task EncodeAsync(JobContext job, CancellationToken cancellationToken)
     {
-        var id = job.Video.Id;
-        await videos.StartProcessingAsync(id, cancellationToken);
+        var files = job.Media;
+        await videos.StartProcessingAsync(files, cancellationToken);
         var source = await SourcePathAsync(job, cancellationToken);
         var plan = LadderPlanner.Plan(job.Probe);
 
@@ -126,7 +146,7 @@ internal sealed class VideoProcessor(
             Renditions = [.. plan.Renditions.Where(r => !done.Contains(r.Name))],
             AlternateAudio = [.. plan.AlternateAudio.Where(a => !done.Contains(a.Name))],
         };
-        await storage.DeletePrefixAsync(StorageKeys.VideoFolder(id, "storyboard"), cancellationToken);
+        await storage.DeletePrefixAsync(StorageKeys.VideoFolder(files.Folder, "storyboard"), cancellationToken);
 
         // Poster and (for a compatible source) the download copy are cheap: made beside the ladder, not before it.
         using var stopExtras = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -157,8 +177,8 @@ internal sealed class VideoProcessor(
             await MakeDownloadFromRenditionAsync(job, ladderRungs[^1].Name, renditions, cancellationToken);
 
         var keep = storageOptions.Value.KeepOriginals;
-        await videos.MarkReadyAsync(id, keep ? job.Video.SourceKey : null, cancellationToken);
-        if (!keep) await storage.DeletePrefixAsync(StorageKeys.Original(id), cancellationToken);
+        if (!await videos.MarkReadyAsync(files, keep ? job.Video.SourceKey : null, cancellationToken)) throw new VideoGoneException(files.VideoId);
+        if (!keep) await storage.DeletePrefixAsync(StorageKeys.Original(files.Folder), cancellationToken);
         logger.LogInformation("Ready: {Renditions}", string.Join(", ", ladderRungs.Select(r => r.Name)));
     }
 
@@ -170,7 +190,7 @@ internal sealed class VideoProcessor(
         JobContext job, string source, LadderPlan part, IReadOnlyList<RenditionState> kept, string what, ProcessPriorityClass priority,
         Action<TimeSpan> onProgress, CancellationToken cancellationToken)
     {
-        var id = job.Video.Id;
+        var files = job.Media;
         var renditions = kept.ToList();
         renditions.AddRange(part.Renditions.Select(rung =>
             new RenditionState(rung.Name, rung.Width, rung.Height, rung.MaxrateKbps, rung.BandwidthBps, rung.Codecs, part.FrameRate.Value, FastStart: false, Available: false, Ready: false)));
@@ -180,16 +200,16 @@ internal sealed class VideoProcessor(
                 Audio = new AudioRenditionInfo(audio.Language, audio.Label, audio.IsDefault),
             }));
         // A rerun (after a crash or an outage) first points the master away from what it is about to remove.
-        await PublishRenditionsAsync(id, renditions, writeMaster: true, cancellationToken);
+        await PublishRenditionsAsync(files, renditions, writeMaster: true, cancellationToken);
         var hlsDir = Directory.CreateDirectory(Path.Combine(job.WorkDir, "ladder")).FullName;
         var folders = FfmpegArgs.LadderFolders(part, hlsDir);
         foreach (var folder in folders)
         {
-            await storage.DeletePrefixAsync(StorageKeys.VideoFolder(id, Path.GetFileName(folder)), cancellationToken);
+            await storage.DeletePrefixAsync(StorageKeys.VideoFolder(files.Folder, Path.GetFileName(folder)), cancellationToken);
             Directory.CreateDirectory(folder);
         }
 
-        var publisher = new HlsPublisher(storage, id, hlsDir, async (name, playlist) =>
+        var publisher = new HlsPublisher(storage, files.Folder, hlsDir, async (name, playlist) =>
         {
             var index = renditions.FindIndex(r => r.Name == name && !r.FastStart);
             if (index < 0) throw new InvalidOperationException($"ffmpeg wrote an unplanned rendition '{name}'.");
@@ -198,7 +218,7 @@ internal sealed class VideoProcessor(
             // A new segment moves only the database's note of how far the rendition is; the master changes with the listing.
             var listingChanged = updated.Available != renditions[index].Available;
             renditions[index] = updated;
-            await PublishRenditionsAsync(id, renditions, listingChanged, cancellationToken);
+            await PublishRenditionsAsync(files, renditions, listingChanged, cancellationToken);
         });
         await publisher.RunAsync(token => media.RunFfmpegAsync(
             FfmpegArgs.LadderHls(source, part, hlsDir, Ids.NewGeneration(), media.MaxPixels),
@@ -219,20 +239,20 @@ internal sealed class VideoProcessor(
 
     private async Task RepairAsync(JobContext job, CancellationToken cancellationToken)
     {
-        var id = job.Video.Id;
+        var files = job.Media;
         var finished = VideoStore.Renditions(job.Video).Where(r => !r.FastStart && r.Ready).ToList();
         var ladder = finished.Where(r => r.IsLadderRung).OrderBy(r => r.Width * r.Height).ToList();
         if (ladder.Count == 0) throw new InvalidOperationException("A ready video without renditions cannot be repaired.");
-        await WriteMasterAsync(id, finished, cancellationToken);
+        await WriteMasterAsync(files.Folder, finished, cancellationToken);
 
-        if (await storage.StatAsync(StorageKeys.VideoFile(id, "thumbnail.jpg"), cancellationToken) is null)
+        if (await storage.StatAsync(StorageKeys.VideoFile(files.Folder, "thumbnail.jpg"), cancellationToken) is null)
         {
             var top = await MaterializeAsync(job, ladder[^1].Name, cancellationToken);
             await MakeThumbnailAsync(job, top, 0, picture: null, cancellationToken);
         }
-        if (await storage.StatAsync(StorageKeys.VideoFile(id, "storyboard.vtt"), cancellationToken) is null)
+        if (await storage.StatAsync(StorageKeys.VideoFile(files.Folder, "storyboard.vtt"), cancellationToken) is null)
             await MakeStoryboardAsync(job, ladder[0].Name, cancellationToken);
-        if (await storage.StatAsync(StorageKeys.VideoFile(id, "download.mp4"), cancellationToken) is null)
+        if (await storage.StatAsync(StorageKeys.VideoFile(files.Folder, "download.mp4"), cancellationToken) is null)
             await MakeDownloadFromRenditionAsync(job, ladder[^1].Name, finished, cancellationToken);
         logger.LogInformation("Repaired derived files");
     }
@@ -241,27 +261,27 @@ internal sealed class VideoProcessor(
     {
         var renditions = VideoStore.Renditions(job.Video).Where(r => !r.FastStart).ToList();
         if (renditions.Count == 0 || renditions.Any(r => !r.Ready)) return;
-        await PublishRenditionsAsync(job.Video.Id, renditions, writeMaster: true, cancellationToken);
-        await storage.DeletePrefixAsync(StorageKeys.VideoFolder(job.Video.Id, FastStartName), cancellationToken);
+        await PublishRenditionsAsync(job.Media, renditions, writeMaster: true, cancellationToken);
+        await storage.DeletePrefixAsync(StorageKeys.VideoFolder(job.Media.Folder, FastStartName), cancellationToken);
         logger.LogInformation("Removed the remuxed first rendition");
     }
 
     /// <summary>The master playlist first, then the database: when the API says playable, the playlist is there.</summary>
-    private async Task PublishRenditionsAsync(string id, List<RenditionState> renditions, bool writeMaster, CancellationToken cancellationToken)
+    private async Task PublishRenditionsAsync(MediaOf files, List<RenditionState> renditions, bool writeMaster, CancellationToken cancellationToken)
     {
-        if (writeMaster) await WriteMasterAsync(id, renditions, cancellationToken);
-        if (!await videos.SetRenditionsAsync(id, renditions, cancellationToken)) throw new VideoGoneException(id);
+        if (writeMaster) await WriteMasterAsync(files.Folder, renditions, cancellationToken);
+        if (!await videos.SetRenditionsAsync(files, renditions, cancellationToken)) throw new VideoGoneException(files.VideoId);
     }
 
     /// <summary>Writes the master playlist of what <see cref="RenditionState.Listed"/> lists; nothing until that is something.</summary>
-    private Task WriteMasterAsync(string id, IReadOnlyList<RenditionState> renditions, CancellationToken cancellationToken)
+    private Task WriteMasterAsync(string folder, IReadOnlyList<RenditionState> renditions, CancellationToken cancellationToken)
     {
         var (variants, audio) = RenditionState.Listed(renditions);
         if (variants.Count == 0) return Task.CompletedTask;
         var master = HlsPlaylists.Master(
             variants.Select(r => new MasterEntry(r.Name, r.Width, r.Height, r.BandwidthBps, r.Codecs, r.FrameRate)),
             [.. audio.Select(a => new AudioEntry(a.Name, a.Audio!.Language, a.Audio.Label, a.Audio.IsDefault))]);
-        return storage.PutTextAsync(StorageKeys.VideoFile(id, "master.m3u8"), master, cancellationToken);
+        return storage.PutTextAsync(StorageKeys.VideoFile(folder, "master.m3u8"), master, cancellationToken);
     }
 
     private async Task MakeThumbnailAsync(JobContext job, string input, int videoStreamIndex, PictureTreatment? picture, CancellationToken cancellationToken, bool seekByDecoding = false)
@@ -271,13 +291,13 @@ internal sealed class VideoProcessor(
         var output = Path.Combine(job.WorkDir, "thumbnail.jpg");
         await media.RunFfmpegAsync(FfmpegArgs.Thumbnail(input, videoStreamIndex, at, width, height, output, media.MaxPixels, picture, seekByDecoding),
             "Making the poster", 10, null, job.LogPath, cancellationToken);
-        await storage.PutFileAsync(StorageKeys.VideoFile(job.Video.Id, "thumbnail.jpg"), output, cancellationToken);
-        await videos.SetFilesAsync(job.Video.Id, thumbnail: true, storyboard: null, download: null, cancellationToken);
+        await storage.PutFileAsync(StorageKeys.VideoFile(job.Media.Folder, "thumbnail.jpg"), output, cancellationToken);
+        await videos.SetFilesAsync(job.Media, thumbnail: true, storyboard: null, download: null, cancellationToken);
     }
 
     private async Task MakeStoryboardAsync(JobContext job, string renditionName, CancellationToken cancellationToken)
     {
-        var id = job.Video.Id;
+        var files = job.Media;
         var input = await MaterializeAsync(job, renditionName, cancellationToken);
         var plan = StoryboardPlan.For(job.Video.DurationSeconds, job.Video.Width, job.Video.Height);
         var generation = Ids.NewGeneration();
@@ -288,10 +308,10 @@ internal sealed class VideoProcessor(
         var sheets = Directory.GetFiles(dir, generation + "-*.jpg").Length;
         if (sheets == 0) throw new InvalidOperationException("ffmpeg wrote no storyboard sprite.");
         for (var i = 0; i < sheets; i++)
-            await storage.PutFileAsync(StorageKeys.VideoFile(id, $"storyboard/{generation}-{i}.jpg"), Path.Combine(dir, $"{generation}-{i}.jpg"), cancellationToken);
+            await storage.PutFileAsync(StorageKeys.VideoFile(files.Folder, $"storyboard/{generation}-{i}.jpg"), Path.Combine(dir, $"{generation}-{i}.jpg"), cancellationToken);
         var vtt = plan.WebVtt(job.Video.DurationSeconds, sheet => $"storyboard/{generation}-{Math.Min(sheet, sheets - 1)}.jpg");
-        await storage.PutTextAsync(StorageKeys.VideoFile(id, "storyboard.vtt"), vtt, cancellationToken);
-        await videos.SetFilesAsync(id, thumbnail: null, storyboard: true, download: null, cancellationToken);
+        await storage.PutTextAsync(StorageKeys.VideoFile(files.Folder, "storyboard.vtt"), vtt, cancellationToken);
+        await videos.SetFilesAsync(files, thumbnail: null, storyboard: true, download: null, cancellationToken);
     }
 
     private async Task MakeDownloadAsync(JobContext job, string input, MediaProbe probe, CancellationToken cancellationToken)
@@ -299,8 +319,8 @@ internal sealed class VideoProcessor(
         var output = Path.Combine(job.WorkDir, "download.mp4");
         await media.RunFfmpegAsync(FfmpegArgs.ProgressiveMp4(input, probe, output, media.MaxPixels),
             "Making the download copy", job.Video.DurationSeconds / 10, null, job.LogPath, cancellationToken);
-        await storage.PutFileAsync(StorageKeys.VideoFile(job.Video.Id, "download.mp4"), output, cancellationToken);
-        await videos.SetFilesAsync(job.Video.Id, thumbnail: null, storyboard: null, download: true, cancellationToken);
+        await storage.PutFileAsync(StorageKeys.VideoFile(job.Media.Folder, "download.mp4"), output, cancellationToken);
+        await videos.SetFilesAsync(job.Media, thumbnail: null, storyboard: null, download: true, cancellationToken);
     }
 
     private async Task MakeDownloadFromRenditionAsync(JobContext job, string renditionName, IReadOnlyList<RenditionState> renditions, CancellationToken cancellationToken)
@@ -316,8 +336,8 @@ internal sealed class VideoProcessor(
             var output = Path.Combine(job.WorkDir, "download.mp4");
             await media.RunFfmpegAsync(FfmpegArgs.DownloadWithAudioTracks(input, tracks, output, media.MaxPixels),
                 "Making the download copy", job.Video.DurationSeconds / 10, null, job.LogPath, cancellationToken);
-            await storage.PutFileAsync(StorageKeys.VideoFile(job.Video.Id, "download.mp4"), output, cancellationToken);
-            await videos.SetFilesAsync(job.Video.Id, thumbnail: null, storyboard: null, download: true, cancellationToken);
+            await storage.PutFileAsync(StorageKeys.VideoFile(job.Media.Folder, "download.mp4"), output, cancellationToken);
+            await videos.SetFilesAsync(job.Media, thumbnail: null, storyboard: null, download: true, cancellationToken);
             return;
         }
         var outcome = await media.ProbeAsync(input, cancellationToken);
@@ -334,7 +354,7 @@ internal sealed class VideoProcessor(
         var target = Path.Combine(job.WorkDir, $"{renditionName}.joined.mp4");
         if (File.Exists(target)) return target;
         string text;
-        await using (var playlistStream = await storage.OpenWholeAsync(StorageKeys.VideoFile(job.Video.Id, $"{renditionName}/index.m3u8"), cancellationToken))
+        await using (var playlistStream = await storage.OpenWholeAsync(StorageKeys.VideoFile(job.Media.Folder, $"{renditionName}/index.m3u8"), cancellationToken))
         using (var reader = new StreamReader(playlistStream))
             text = await reader.ReadToEndAsync(cancellationToken);
         var playlist = HlsPlaylists.ParseMedia(text);
@@ -343,7 +363,7 @@ internal sealed class VideoProcessor(
         {
             foreach (var name in (playlist.InitUri is { } init ? [init] : Array.Empty<string>()).Concat(playlist.Segments.Select(s => s.Uri)))
             {
-                await using var part = await storage.OpenWholeAsync(StorageKeys.VideoFile(job.Video.Id, $"{renditionName}/{name}"), cancellationToken);
+                await using var part = await storage.OpenWholeAsync(StorageKeys.VideoFile(job.Media.Folder, $"{renditionName}/{name}"), cancellationToken);
                 await part.CopyToAsync(output, cancellationToken);
             }
         }
@@ -379,13 +399,16 @@ internal sealed class VideoProcessor(
     {
         public string LogPath => Path.Combine(WorkDir, "ffmpeg.log");
 
+        /// <summary>The video's files this job writes, and what its changes to the video name.</summary>
+        public MediaOf Media => MediaOf.Of(Video);
+
         /// <summary>The prepare job's share of the progress bar: a remux is a moment, a first rung a real encode.</summary>
         public double PrepareShare => SourceCheck.IsBrowserCompatible(Probe.Video!) ? 0.05 : 0.3;
     }
 }
 
 /// <summary>Writes a job's progress to the database at most a few times a second.</summary>
-internal sealed class ProgressWriter(VideoStore videos, TimeProvider clock, string videoId)
+internal sealed class ProgressWriter(VideoStore videos, TimeProvider clock, MediaOf files)
 {
     private static readonly TimeSpan MinInterval = TimeSpan.FromMilliseconds(500);
     private DateTimeOffset _last = DateTimeOffset.MinValue;
@@ -398,7 +421,7 @@ internal sealed class ProgressWriter(VideoStore videos, TimeProvider clock, stri
         var now = clock.GetUtcNow();
         if (now - _last < MinInterval || !_pending.IsCompleted) return;
         _last = now;
-        _pending = videos.SetProgressAsync(videoId, start + (share * fraction), CancellationToken.None);
+        _pending = videos.SetProgressAsync(files, start + (share * fraction), CancellationToken.None);
     };
 
     public async Task WriteAsync(double progress, bool force, CancellationToken cancellationToken)
@@ -407,7 +430,7 @@ internal sealed class ProgressWriter(VideoStore videos, TimeProvider clock, stri
         if (force || clock.GetUtcNow() - _last >= MinInterval)
         {
             _last = clock.GetUtcNow();
-            await videos.SetProgressAsync(videoId, progress, cancellationToken);
+            await videos.SetProgressAsync(files, progress, cancellationToken);
         }
     }
 }

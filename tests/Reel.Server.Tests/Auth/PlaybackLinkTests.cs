@@ -1,3 +1,4 @@
+using Reel.Server.Data;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
@@ -176,7 +177,7 @@ public sealed class PlaybackLinkTests(SharedServer shared) : IClassFixture<Share
         var node = NodeSettings.From(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["DataDir"] = server.DataDir }).Build());
         using var tokens = new StreamTokens(Options.Create(new AuthOptions { StreamKey = key }), node, new FakeTimeProvider(issuedAt));
         // Generation 0: this video's links were never revoked.
-        return $"/s/{tokens.Issue(videoId, 0, out _)}/thumbnail.jpg";
+        return $"/s/{tokens.Issue(new MediaOf(videoId, videoId), 0, out _)}/thumbnail.jpg";
     }
 
     /// <summary>Within a minute of <paramref name="expected"/>: the server and the test read the clock moments apart.</summary>

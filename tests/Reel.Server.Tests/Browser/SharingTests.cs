@@ -92,6 +92,19 @@ public sealed class SharingTests(SharedServer shared) : IClassFixture<SharedServ
         await owner.Page.ReloadAsync();
         await Assertions.Expect(made).ToContainTextAsync(new System.Text.RegularExpressions.Regex("[12] views?"));
         await Chromium.ScreenshotAsync(links, "share-links");
+
+        // The owner replaces the file on the same page, under the same link; once the new file is the video, a reload
+        // plays it (3 s instead of 2: it plays past the old one's end).
+        var file = owner.Page.GetByRole(AriaRole.Region, new() { Name = "Video file" });
+        await file.GetByLabel("Replace the file…").SetInputFilesAsync(await Clips.PathAsync(Clips.TinyLonger));
+        await Assertions.Expect(file.GetByRole(AriaRole.Status)).ToContainTextAsync("A new file is");
+        // The player keeps the file it loaded; the page says a new one is out.
+        var reload = owner.Page.GetByRole(AriaRole.Button, new() { Name = "Reload to watch it" });
+        await Assertions.Expect(reload).ToBeVisibleAsync(new() { Timeout = 60_000 });
+        await reload.ClickAsync();
+        await owner.Page.WaitForFunctionAsync(PlayedPast, 2.2, Patiently);
+        Assert.Equal(3, Math.Round((await _server.GetVideoAsync(video.Id)).DurationSeconds));
+        Assert.Single((await _server.Client.GetFromJsonAsync<ShareList>($"/api/videos/{video.Id}/shares", Json))!.Items);
     }
 
     [Fact]

@@ -132,7 +132,7 @@ public abstract class StartupRecoveryTests(Backend backend) : IAsyncLifetime
                     Id = Ids.NewVideoId(), Title = "v", Status = VideoStatus.Ready, ProbeJson = "{}", Playable = true,
                     CreatedAt = now, ReadyAt = now, UpdatedAt = now, Uploader = "test",
                 };
-                await VideoStore.InsertAsync(connection, transaction, video);
+                await _store.Videos.InsertAsync(connection, transaction, video);
                 ids.Add(video.Id);
             }
             await transaction.CommitAsync();

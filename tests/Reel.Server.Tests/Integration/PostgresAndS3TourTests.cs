@@ -125,6 +125,18 @@ public sealed class PostgresAndS3TourTests : IAsyncLifetime
         using (var delete = Tus(HttpMethod.Delete, abandoned))
             await StatusAsync(admin.SendAsync(delete), HttpStatusCode.NoContent);
 
+        // A new file for a video, which takes its place once playable (the old version's files wait for its viewers),
+        // and a replacement begun with tus and cancelled.
+        using (var source = new StreamContent(File.OpenRead(clip)))
+        {
+            source.Headers.ContentType = new MediaTypeHeaderValue("video/mp4");
+            var accepted = await JsonAsync(admin.PutAsync($"/api/videos/{resumed}/source", source), HttpStatusCode.Accepted);
+            Assert.Contains(accepted.GetProperty("replacement").GetProperty("status").GetString(), new[] { "queued", "processing" });
+        }
+        await _server.WaitForAsync(resumed, v => v.Replacement is null && v.Playable, TimeSpan.FromSeconds(60));
+        await CreateResumableAsync(admin, bytes.Length, replaces: id);
+        await StatusAsync(admin.DeleteAsync($"/api/videos/{id}/source"), HttpStatusCode.NoContent);
+
         // Deletes: the videos (their files go from S3) and the account.
         foreach (var video in new[] { id, resumed })
             await StatusAsync(admin.DeleteAsync($"/api/videos/{video}"), HttpStatusCode.NoContent);
@@ -152,12 +164,13 @@ public sealed class PostgresAndS3TourTests : IAsyncLifetime
         return client;
     }
 
-    /// <summary>Starts a resumable upload; returns its video id and its URL.</summary>
-    private static async Task<(string VideoId, string Url)> CreateResumableAsync(HttpClient client, long length)
+    /// <summary>Starts a resumable upload (of a new file for <paramref name="replaces"/>); returns its video id and its URL.</summary>
+    private static async Task<(string VideoId, string Url)> CreateResumableAsync(HttpClient client, long length, string? replaces = null)
     {
         using var request = Tus(HttpMethod.Post, "/api/uploads");
         request.Headers.Add("Upload-Length", length.ToString(CultureInfo.InvariantCulture));
-        request.Headers.Add("Upload-Metadata", "filename " + Convert.ToBase64String("tour.mp4"u8.ToArray()));
+        request.Headers.Add("Upload-Metadata", "filename " + Convert.ToBase64String("tour.mp4"u8.ToArray())
+            + (replaces is null ? "" : ",replaces " + Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(replaces))));
         using var response = await StatusAsync(client.SendAsync(request), HttpStatusCode.Created);
         return (response.Headers.GetValues("Reel-Video-Id").Single(), response.Headers.Location!.OriginalString);
     }

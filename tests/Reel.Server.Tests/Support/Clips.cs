@@ -44,6 +44,10 @@ internal static class Clips
     public static readonly Clip Tiny = new("tiny-180p.mp4", "video/mp4", 320, 180, true, ["180p"],
         [.. Video("320x180", seconds: 2, rate: 15), .. Tone(seconds: 2), .. X264, .. Aac, "-movflags", "+faststart"]);
 
+    /// <summary>Another tiny clip, a second longer than <see cref="Tiny"/>: a new file to replace it with.</summary>
+    public static readonly Clip TinyLonger = new("tiny-180p-3s.mp4", "video/mp4", 320, 180, true, ["180p"],
+        [.. Video("320x180", seconds: 3, rate: 15), .. Tone(seconds: 3), .. X264, .. Aac, "-movflags", "+faststart"]);
+
     public static readonly Clip H264MoovAtEnd = new("h264-aac-moov-at-end.mp4", "video/mp4", 640, 360, true, ["360p"],
         [.. Video("640x360"), .. Tone(), .. X264, .. Aac]);
 
@@ -132,7 +136,7 @@ internal static class Clips
     public static readonly Clip LongSmallPicture = new("long-360p.mp4", "video/mp4", 640, 360, true, ["360p"],
         [.. Video("640x360", seconds: 40), .. Tone(seconds: 40), .. X264, "-b:v", "3M", "-maxrate", "3M", "-bufsize", "6M", .. Aac, "-movflags", "+faststart"]);
 
-    public static Clip ByName(string name) => Formats.Append(Long).Append(Watchable).Append(Tiny).Single(c => c.Name == name);
+    public static Clip ByName(string name) => Formats.Append(Long).Append(Watchable).Append(Tiny).Append(TinyLonger).Single(c => c.Name == name);
 
     /// <summary>The clip's file, made on first use.</summary>
     public static Task<string> PathAsync(Clip clip) =>

@@ -1050,6 +1050,97 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/videos/{id}/source": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Replace the video's file (as an upload); the old one plays until the new one is playable */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "multipart/form-data": {
+                        /** Format: binary */
+                        file: string;
+                        title?: string;
+                    };
+                    "video/*": string;
+                    "application/mxf": string;
+                    "application/ogg": string;
+                    "image/gif": string;
+                    "image/apng": string;
+                    "image/png": string;
+                    "application/octet-stream": string;
+                };
+            };
+            responses: {
+                /** @description Accepted */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["VideoDto"];
+                    };
+                };
+                /** @description Refused or failed: problem+json with a machine-readable code. */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        /** Cancel a replacement of the video's file that is not yet playable */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description No Content */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Refused or failed: problem+json with a machine-readable code. */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/uploads": {
         parameters: {
             query?: never;
@@ -1883,6 +1974,18 @@ export interface components {
             /** Format: double */
             encodedSeconds: number;
         };
+        ReplacementDto: {
+            status: string;
+            /** Format: double */
+            progress: number;
+            /** Format: int64 */
+            sizeBytes: number;
+            /** Format: int64 */
+            uploadedBytes: null | number;
+            error: null | components["schemas"]["VideoErrorDto"];
+            /** Format: date-time */
+            createdAt: string;
+        };
         SessionDto: {
             accessToken: string;
             refreshToken: null | string;
@@ -2011,6 +2114,7 @@ export interface components {
             linksExpireAt: string;
             customPoster: boolean;
             watchUrl: string;
+            fileVersion: string;
             renditions: components["schemas"]["RenditionDto"][];
             owner: null | components["schemas"]["OwnerDto"];
             canManage: boolean;
@@ -2023,6 +2127,7 @@ export interface components {
             /** Format: int64 */
             views?: null | number;
             manageToken?: null | string;
+            replacement?: null | components["schemas"]["ReplacementDto"];
         };
         VideoErrorDto: {
             code: string;

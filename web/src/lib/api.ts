@@ -303,6 +303,11 @@ export async function resetPoster(id: string): Promise<Video> {
   return JSON.parse(await response.text()) as Video;
 }
 
+/** Stops a new file for the video that is not yet playable (or dismisses one that failed). */
+export async function cancelReplacement(id: string): Promise<void> {
+  await request(`${videoPath(id)}/source`, { method: 'DELETE', headers: manageTokens.headersFor(id) });
+}
+
 /** One view of the video; the watch page sends it once per visit, after 10 s of playback or at the end. */
 export async function countView(id: string): Promise<void> {
   await request(`${videoPath(id)}/views`, { method: 'POST' });

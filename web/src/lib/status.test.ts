@@ -12,6 +12,7 @@ import {
   waitingPercent,
   waitingText,
   watchPollDelay,
+  POLL_BACKGROUND_MS,
 } from './status';
 import { aVideo } from '../testing/builders';
 
@@ -52,7 +53,7 @@ describe('an unfinished upload', () => {
 
   it('is polled, at the slow pace, until its last byte arrives', () => {
     expect(shouldPoll(halfUploaded)).toBe(true);
-    expect(watchPollDelay({ status: 'uploading', playable: false })).toBe(2000);
+    expect(watchPollDelay({ status: 'uploading', playable: false, replacement: null })).toBe(2000);
   });
 });
 
@@ -88,6 +89,12 @@ describe('polling', () => {
     expect(watchPollDelay(aVideo({ status: 'processing', playable: true }))).toBe(2000);
     expect(watchPollDelay(aVideo({ status: 'ready', playable: true }))).toBeNull();
     expect(watchPollDelay(aVideo({ status: 'failed', playable: false }))).toBeNull();
+  });
+
+  it('keeps polling a ready video while a new file for it is on its way, and stops once that failed', () => {
+    const pending = { status: 'processing', progress: 0.2, sizeBytes: 10, uploadedBytes: null, error: null, createdAt: '2026-12-07T00:00:00Z' };
+    expect(watchPollDelay(aVideo({ status: 'ready', playable: true, replacement: pending }))).toBe(POLL_BACKGROUND_MS);
+    expect(watchPollDelay(aVideo({ status: 'ready', playable: true, replacement: { ...pending, status: 'failed' } }))).toBeNull();
   });
 });
 

@@ -67,7 +67,13 @@ export function shouldPoll(video: Pick<Video, 'status'>): boolean {
 export const POLL_WAITING_MS = 400;
 export const POLL_BACKGROUND_MS = 2000;
 
-export function watchPollDelay(video: Pick<Video, 'status' | 'playable'>): number | null {
+/** Whether a new file for the video is on its way (uploading or processing, not failed): its manager watches it come. */
+export function replacementPending(video: Pick<Video, 'replacement'>): boolean {
+  return !!video.replacement && video.replacement.status !== 'failed';
+}
+
+export function watchPollDelay(video: Pick<Video, 'status' | 'playable' | 'replacement'>): number | null {
+  if (replacementPending(video)) return POLL_BACKGROUND_MS;
   if (!shouldPoll(video)) return null;
   // An unfinished upload is minutes (or a resume days) from a first frame: its progress is enough every two seconds.
   if (video.status === 'uploading') return POLL_BACKGROUND_MS;

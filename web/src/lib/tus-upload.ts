@@ -10,7 +10,7 @@
 
 import * as tus from 'tus-js-client';
 import { getVideo, networkError, problemToError, type Video } from './api';
-import { MANAGE_TOKEN_HEADER } from './manage-tokens';
+import { MANAGE_TOKEN_HEADER, manageTokens } from './manage-tokens';
 import { session } from './session';
 import { browserStorage, readJson, writeJson } from './storage';
 import type { RunningUpload, UploadRequest, UploadTransport } from './upload-queue';
@@ -32,6 +32,8 @@ const VIDEO_ID_HEADER = 'Reel-Video-Id';
 interface UploadIdentity {
   videoId: string;
   manageToken: string | null;
+  /** A new file for the video (Reel-Video-Id names the video it replaces), not a video of its own. */
+  replaces: boolean;
 }
 
 const identityKey = (uploadUrl: string) => `reel.tus.${new URL(uploadUrl, location.href).pathname}`;
@@ -44,7 +46,7 @@ function recallIdentity(uploadUrl: string | null): UploadIdentity | null {
   if (uploadUrl === null) return null;
   const value = readJson(browserStorage(), identityKey(uploadUrl)) as Partial<UploadIdentity> | null;
   return value && typeof value.videoId === 'string'
-    ? { videoId: value.videoId, manageToken: typeof value.manageToken === 'string' ? value.manageToken : null }
+    ? { videoId: value.videoId, manageToken: typeof value.manageToken === 'string' ? value.manageToken : null, replaces: value.replaces === true }
     : null;
 }
 
@@ -65,7 +67,7 @@ async function fetchVideo({ videoId, manageToken }: UploadIdentity): Promise<Vid
 }
 
 export const tusUploadTransport: UploadTransport<File> = {
-  start({ file, title, onProgress }: UploadRequest<File>): RunningUpload {
+  start({ file, title, replaces, onProgress }: UploadRequest<File>): RunningUpload {
     let aborted = false;
     let refreshToken = false;
     let reject: (error: Error) => void = () => {};
@@ -74,7 +76,7 @@ export const tusUploadTransport: UploadTransport<File> = {
       endpoint: ENDPOINT,
       chunkSize: CHUNK_SIZE,
       retryDelays: RETRY_DELAYS,
-      metadata: { filename: file.name, filetype: file.type, title },
+      metadata: { filename: file.name, filetype: file.type, title, ...(replaces ? { replaces } : {}) },
       removeFingerprintOnSuccess: true,
       async onBeforeRequest(request) {
         // Waits for the session to be known and for a token that will not end mid-request; after a refusal, a new one.
@@ -82,13 +84,17 @@ export const tusUploadTransport: UploadTransport<File> = {
         const token = refreshToken ? await session.refresh() : await session.usableToken();
         refreshToken = false;
         if (token !== null) request.setHeader('Authorization', `Bearer ${token}`);
+        // A new file for a video is its manager's to send: without an account, this browser's manage token says so.
+        if (replaces && request.getMethod() === 'POST') {
+          for (const [name, value] of Object.entries(manageTokens.headersFor(replaces))) request.setHeader(name, value);
+        }
       },
       onAfterResponse(request, response) {
         const status = response.getStatus();
         const videoId = response.getHeader(VIDEO_ID_HEADER);
         const location = response.getHeader('Location');
         if (request.getMethod() === 'POST' && status === 201 && videoId && location) {
-          rememberIdentity(location, { videoId, manageToken: response.getHeader(MANAGE_TOKEN_HEADER) || null });
+          rememberIdentity(location, { videoId, manageToken: response.getHeader(MANAGE_TOKEN_HEADER) || null, replaces: !!replaces });
         }
         refreshToken = status === 401;
       },
@@ -117,11 +123,15 @@ export const tusUploadTransport: UploadTransport<File> = {
         }
         fetchVideo(identity).then(resolve, rejectDone);
       };
-      // A file chosen again after a reload or a failure goes on where the server stopped.
+      // A file chosen again after a reload or a failure goes on where the server stopped: as a new video, or as a new
+      // file for the same video, never one as the other.
       upload
         .findPreviousUploads()
         .then((previous) => {
-          const resumable = previous.find((p) => recallIdentity(p.uploadUrl) !== null);
+          const resumable = previous.find((p) => {
+            const identity = recallIdentity(p.uploadUrl);
+            return identity !== null && (replaces ? identity.replaces && identity.videoId === replaces : !identity.replaces);
+          });
           if (resumable) upload.resumeFromPreviousUpload(resumable);
           if (!aborted) upload.start();
         })

@@ -43,6 +43,8 @@ export interface UploadItem {
 export interface UploadRequest<F> {
   file: F;
   title: string;
+  /** A video whose file this upload replaces (it keeps its id, title and links); the upload resolves with that video. */
+  replaces?: string;
   onProgress: (loaded: number, total: number) => void;
 }
 

@@ -25,6 +25,7 @@ export function aVideo(overrides: Partial<Video> = {}): Video {
     linksExpireAt: '2026-11-21T16:00:00Z',
     customPoster: false,
     watchUrl: `/watch/${id}`,
+    fileVersion: id,
     renditions: [],
     owner: null,
     canManage: false,

@@ -2,26 +2,33 @@ using System.Buffers.Binary;
 using System.Buffers.Text;
 using System.Security.Cryptography;
 using Microsoft.Extensions.Options;
+using Reel.Server.Data;
 using Reel.Server.Infrastructure;
 
 namespace Reel.Server.Features.Auth;
 
 /// <summary>
-/// Short-lived playback tokens that stand in for a video's id in media URLs. A token is the video id, its expiry and
-/// the video's link generation, encrypted and authenticated with AES-GCM under a key every node shares: it reveals
-/// nothing, cannot be forged or moved to another video, and is checked without a database query. Raising the video's
-/// generation revokes every token made before. A token handed out through a share link also carries the share's id
-/// and generation (so revoking or changing the share stops it), whether the share allows downloads, and expires no
-/// later than the share.
+/// Short-lived playback tokens that stand in for a video's id in media URLs. A token is the video id, its expiry, the
+/// video's link generation and the folder of the files it opens (the video's media: a player that started before the
+/// video's file was replaced plays the old version to its end), encrypted and authenticated with AES-GCM under a key
+/// every node shares: it reveals nothing, cannot be forged or moved to another video, and is checked without a
+/// database query. Raising the video's generation revokes every token made before. A token handed out through a share
+/// link also carries the share's id and generation (so revoking or changing the share stops it), whether the share
+/// allows downloads, and expires no later than the share.
 /// </summary>
 internal sealed class StreamTokens : IDisposable
 {
-    private const byte Version = 1;
-    private const byte SharedVersion = 2;
+    // Versions 1 and 2 (made before replacements) name no folder: theirs is the video's own.
+    private const byte OwnFolderVersion = 1;
+    private const byte SharedOwnFolderVersion = 2;
+    private const byte Version = 3;
+    private const byte SharedVersion = 4;
     private const int IdBytes = 16;
     private const int PlainBytes = 1 + IdBytes + 8 + 4;
     // Share id, share generation, flags.
     private const int SharedPlainBytes = PlainBytes + IdBytes + 4 + 1;
+    // Either of the above, then the folder's id.
+    private const int FolderBytes = IdBytes;
     private const byte NoDownloadFlag = 1;
     private const int NonceBytes = 12;
     private const int TagBytes = 16;
@@ -40,27 +47,29 @@ internal sealed class StreamTokens : IDisposable
         _ciphers = new ThreadLocal<AesGcm>(() => new AesGcm(_key, TagBytes), trackAllValues: true);
     }
 
-    public string Issue(string videoId, int generation, out DateTimeOffset expiresAt) => Issue(videoId, generation, null, out expiresAt);
+    public string Issue(MediaOf media, int generation, out DateTimeOffset expiresAt) => Issue(media, generation, null, out expiresAt);
 
     /// <summary>A token for the video as a share link shows it; it expires no later than the share.</summary>
-    public string Issue(string videoId, int generation, ShareGrant? share, out DateTimeOffset expiresAt) =>
-        Issue(videoId, generation, share, _lifetime, out expiresAt);
+    public string Issue(MediaOf media, int generation, ShareGrant? share, out DateTimeOffset expiresAt) =>
+        Issue(media, generation, share, _lifetime, out expiresAt);
 
     /// <summary>A token of a lifetime of its own: a link preview's poster must outlive a chat app's cache.</summary>
-    public string Issue(string videoId, int generation, ShareGrant? share, TimeSpan lifetime, out DateTimeOffset expiresAt)
+    public string Issue(MediaOf media, int generation, ShareGrant? share, TimeSpan lifetime, out DateTimeOffset expiresAt)
     {
         expiresAt = _clock.GetUtcNow() + lifetime;
         if (share?.ExpiresAt is { } shareEnds && shareEnds < expiresAt) expiresAt = shareEnds;
-        Span<byte> plain = stackalloc byte[share is null ? PlainBytes : SharedPlainBytes];
+        var length = (share is null ? PlainBytes : SharedPlainBytes) + FolderBytes;
+        Span<byte> plain = stackalloc byte[length];
         plain[0] = share is null ? Version : SharedVersion;
-        if (Base64Url.DecodeFromChars(videoId, plain.Slice(1, IdBytes)) != IdBytes) throw new ArgumentException("Not a video id.", nameof(videoId));
+        if (Base64Url.DecodeFromChars(media.VideoId, plain.Slice(1, IdBytes)) != IdBytes) throw new ArgumentException("Not a video id.", nameof(media));
+        if (Base64Url.DecodeFromChars(media.Folder, plain[^FolderBytes..]) != IdBytes) throw new ArgumentException("Not a folder id.", nameof(media));
         BinaryPrimitives.WriteInt64BigEndian(plain.Slice(1 + IdBytes, 8), expiresAt.ToUnixTimeSeconds());
         BinaryPrimitives.WriteInt32BigEndian(plain.Slice(1 + IdBytes + 8, 4), generation);
         if (share is not null)
         {
             if (Base64Url.DecodeFromChars(share.Id, plain.Slice(PlainBytes, IdBytes)) != IdBytes) throw new ArgumentException("Not a share id.", nameof(share));
             BinaryPrimitives.WriteInt32BigEndian(plain.Slice(PlainBytes + IdBytes, 4), share.Generation);
-            plain[^1] = share.AllowDownload ? (byte)0 : NoDownloadFlag;
+            plain[SharedPlainBytes - 1] = share.AllowDownload ? (byte)0 : NoDownloadFlag;
         }
 
         var token = new byte[NonceBytes + plain.Length + TagBytes];
@@ -72,10 +81,12 @@ internal sealed class StreamTokens : IDisposable
     /// <summary>What a token grants; null when it is forged, garbled or expired.</summary>
     public StreamGrant? Read(string token)
     {
-        Span<byte> raw = stackalloc byte[NonceBytes + SharedPlainBytes + TagBytes];
-        var plainLength = token.Length == Base64Url.GetEncodedLength(NonceBytes + PlainBytes + TagBytes) ? PlainBytes
-            : token.Length == Base64Url.GetEncodedLength(NonceBytes + SharedPlainBytes + TagBytes) ? SharedPlainBytes
-            : 0;
+        Span<byte> raw = stackalloc byte[NonceBytes + SharedPlainBytes + FolderBytes + TagBytes];
+        var plainLength = 0;
+        foreach (var candidate in (ReadOnlySpan<int>)[PlainBytes, SharedPlainBytes, PlainBytes + FolderBytes, SharedPlainBytes + FolderBytes])
+        {
+            if (token.Length == Base64Url.GetEncodedLength(NonceBytes + candidate + TagBytes)) plainLength = candidate;
+        }
         if (plainLength == 0) return null;
         raw = raw[..(NonceBytes + plainLength + TagBytes)];
         if (!Base64Url.TryDecodeFromChars(token, raw, out var written) || written != raw.Length) return null;
@@ -88,15 +99,23 @@ internal sealed class StreamTokens : IDisposable
         {
             return null;
         }
-        if (plain[0] != (plainLength == PlainBytes ? Version : SharedVersion)) return null;
+        var expected = plainLength switch
+        {
+            PlainBytes => OwnFolderVersion,
+            SharedPlainBytes => SharedOwnFolderVersion,
+            PlainBytes + FolderBytes => Version,
+            _ => SharedVersion,
+        };
+        if (plain[0] != expected) return null;
         var expires = BinaryPrimitives.ReadInt64BigEndian(plain.Slice(1 + IdBytes, 8));
         if (expires <= _clock.GetUtcNow().ToUnixTimeSeconds()) return null;
         var videoId = Base64Url.EncodeToString(plain.Slice(1, IdBytes));
         var generation = BinaryPrimitives.ReadInt32BigEndian(plain.Slice(1 + IdBytes + 8, 4));
-        return plainLength == PlainBytes
-            ? new StreamGrant(videoId, generation, null, 0, AllowsDownload: true)
+        var folder = expected is Version or SharedVersion ? Base64Url.EncodeToString(plain[^FolderBytes..]) : videoId;
+        return expected is OwnFolderVersion or Version
+            ? new StreamGrant(videoId, generation, null, 0, AllowsDownload: true, folder)
             : new StreamGrant(videoId, generation, Base64Url.EncodeToString(plain.Slice(PlainBytes, IdBytes)),
-                BinaryPrimitives.ReadInt32BigEndian(plain.Slice(PlainBytes + IdBytes, 4)), AllowsDownload: (plain[^1] & NoDownloadFlag) == 0);
+                BinaryPrimitives.ReadInt32BigEndian(plain.Slice(PlainBytes + IdBytes, 4)), AllowsDownload: (plain[SharedPlainBytes - 1] & NoDownloadFlag) == 0, folder);
     }
 
     public void Dispose()
@@ -128,5 +147,5 @@ internal sealed class StreamTokens : IDisposable
 /// <summary>The share a token is handed out through: its id and generation, when it ends, whether it allows downloads.</summary>
 internal sealed record ShareGrant(string Id, int Generation, DateTimeOffset? ExpiresAt, bool AllowDownload);
 
-/// <summary>What a playback token grants: a video (in a link generation), through a share or not.</summary>
-internal sealed record StreamGrant(string VideoId, int Generation, string? ShareId, int ShareGeneration, bool AllowsDownload);
+/// <summary>What a playback token grants: a video (in a link generation), through a share or not, and the folder of its files.</summary>
+internal sealed record StreamGrant(string VideoId, int Generation, string? ShareId, int ShareGeneration, bool AllowsDownload, string Folder);

@@ -34,7 +34,7 @@ internal static partial class StreamEndpoints
         if (tokens.Read(token) is not { } grant || !revocations.IsCurrent(grant) || path is null || !FilePath().IsMatch(path)
             || (!grant.AllowsDownload && path == DownloadFile))
             return Problems.NotFound("file");
-        var key = StorageKeys.VideoFile(grant.VideoId, path);
+        var key = StorageKeys.VideoFile(grant.Folder, path);
         var extension = Path.GetExtension(path);
         var response = context.Response;
         var request = context.Request;

@@ -73,14 +73,16 @@ internal sealed class ResumableUploads(
     }
 
     /// <summary>
-    /// Starts an upload: the video exists from now on, as <c>uploading</c>. Its URL key is the capability to add to it:
-    /// whoever has it may, with or without an account, as tus clients expect; only its hash is stored.
+    /// Starts an upload: the video (or the replacement of <paramref name="replacing"/>'s file) exists from now on, as
+    /// <c>uploading</c>. Its URL key is the capability to add to it: whoever has it may, with or without an account,
+    /// as tus clients expect; only its hash is stored.
     /// </summary>
-    public async Task<(StartedUpload? Started, ProblemHttpResult? Problem)> StartAsync(Caller caller, string title, long length, CancellationToken cancellationToken)
+    public async Task<(StartedUpload? Started, ProblemHttpResult? Problem)> StartAsync(
+        Caller caller, string title, long length, VideoRecord? replacing, CancellationToken cancellationToken)
     {
         var id = Ids.NewVideoId();
         using var scope = logger.BeginScope("VideoId:{VideoId}", id);
-        var video = intake.NewVideo(id, title, caller, out var manageToken);
+        var video = intake.NewVideo(id, title, caller, out var manageToken, replacing);
         video.Status = VideoStatus.Uploading;
         video.SizeBytes = length;
         var upload = new UploadRecord { VideoId = id, Length = length, ExpiresAt = NewExpiry() };
@@ -88,7 +90,13 @@ internal sealed class ResumableUploads(
         try
         {
             upload.StorageState = await storage.StartResumableAsync(video.SourceKey!, cancellationToken);
-            await uploads.CreateAsync(video, upload, Secrets.Hash(key), cancellationToken);
+            if (await uploads.CreateAsync(video, upload, Secrets.Hash(key), cancellationToken) is not { } superseded)
+            {
+                // The video whose file this was to replace was deleted meanwhile.
+                await files.RemoveAsync(id, upload.StorageState);
+                return (null, Problems.NotFound());
+            }
+            await files.RemoveAsync(superseded);
         }
         catch (StorageUnavailableException e)
         {
@@ -258,8 +266,8 @@ internal sealed class ResumableUploads(
             if (refused is not null)
             {
                 // A file deleted under the probe is no reason to call the upload unsupported.
-                if (!await videos.DeleteAsync(video.Id, null, CancellationToken.None)) return UploadDeleted();
-                await files.RemoveAsync(video.Id, null);
+                if (await videos.DeleteAsync(video.Id, null, CancellationToken.None) is not { } removed) return UploadDeleted();
+                await files.RemoveAsync(removed);
                 return refused;
             }
             if (!await intake.QueueUploadedAsync(video, CancellationToken.None)
@@ -283,8 +291,8 @@ internal sealed class ResumableUploads(
     /// </summary>
     public async Task<bool> DiscardAsync(UploadRecord upload, CancellationToken cancellationToken)
     {
-        if (!await videos.DeleteAsync(upload.VideoId, upload.StorageState, cancellationToken)) return false;
-        await files.RemoveAsync(upload.VideoId, upload.StorageState);
+        if (await videos.DeleteAsync(upload.VideoId, upload.StorageState, cancellationToken) is not { } removed) return false;
+        await files.RemoveAsync(removed);
         return true;
     }
 

@@ -67,7 +67,7 @@ internal static class TusEndpoints
     }
 
     private static async Task<Results<Created<VideoDto>, ProblemHttpResult>> CreateAsync(
-        HttpContext context, Caller caller, VideoIntake intake, ResumableUploads uploads, VideoViews views, CancellationToken cancellationToken)
+        HttpContext context, Caller caller, VideoIntake intake, ResumableUploads uploads, VideoStore videos, VideoViews views, CancellationToken cancellationToken)
     {
         var request = context.Request;
         if (intake.Refusal(caller) is { } refused) return refused;
@@ -81,13 +81,21 @@ internal static class TusEndpoints
 
         var fileName = metadata.GetValueOrDefault("filename") ?? metadata.GetValueOrDefault("name");
         if (VideoIntake.NewTitle(metadata.GetValueOrDefault("title"), fileName, out var title) is { } badTitle) return badTitle;
+        VideoRecord? replacing = null;
+        if (metadata.TryGetValue("replaces", out var replaces))
+        {
+            // A new file for an existing video (issue 16): its manager's upload, which becomes the video once playable.
+            (replacing, var notManageable) = await VideoAccess.ManageableAsync(replaces ?? "", caller, videos, cancellationToken);
+            if (replacing is null) return notManageable!;
+            if (VideoIntake.ReplacementRefusal(replacing) is { } busy) return busy;
+        }
 
-        var (started, failed) = await uploads.StartAsync(caller, title, length, cancellationToken);
+        var (started, failed) = await uploads.StartAsync(caller, title, length, replacing, cancellationToken);
         if (started is null) return failed!;
         var (video, upload, key, manageToken) = started;
 
         var response = context.Response;
-        response.Headers[VideoIdHeader] = video.Id;
+        response.Headers[VideoIdHeader] = replacing?.Id ?? video.Id;
         if (manageToken is not null) response.Headers[Caller.ManageTokenHeader] = manageToken;
         response.Headers.Location = $"{Prefix}/{key}";
         if (request.ContentType == OffsetContentType && request.ContentLength != 0)
@@ -101,7 +109,9 @@ internal static class TusEndpoints
             response.Headers["Upload-Offset"] = "0";
         }
         response.Headers["Upload-Expires"] = HttpDate(upload.ExpiresAt);
-        var created = await views.RenderAsync(await uploads.CurrentAsync(video, CancellationToken.None), caller with { ManageToken = manageToken }, CancellationToken.None);
+        // A replacement is told as the video it replaces, with the replacement's progress in it.
+        var current = replacing is null ? await uploads.CurrentAsync(video, CancellationToken.None) : await videos.GetAsync(replacing.Id, CancellationToken.None) ?? replacing;
+        var created = await views.RenderAsync(current, replacing is null ? caller with { ManageToken = manageToken } : caller, CancellationToken.None);
         return TypedResults.Created($"{Prefix}/{key}", created with { ManageToken = manageToken });
     }
 

@@ -69,7 +69,7 @@ internal sealed class LinkPreviews(VideoStore videos, Shares shares, StreamToken
     private PreviewedVideo Describe(string baseUrl, VideoRecord video, ShareGrant? share, string embedUrl)
     {
         var (posterWidth, posterHeight) = video.Width > 0 ? VideoProcessor.PosterSize(video.Width, video.Height) : (1280, 720);
-        var poster = MediaUrls.Poster(tokens.Issue(video.Id, video.LinksGeneration, share, PosterLifetime, out _), video) is { } path ? baseUrl + path : null;
+        var poster = MediaUrls.Poster(tokens.Issue(MediaOf.Of(video), video.LinksGeneration, share, PosterLifetime, out _), video) is { } path ? baseUrl + path : null;
         return new PreviewedVideo(video.Title, poster, posterWidth, posterHeight, embedUrl, posterWidth, posterHeight, video.DurationSeconds);
     }
 }

@@ -50,7 +50,7 @@ internal static class PosterEndpoints
     private static async Task<Results<Ok<VideoDto>, ProblemHttpResult>> SetAsync(
         string id, HttpRequest request, Caller caller, VideoStore videos, Posters posters, VideoViews views, CancellationToken cancellationToken)
     {
-        var (video, problem) = await VideoEndpoints.ManageableAsync(id, caller, videos, cancellationToken);
+        var (video, problem) = await VideoAccess.ManageableAsync(id, caller, videos, cancellationToken);
         if (video is null) return problem!;
         VideoRecord? changed;
         if (request.HasJsonContentType())
@@ -80,7 +80,7 @@ internal static class PosterEndpoints
     private static async Task<Results<Ok<VideoDto>, ProblemHttpResult>> ResetAsync(
         string id, Caller caller, VideoStore videos, Posters posters, VideoViews views, CancellationToken cancellationToken)
     {
-        var (video, problem) = await VideoEndpoints.ManageableAsync(id, caller, videos, cancellationToken);
+        var (video, problem) = await VideoAccess.ManageableAsync(id, caller, videos, cancellationToken);
         if (video is null) return problem!;
         return await posters.ResetAsync(video, cancellationToken) is { } reset
             ? TypedResults.Ok(await views.RenderAsync(reset, caller, cancellationToken))

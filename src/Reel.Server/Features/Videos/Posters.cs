@@ -75,7 +75,7 @@ internal sealed class Posters(VideoStore videos, IMediaStorage storage, MediaToo
                 $"atSeconds is a time in the video, from 0 to under its duration ({video.DurationSeconds.ToString("0.###", CultureInfo.InvariantCulture)} s)."));
         }
         var rung = VideoStore.Renditions(video).Where(r => r.IsLadderRung && r.Available).MaxBy(r => r.Width * r.Height);
-        var playlist = rung is null ? null : await storage.ReadSmallAsync(StorageKeys.VideoFile(video.Id, $"{rung.Name}/index.m3u8"), cancellationToken);
+        var playlist = rung is null ? null : await storage.ReadSmallAsync(StorageKeys.VideoFile(video.Media, $"{rung.Name}/index.m3u8"), cancellationToken);
         if (rung is null || playlist is null) return (null, NotYet());
         var parsed = HlsPlaylists.ParseMedia(System.Text.Encoding.UTF8.GetString(playlist.Bytes));
         double start = 0;
@@ -95,7 +95,7 @@ internal sealed class Posters(VideoStore videos, IMediaStorage storage, MediaToo
         var dir = Scratch();
         try
         {
-            var segment = await storage.GetLocalPathAsync(StorageKeys.VideoFile(video.Id, $"{rung.Name}/{holding.Uri}"), dir, cancellationToken);
+            var segment = await storage.GetLocalPathAsync(StorageKeys.VideoFile(video.Media, $"{rung.Name}/{holding.Uri}"), dir, cancellationToken);
             var (width, height) = Size(video);
             var output = Path.Combine(dir, "poster.jpg");
             await media.RunFfmpegAsync(FfmpegArgs.Thumbnail(segment, 0, atSeconds - start, width, height, output, media.MaxPixels, seekByDecoding: true),
@@ -111,9 +111,9 @@ internal sealed class Posters(VideoStore videos, IMediaStorage storage, MediaToo
     /// <summary>Back to the generated poster; the chosen one's file is removed.</summary>
     public async Task<VideoRecord?> ResetAsync(VideoRecord video, CancellationToken cancellationToken)
     {
-        var (found, previous) = await videos.SetPosterAsync(video.Id, null, cancellationToken);
+        var (found, previous) = await videos.SetPosterAsync(MediaOf.Of(video), null, cancellationToken);
         if (!found) return null;
-        await RemoveAsync(video.Id, previous, cancellationToken);
+        await RemoveAsync(video.Media, previous, cancellationToken);
         return await videos.GetAsync(video.Id, cancellationToken);
     }
 
@@ -121,24 +121,24 @@ internal sealed class Posters(VideoStore videos, IMediaStorage storage, MediaToo
     {
         // A new folder each time: media files are cached as immutable, and a folder is what storage removes.
         var name = $"poster-{Ids.NewGeneration()}/poster.jpg";
-        await storage.PutFileAsync(StorageKeys.VideoFile(video.Id, name), jpeg, cancellationToken);
-        var (found, previous) = await videos.SetPosterAsync(video.Id, name, cancellationToken);
+        await storage.PutFileAsync(StorageKeys.VideoFile(video.Media, name), jpeg, cancellationToken);
+        var (found, previous) = await videos.SetPosterAsync(MediaOf.Of(video), name, cancellationToken);
         if (!found)
         {
-            await RemoveAsync(video.Id, name, cancellationToken);
+            await RemoveAsync(video.Media, name, cancellationToken);
             return (null, Problems.NotFound());
         }
-        await RemoveAsync(video.Id, previous, cancellationToken);
+        await RemoveAsync(video.Media, previous, cancellationToken);
         return (await videos.GetAsync(video.Id, cancellationToken), null);
     }
 
-    private async Task RemoveAsync(string videoId, string? posterFile, CancellationToken cancellationToken)
+    private async Task RemoveAsync(string folder, string? posterFile, CancellationToken cancellationToken)
     {
         if (posterFile is null) return;
         // The file of a deleted video goes with the video's files; one left behind by a failed removal costs only its bytes.
         try
         {
-            await storage.DeletePrefixAsync(StorageKeys.VideoFolder(videoId, posterFile[..posterFile.IndexOf('/', StringComparison.Ordinal)]), cancellationToken);
+            await storage.DeletePrefixAsync(StorageKeys.VideoFolder(folder, posterFile[..posterFile.IndexOf('/', StringComparison.Ordinal)]), cancellationToken);
         }
         catch (StorageUnavailableException)
         {

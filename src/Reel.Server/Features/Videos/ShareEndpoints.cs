@@ -30,7 +30,7 @@ internal static class ShareEndpoints
     private static async Task<Results<Created<ShareDto>, ProblemHttpResult>> CreateAsync(
         string id, CreateShareRequest? body, Caller caller, VideoStore videos, Shares shares, CancellationToken cancellationToken)
     {
-        var (video, problem) = await VideoEndpoints.ManageableAsync(id, caller, videos, cancellationToken);
+        var (video, problem) = await VideoAccess.ManageableAsync(id, caller, videos, cancellationToken);
         if (video is null) return problem!;
         var (share, invalid) = await shares.CreateAsync(video.Id, body ?? new CreateShareRequest(null, null, null, null), cancellationToken);
         if (share is null) return invalid!;
@@ -41,7 +41,7 @@ internal static class ShareEndpoints
     private static async Task<Results<Ok<ShareList>, ProblemHttpResult>> ListAsync(
         string id, Caller caller, VideoStore videos, Shares shares, CancellationToken cancellationToken)
     {
-        var (video, problem) = await VideoEndpoints.ManageableAsync(id, caller, videos, cancellationToken);
+        var (video, problem) = await VideoAccess.ManageableAsync(id, caller, videos, cancellationToken);
         if (video is null) return problem!;
         return TypedResults.Ok(new ShareList([.. (await shares.ListAsync(video.Id, cancellationToken)).Select(Shares.Render)]));
     }
@@ -49,7 +49,7 @@ internal static class ShareEndpoints
     private static async Task<Results<Ok<ShareDto>, ProblemHttpResult>> ChangeAsync(
         string id, string shareId, JsonElement body, Caller caller, VideoStore videos, Shares shares, CancellationToken cancellationToken)
     {
-        var (video, problem) = await VideoEndpoints.ManageableAsync(id, caller, videos, cancellationToken);
+        var (video, problem) = await VideoAccess.ManageableAsync(id, caller, videos, cancellationToken);
         if (video is null) return problem!;
         var (share, invalid) = await shares.ChangeAsync(video.Id, shareId, body, cancellationToken);
         return share is null ? invalid! : TypedResults.Ok(Shares.Render(share));
@@ -58,7 +58,7 @@ internal static class ShareEndpoints
     private static async Task<Results<NoContent, ProblemHttpResult>> RevokeAsync(
         string id, string shareId, Caller caller, VideoStore videos, Shares shares, CancellationToken cancellationToken)
     {
-        var (video, problem) = await VideoEndpoints.ManageableAsync(id, caller, videos, cancellationToken);
+        var (video, problem) = await VideoAccess.ManageableAsync(id, caller, videos, cancellationToken);
         if (video is null) return problem!;
         return await shares.RevokeAsync(video.Id, shareId, cancellationToken) ? TypedResults.NoContent() : Problems.NotFound("share");
     }
@@ -83,7 +83,7 @@ internal static class ShareEndpoints
     private static async Task<Results<NoContent, ProblemHttpResult>> CountVideoViewAsync(
         string id, Caller caller, VideoStore videos, Shares shares, CancellationToken cancellationToken)
     {
-        if (await VideoEndpoints.VisibleAsync(id, caller, videos, cancellationToken) is not { } video) return Problems.NotFound();
+        if (await VideoAccess.VisibleAsync(id, caller, videos, cancellationToken) is not { } video) return Problems.NotFound();
         await shares.CountViewAsync(video, cancellationToken);
         return TypedResults.NoContent();
     }

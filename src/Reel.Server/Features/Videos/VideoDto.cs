@@ -29,6 +29,7 @@ internal sealed record VideoDto(
     DateTime LinksExpireAt,
     bool CustomPoster,
     string WatchUrl,
+    string FileVersion,
     IReadOnlyList<RenditionDto> Renditions,
     OwnerDto? Owner,
     bool CanManage,
@@ -37,14 +38,21 @@ internal sealed record VideoDto(
     SourceInfo? SourceInfo,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] long? UploadedBytes = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] long? Views = null,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? ManageToken = null);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? ManageToken = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] ReplacementDto? Replacement = null);
+
+/// <summary>
+/// A new file on its way to replacing the video's (shown to managers, on one video): being uploaded, queued, processing
+/// until it is playable (then it is the video), or failed, with the video unchanged.
+/// </summary>
+internal sealed record ReplacementDto(string Status, double Progress, long SizeBytes, long? UploadedBytes, VideoErrorDto? Error, DateTime CreatedAt);
 
 internal sealed record OwnerDto(string Id, string DisplayName);
 
 internal sealed record PlaybackDto(string? StreamUrl, string? DownloadUrl, string? ThumbnailUrl, string? StoryboardUrl, DateTime ExpiresAt);
 
 /// <summary>Renders video rows for a caller: playback links with a fresh token, what the caller may do, where they stopped.</summary>
-internal sealed class VideoViews(StreamTokens tokens, AccountStore accounts, IOptions<AuthOptions> options)
+internal sealed class VideoViews(StreamTokens tokens, AccountStore accounts, VideoStore store, IOptions<AuthOptions> options)
 {
     public async Task<IReadOnlyList<VideoDto>> RenderAsync(IReadOnlyList<VideoRecord> videos, Caller caller, CancellationToken cancellationToken)
     {
@@ -58,8 +66,18 @@ internal sealed class VideoViews(StreamTokens tokens, AccountStore accounts, IOp
             v.OwnerId is { } o && owners.TryGetValue(o, out var name) ? new OwnerDto(o, name) : null)).ToList();
     }
 
-    public async Task<VideoDto> RenderAsync(VideoRecord video, Caller caller, CancellationToken cancellationToken) =>
-        (await RenderAsync([video], caller, cancellationToken))[0];
+    /// <summary>One video; a manager also sees the replacement of its file in progress, if any.</summary>
+    public async Task<VideoDto> RenderAsync(VideoRecord video, Caller caller, CancellationToken cancellationToken)
+    {
+        var rendered = (await RenderAsync([video], caller, cancellationToken))[0];
+        if (!caller.CanManage(video) || await store.ReplacementOfAsync(video.Id, cancellationToken) is not { } r) return rendered;
+        return rendered with
+        {
+            Replacement = new ReplacementDto(
+                r.Status, Math.Round(r.Progress, 3), r.SizeBytes, r.Status == VideoStatus.Uploading ? r.UploadedBytes ?? 0 : null,
+                r.ErrorCode is null ? null : new VideoErrorDto(r.ErrorCode, r.ErrorMessage ?? ""), Utc(r.CreatedAt)),
+        };
+    }
 
     /// <summary>
     /// The video as whoever holds a share link sees it: links that stop with the share (no download when it allows
@@ -72,7 +90,7 @@ internal sealed class VideoViews(StreamTokens tokens, AccountStore accounts, IOp
 
     public PlaybackDto Playback(VideoRecord v, ShareGrant? share = null)
     {
-        var token = tokens.Issue(v.Id, v.LinksGeneration, share, out var expiresAt);
+        var token = tokens.Issue(MediaOf.Of(v), v.LinksGeneration, share, out var expiresAt);
         return new PlaybackDto(
             v.Playable ? MediaUrls.Master(token) : null,
             v.HasDownload && share?.AllowDownload != false ? MediaUrls.Download(token) : null,
@@ -106,6 +124,7 @@ internal sealed class VideoViews(StreamTokens tokens, AccountStore accounts, IOp
             LinksExpireAt: links.ExpiresAt,
             CustomPoster: v.PosterFile is not null,
             WatchUrl: $"/watch/{v.Id}",
+            FileVersion: v.Media,
             Renditions: VideoStore.Renditions(v).Where(r => r.IsLadderRung)
                 .Select(r => new RenditionDto(r.Name, r.Width, r.Height, r.BitrateKbps, r.Ready, r.Ready ? Math.Round(v.DurationSeconds, 1) : r.EncodedSeconds))
                 .ToList(),

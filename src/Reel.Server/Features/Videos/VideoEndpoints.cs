@@ -54,13 +54,13 @@ internal static class VideoEndpoints
     private static async Task<Results<Created<VideoDto>, ProblemHttpResult>> UploadAsync(
         HttpRequest request, Caller caller, VideoIntake intake, VideoViews views, CancellationToken cancellationToken)
     {
-        var (video, manageToken, problem) = await intake.ReceiveAsync(request, caller, cancellationToken);
+        var (video, manageToken, problem) = await intake.ReceiveAsync(request, caller, replacing: null, cancellationToken);
         if (video is null) return problem!;
         var created = await views.RenderAsync(video, caller with { ManageToken = manageToken }, CancellationToken.None);
         return TypedResults.Created($"/api/videos/{video.Id}", created with { ManageToken = manageToken });
     }
 
-    private static OpenApiRequestBody UploadRequestBody()
+    internal static OpenApiRequestBody UploadRequestBody()
     {
         var file = new OpenApiSchema { Type = JsonSchemaType.String, Format = "binary" };
         var content = new Dictionary<string, OpenApiMediaType>
@@ -97,14 +97,14 @@ internal static class VideoEndpoints
 
     private static async Task<Results<Ok<VideoDto>, ProblemHttpResult>> GetAsync(
         string id, Caller caller, VideoStore videos, VideoViews views, CancellationToken cancellationToken) =>
-        await VisibleAsync(id, caller, videos, cancellationToken) is { } video
+        await VideoAccess.VisibleAsync(id, caller, videos, cancellationToken) is { } video
             ? TypedResults.Ok(await views.RenderAsync(video, caller, cancellationToken))
             : Problems.NotFound();
 
     private static async Task<Results<Ok<VideoDto>, ProblemHttpResult>> PatchAsync(
         string id, PatchVideoRequest body, Caller caller, VideoStore videos, VideoViews views, LinkRevocations revocations, CancellationToken cancellationToken)
     {
-        var (found, problem) = await ManageableAsync(id, caller, videos, cancellationToken);
+        var (found, problem) = await VideoAccess.ManageableAsync(id, caller, videos, cancellationToken);
         if (found is null) return problem!;
         string? title = null;
         if (body.Title is not null)
@@ -125,28 +125,28 @@ internal static class VideoEndpoints
     private static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(
         string id, Caller caller, VideoStore videos, UploadStore uploads, FileSweeper files, RunningJobs running, CancellationToken cancellationToken)
     {
-        var (found, problem) = await ManageableAsync(id, caller, videos, cancellationToken);
+        var (found, problem) = await VideoAccess.ManageableAsync(id, caller, videos, cancellationToken);
         if (found is null) return problem!;
         var upload = found.Status == VideoStatus.Uploading ? await uploads.GetAsync(id, cancellationToken) : null;
-        if (!await videos.DeleteAsync(id, upload?.StorageState, cancellationToken))
+        if (await videos.DeleteAsync(id, upload?.StorageState, cancellationToken) is not { } removed)
             return Problems.NotFound();
         // The row (and its jobs) is gone first, so the video vanishes at once, and its files are recorded for removal
-        // with it: from here on the delete has happened, whatever storage says. A job still running is stopped, and
-        // awaited, so no file it was writing appears after the files are removed; files storage could not remove now
-        // are removed by the worker's sweep once it answers.
+        // with it: from here on the delete has happened, whatever storage says. A job still running (of the video or
+        // of a replacement pending for it) is stopped, and awaited, so no file it was writing appears after the files
+        // are removed; files storage could not remove now are removed by the worker's sweep once it answers.
         await running.CancelAsync(id);
-        await files.RemoveAsync(id, upload?.StorageState);
+        await files.RemoveAsync(removed);
         return TypedResults.NoContent();
     }
 
     private static async Task<Results<Ok<PlaybackDto>, ProblemHttpResult>> PlaybackAsync(
         string id, Caller caller, VideoStore videos, VideoViews views, CancellationToken cancellationToken) =>
-        await VisibleAsync(id, caller, videos, cancellationToken) is { } video ? TypedResults.Ok(views.Playback(video)) : Problems.NotFound();
+        await VideoAccess.VisibleAsync(id, caller, videos, cancellationToken) is { } video ? TypedResults.Ok(views.Playback(video)) : Problems.NotFound();
 
     private static async Task<Results<NoContent, ProblemHttpResult>> RevokeLinksAsync(
         string id, Caller caller, VideoStore videos, LinkRevocations revocations, CancellationToken cancellationToken)
     {
-        var (found, problem) = await ManageableAsync(id, caller, videos, cancellationToken);
+        var (found, problem) = await VideoAccess.ManageableAsync(id, caller, videos, cancellationToken);
         if (found is null) return problem!;
         await videos.RevokeLinksAsync(id, cancellationToken);
         await revocations.RefreshAsync(cancellationToken);
@@ -161,7 +161,7 @@ internal static class VideoEndpoints
     {
         if (caller.UserId is not { } userId)
             return Problems.SignInRequired("Positions are kept for signed-in viewers; the web player keeps them in the browser otherwise.");
-        if (await VisibleAsync(id, caller, videos, cancellationToken) is not { } video) return Problems.NotFound();
+        if (await VideoAccess.VisibleAsync(id, caller, videos, cancellationToken) is not { } video) return Problems.NotFound();
         if (body.PositionSeconds is not { } position || !double.IsFinite(position) || position < 0 || position > video.DurationSeconds + 1)
         {
             return Problems.BadRequest("invalid_position",
@@ -171,18 +171,5 @@ internal static class VideoEndpoints
         if (share is < ResumeFrom or > WatchedFrom) await accounts.ClearProgressAsync(userId, id, cancellationToken);
         else await accounts.SaveProgressAsync(userId, id, position, cancellationToken);
         return TypedResults.NoContent();
-    }
-
-    /// <summary>The video if the caller may see it; a private video of someone else is as absent as a missing one.</summary>
-    internal static async Task<VideoRecord?> VisibleAsync(string id, Caller caller, VideoStore videos, CancellationToken cancellationToken) =>
-        Ids.IsVideoId(id) && await videos.GetAsync(id, cancellationToken) is { } video && caller.CanSee(video) ? video : null;
-
-    internal static async Task<(VideoRecord? Video, ProblemHttpResult? Problem)> ManageableAsync(
-        string id, Caller caller, VideoStore videos, CancellationToken cancellationToken)
-    {
-        if (await VisibleAsync(id, caller, videos, cancellationToken) is not { } video) return (null, Problems.NotFound());
-        return caller.CanManage(video)
-            ? (video, null)
-            : (null, Problems.Forbidden("Only the video's owner, an admin or the holder of its manage token may change it."));
     }
 }

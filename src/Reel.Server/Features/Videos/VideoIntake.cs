@@ -28,6 +28,7 @@ internal sealed class VideoIntake(
     UploadStore uploads,
     IMediaStorage storage,
     MediaTools media,
+    FileSweeper files,
     WorkSignal signal,
     NodeSettings node,
     TimeProvider clock,
@@ -77,31 +78,54 @@ internal sealed class VideoIntake(
         return string.Join(' ', clean.ToString().Split(' ', StringSplitOptions.RemoveEmptyEntries));
     }
 
-    /// <summary>A new video row for an upload; without an account the uploader manages it with a secret only they are given.</summary>
-    public VideoRecord NewVideo(string id, string title, Caller caller, out string? manageToken)
+    /// <summary>
+    /// A new video row for an upload; without an account the uploader manages it with a secret only they are given. A
+    /// replacement of <paramref name="replacing"/> is a hidden row of the same owner, managed through the video it replaces.
+    /// </summary>
+    public VideoRecord NewVideo(string id, string title, Caller caller, out string? manageToken, VideoRecord? replacing = null)
     {
         var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
-        manageToken = caller.UserId is null ? Secrets.New("mt_") : null;
+        manageToken = caller.UserId is null && replacing is null ? Secrets.New("mt_") : null;
         return new VideoRecord
         {
             Id = id,
-            Title = title,
+            Title = replacing?.Title ?? title,
+            Visibility = replacing?.Visibility ?? "unlisted",
             Status = VideoStatus.Queued,
             SourceKey = StorageKeys.OriginalFile(id),
             CreatedAt = now,
             UpdatedAt = now,
-            OwnerId = caller.UserId,
+            OwnerId = replacing is null ? caller.UserId : replacing.OwnerId,
             Uploader = caller.Uploader,
             ManageTokenHash = manageToken is null ? null : Secrets.Hash(manageToken),
+            ReplacesId = replacing?.Id,
         };
     }
 
+    /// <summary>Why <paramref name="video"/>'s file cannot be replaced now: it is still being uploaded itself.</summary>
+    public static ProblemHttpResult? ReplacementRefusal(VideoRecord video) =>
+        video.Status == VideoStatus.Uploading
+            ? Problems.Create(StatusCodes.Status409Conflict, "video_uploading", "Still uploading",
+                "This video is still being uploaded; finish or cancel that upload before replacing its file.")
+            : null;
+
     /// <summary>
-    /// A whole video in one request (<c>POST /api/videos</c>): its bytes go to storage as they arrive (S3 in parts)
-    /// and to a local copy that ffprobe judges; a video it takes is stored and queued, and one it refuses, or that
-    /// breaks off, leaves nothing behind.
+    /// Stores a new video (or replacement) with its first job; a replacement it takes the place of goes. False, and
+    /// nothing stored, when the video a replacement is for is gone or uploading now.
     /// </summary>
-    public async Task<Intake> ReceiveAsync(HttpRequest request, Caller caller, CancellationToken cancellationToken)
+    private async Task<bool> InsertAsync(VideoRecord video, CancellationToken cancellationToken)
+    {
+        if (await videos.InsertWithJobAsync(video, FirstJob, cancellationToken) is not { } superseded) return false;
+        await files.RemoveAsync(superseded);
+        return true;
+    }
+
+    /// <summary>
+    /// A whole video in one request (<c>POST /api/videos</c>, or <c>PUT /api/videos/{id}/source</c> with
+    /// <paramref name="replacing"/>): its bytes go to storage as they arrive (S3 in parts) and to a local copy that
+    /// ffprobe judges; a video it takes is stored and queued, and one it refuses, or that breaks off, leaves nothing behind.
+    /// </summary>
+    public async Task<Intake> ReceiveAsync(HttpRequest request, Caller caller, VideoRecord? replacing, CancellationToken cancellationToken)
     {
         if (Refusal(caller) is { } refused) return refused;
         var quota = await allowance.QuotaOfAsync(caller, cancellationToken);
@@ -119,7 +143,7 @@ internal sealed class VideoIntake(
             if (NewTitle(received.Title ?? request.Query["title"].FirstOrDefault(), received.FileName, out var title) is { } badTitle)
                 return badTitle;
 
-            var video = NewVideo(id, title, caller, out var manageToken);
+            var video = NewVideo(id, title, caller, out var manageToken, replacing);
             video.SizeBytes = received.Bytes;
             var outcome = await media.ProbeAsync(temp, cancellationToken);
             if (Verdict(video, outcome) is { } rejected) return rejected;
@@ -130,15 +154,17 @@ internal sealed class VideoIntake(
 
             // The bytes are all here and valid: finish storing them even if the client hangs up now.
             await stored.CompleteAsync(temp, CancellationToken.None);
+            var inserted = false;
             try
             {
-                await videos.InsertWithJobAsync(video, FirstJob, CancellationToken.None);
+                inserted = await InsertAsync(video, CancellationToken.None);
             }
-            catch
+            finally
             {
-                await storage.DeletePrefixAsync(StorageKeys.Original(id), CancellationToken.None);
-                throw;
+                if (!inserted) await storage.DeletePrefixAsync(StorageKeys.Original(id), CancellationToken.None);
             }
+            // Only the video a replacement is for can have gone (been deleted) meanwhile.
+            if (!inserted) return Problems.NotFound();
             signal.Wake(FirstJob);
             logger.LogInformation("Upload stored: {Bytes} bytes, {Format} {Width}x{Height}, {Duration:0.0} s",
                 received.Bytes, outcome.Probe!.FormatName, video.Width, video.Height, video.DurationSeconds);
