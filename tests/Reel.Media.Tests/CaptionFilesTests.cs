@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 
@@ -245,6 +246,20 @@ public sealed class CaptionFilesTests
         var error = Refused(File(CaptionFiles.MaxCues + 1));
         Assert.Equal((3 * CaptionFiles.MaxCues) + 1, error.Line);
         Assert.Contains("at most 20000 cues", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Hostile_lines_of_braces_tags_and_dashes_are_read_in_linear_time()
+    {
+        const int n = 200_000;
+        var watch = Stopwatch.StartNew();
+
+        Refused($"[Events]\nDialogue: 0,0:00:01.00,0:00:02.00,Default,,0,0,0,,{new string('{', n)}x\n");
+        var tags = string.Concat(Enumerable.Repeat("<i>", n)) + string.Concat(Enumerable.Repeat("</b>", n));
+        var cue = Assert.Single(CaptionFiles.Parse($"1\n00:00:01,000 --> 00:00:02,000\n{tags}x{new string('-', n)}>\n").Cues);
+
+        Assert.Equal(string.Concat(Enumerable.Repeat("<i>", 16)) + "x-&gt;" + string.Concat(Enumerable.Repeat("</i>", 16)), cue.Text);
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(5), $"took {watch.Elapsed}");
     }
 
     private const string Vtt = """

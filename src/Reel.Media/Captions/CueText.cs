@@ -34,10 +34,16 @@ internal static partial class CueText
         var drawing = false;
         var run = 0;
         var i = 0;
+        var nextClose = -1; // the first '}' after the last '{' looked at (text.Length: none), so a line of '{' stays linear
         while (i < text.Length)
         {
             var c = text[i];
-            var close = c == '{' ? text.IndexOf('}', i + 1) : -1;
+            if (c == '{' && nextClose <= i)
+            {
+                nextClose = text.IndexOf('}', i + 1);
+                if (nextClose < 0) nextClose = text.Length;
+            }
+            var close = c == '{' && nextClose < text.Length ? nextClose : -1;
             if (close > 0)
             {
                 if (!drawing) builder.Text(text.AsSpan(run, i - run));
@@ -227,6 +233,8 @@ internal static partial class CueText
     /// <summary>Collects text, tags and breaks, keeping the tags balanced as they come.</summary>
     private sealed class Builder
     {
+        private const int MaxDepth = 16;
+
         private readonly List<Token> tokens = [];
         private readonly List<char> open = [];
 
@@ -256,10 +264,37 @@ internal static partial class CueText
                     clean.Append(c);
                 }
             }
-            var text = clean.ToString();
-            // "-->" ends a cue's timing line; defused here so no reader can mistake a text line for one.
-            while (text.Contains("-->", StringComparison.Ordinal)) text = text.Replace("-->", "->", StringComparison.Ordinal);
+            var text = Defused(clean.ToString());
             if (text.Length > 0) tokens.Add(new Token(Kind.Text, Escape(text)));
+        }
+
+        // "-->" ends a cue's timing line; defused so no reader can mistake a text line for one. Any run of dashes
+        // before '>' becomes "->" (what replacing "-->" until none is left gives), in one pass.
+        private static string Defused(string text)
+        {
+            if (!text.Contains("-->", StringComparison.Ordinal)) return text;
+            var defused = new StringBuilder(text.Length);
+            var i = 0;
+            while (i < text.Length)
+            {
+                var dashes = 0;
+                while (i + dashes < text.Length && text[i + dashes] == '-') dashes++;
+                if (dashes >= 2 && i + dashes < text.Length && text[i + dashes] == '>')
+                {
+                    defused.Append("->");
+                    i += dashes + 1;
+                }
+                else if (dashes > 0)
+                {
+                    defused.Append('-', dashes);
+                    i += dashes;
+                }
+                else
+                {
+                    defused.Append(text[i++]);
+                }
+            }
+            return defused.ToString();
         }
 
         /// <summary>An entity already checked to be safe, kept as written.</summary>
@@ -269,6 +304,8 @@ internal static partial class CueText
 
         public void Open(char tag)
         {
+            // Captions nest two or three tags; a bound keeps a hostile file of thousands from costing quadratic time.
+            if (open.Count == MaxDepth) return;
             open.Add(tag);
             tokens.Add(new Token(Kind.Open, tag.ToString()));
         }
