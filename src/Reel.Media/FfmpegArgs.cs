@@ -12,13 +12,13 @@ public static class FfmpegArgs
     /// <summary>Demuxers that identify what a rejected file is (a still image or audio), for a precise error.</summary>
     public const string IdentifyDemuxers = "png_pipe,jpeg_pipe,gif,webp_pipe,bmp_pipe,tiff_pipe,mp3,wav,flac,ogg,aac,aiff,w64";
 
-    /// <summary>ffprobe: format and streams as JSON, reading only accepted containers.</summary>
+    /// <summary>ffprobe: format, streams and chapters as JSON, reading only accepted containers.</summary>
     public static IReadOnlyList<string> Probe(string inputPath) =>
     [
         "-hide_banner", "-loglevel", "error",
         "-protocol_whitelist", "file",
         "-format_whitelist", SourceCheck.AcceptedDemuxers,
-        "-print_format", "json", "-show_format", "-show_streams",
+        "-print_format", "json", "-show_format", "-show_streams", "-show_chapters",
         "file:" + inputPath,
     ];
 
@@ -207,6 +207,19 @@ public static class FfmpegArgs
             : (picture.Deinterlacer is { } deinterlace ? deinterlace + "," : "") + picture.ScaleTo(width, height, toYuv420: false),
         "-q:v", "3", "-map_metadata", "-1", "-f", "image2", "-update", "1", outputPath,
     ];
+
+    /// <summary>
+    /// The text subtitle tracks of a source, each converted by ffmpeg to a WebVTT file of our own naming, in one read of
+    /// the file (no picture or sound decoded). What the files say is then parsed and cleaned by
+    /// <see cref="CaptionFiles"/>, never trusted as ffmpeg wrote it.
+    /// </summary>
+    public static IReadOnlyList<string> ExtractSubtitles(string inputPath, IReadOnlyList<(int StreamIndex, string OutputPath)> tracks, long maxPixels)
+    {
+        List<string> args = ["-hide_banner", "-nostats", "-loglevel", "warning", "-y", .. SafeInput(inputPath, maxPixels)];
+        foreach (var (index, output) in tracks)
+            args.AddRange(["-map", $"0:{index}", "-c:s", "webvtt", "-map_metadata", "-1", "-f", "webvtt", output]);
+        return args;
+    }
 
     /// <summary>
     /// A poster from an image a person uploaded (JPEG, PNG or WebP, told apart by its bytes before this is called),

@@ -3,7 +3,7 @@ using System.Text.Json;
 
 namespace Reel.Media;
 
-/// <summary>Turns ffprobe's <c>-print_format json -show_format -show_streams</c> output into a <see cref="MediaProbe"/>.</summary>
+/// <summary>Turns ffprobe's <c>-print_format json -show_format -show_streams -show_chapters</c> output into a <see cref="MediaProbe"/>.</summary>
 public static class FfprobeParser
 {
     /// <summary>Parses ffprobe JSON; throws <see cref="FormatException"/> when it is not ffprobe output.</summary>
@@ -43,6 +43,13 @@ public static class FfprobeParser
         if (duration <= 0 && video is not null)
             duration = streams.Where(x => Int(x, "index") == video.Index).Select(x => Number(x, "duration")).FirstOrDefault();
 
+        var chapters = root.TryGetProperty("chapters", out var c) && c.ValueKind == JsonValueKind.Array
+            ? c.EnumerateArray()
+                .Select(chapter => new SourceChapter(Math.Max(0, Number(chapter, "start_time")), Tag(chapter, "title")))
+                .OrderBy(chapter => chapter.StartSeconds)
+                .ToList()
+            : [];
+
         return new MediaProbe(
             FormatName: String(format, "format_name") ?? "",
             DurationSeconds: duration,
@@ -52,6 +59,7 @@ public static class FfprobeParser
         {
             AudioTracks = audioTracks,
             SubtitleTracks = subtitleTracks,
+            Chapters = chapters,
         };
     }
 

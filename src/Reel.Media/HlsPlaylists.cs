@@ -60,14 +60,25 @@ public static partial class HlsPlaylists
     /// <summary>The GROUP-ID of the alternate audio renditions.</summary>
     public const string AudioGroup = "audio";
 
+    /// <summary>The GROUP-ID of the subtitle renditions (captions).</summary>
+    public const string SubtitleGroup = "subs";
+
     /// <summary>
     /// A master playlist listing the given variants, best first. With audio renditions, every variant names their
-    /// group and counts the audio in its bandwidth and codecs (its own segments carry video only).
+    /// group and counts the audio in its bandwidth and codecs (its own segments carry video only); with subtitle
+    /// renditions, every variant names theirs.
     /// </summary>
-    public static string Master(IEnumerable<MasterEntry> variants, IReadOnlyList<AudioEntry>? audio = null)
+    public static string Master(IEnumerable<MasterEntry> variants, IReadOnlyList<AudioEntry>? audio = null, IReadOnlyList<SubtitleEntry>? subtitles = null)
     {
         var text = new StringBuilder("#EXTM3U\n#EXT-X-VERSION:7\n#EXT-X-INDEPENDENT-SEGMENTS\n");
         audio ??= [];
+        subtitles ??= [];
+        foreach (var sub in subtitles)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"#EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID=\"{SubtitleGroup}\",NAME=\"{Quoted(sub.Label)}\"");
+            if (sub.Language is { } language) text.Append(CultureInfo.InvariantCulture, $",LANGUAGE=\"{Quoted(language)}\"");
+            text.Append(CultureInfo.InvariantCulture, $",DEFAULT={(sub.IsDefault ? "YES" : "NO")},AUTOSELECT=YES,FORCED=NO,URI=\"{CheckedPath(sub.Uri)}\"\n");
+        }
         foreach (var a in audio)
         {
             text.Append(CultureInfo.InvariantCulture, $"#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID=\"{AudioGroup}\",NAME=\"{Quoted(a.Label)}\"");
@@ -82,10 +93,28 @@ public static partial class HlsPlaylists
                 $"#EXT-X-STREAM-INF:BANDWIDTH={bandwidth},RESOLUTION={v.Width}x{v.Height},CODECS=\"{codecs}\"");
             if (v.FrameRate > 0) text.Append(CultureInfo.InvariantCulture, $",FRAME-RATE={v.FrameRate:0.000}");
             if (audio.Count > 0) text.Append(CultureInfo.InvariantCulture, $",AUDIO=\"{AudioGroup}\"");
+            if (subtitles.Count > 0) text.Append(CultureInfo.InvariantCulture, $",SUBTITLES=\"{SubtitleGroup}\"");
             text.Append('\n').Append(v.Name).Append("/index.m3u8\n");
         }
         return text.ToString();
     }
+
+    /// <summary>
+    /// The media playlist of one caption: the whole WebVTT file as its one segment, as long as the video. Players that
+    /// need segments (Safari, hls.js) read it like any rendition; the file's X-TIMESTAMP-MAP ties it to the video's
+    /// MPEG-TS timestamps.
+    /// </summary>
+    public static string SubtitlePlaylist(string vttFileName, double durationSeconds)
+    {
+        var duration = Math.Max(durationSeconds, 0.001);
+        return string.Create(CultureInfo.InvariantCulture,
+            $"#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:{(int)Math.Ceiling(duration)}\n#EXT-X-MEDIA-SEQUENCE:0\n#EXT-X-PLAYLIST-TYPE:VOD\n#EXTINF:{duration:0.000},\n{CheckedName(vttFileName)}\n#EXT-X-ENDLIST\n");
+    }
+
+    // A rendition's playlist: a plain name in at most one folder of our own.
+    private static string CheckedPath(string uri) =>
+        uri.Split('/') is [var folder, var name] && PlainFolder().IsMatch(folder) && IsPlainFileName(name) ? uri
+        : IsPlainFileName(uri) ? uri : throw new FormatException($"Unexpected URI in playlist: {uri}");
 
     // A quoted-string attribute may hold neither a double quote nor a line break (RFC 8216, 4.2).
     private static string Quoted(string value) => new([.. value.Where(c => c != '"' && !char.IsControl(c))]);
@@ -98,10 +127,16 @@ public static partial class HlsPlaylists
 
     [GeneratedRegex("^[A-Za-z0-9_-]{1,100}\\.[a-z0-9]{1,5}\\z")]
     private static partial Regex PlainName();
+
+    [GeneratedRegex("^[A-Za-z0-9_-]{1,64}\\z")]
+    private static partial Regex PlainFolder();
 }
 
 /// <summary>One variant of a master playlist.</summary>
 public sealed record MasterEntry(string Name, int Width, int Height, int BandwidthBps, string Codecs, double FrameRate);
+
+/// <summary>One subtitle rendition (a caption) of a master playlist: its playlist's URI, relative to the master.</summary>
+public sealed record SubtitleEntry(string Uri, string? Language, string Label, bool IsDefault);
 
 /// <summary>One alternate audio rendition of a master playlist, in folder <see cref="Name"/>.</summary>
 public sealed record AudioEntry(string Name, string? Language, string Label, bool IsDefault);

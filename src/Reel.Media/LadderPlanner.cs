@@ -37,7 +37,7 @@ public static class LadderPlanner
         [.. probe.AudioTracks.Select((track, k) =>
         {
             var language = LanguageTags.ToBcp47(track.Language);
-            var label = Label(track.Title) ?? (language is null ? null : LanguageName(language)) ?? $"Track {k + 1}";
+            var label = Label(track.Title) ?? (language is null ? null : LanguageTags.NativeName(language)) ?? $"Track {k + 1}";
             return new AudioRendition($"audio-{k + 1}", track.Index, language, label, track.Index == probe.Audio?.Index);
         })];
 
@@ -48,14 +48,6 @@ public static class LadderPlanner
         var text = new string([.. title.Where(c => !char.IsControl(c) && c != '"')]).Trim();
         return text.Length == 0 ? null : text.Length <= 60 ? text : text[..60].TrimEnd();
     }
-
-    private static string LanguageName(string bcp47) => bcp47.Split('-')[0] switch
-    {
-        "en" => "English", "fr" => "Français", "de" => "Deutsch", "es" => "Español", "it" => "Italiano", "pt" => "Português",
-        "nl" => "Nederlands", "ru" => "Русский", "pl" => "Polski", "ja" => "日本語", "zh" => "中文", "ko" => "한국어",
-        "sv" => "Svenska", "da" => "Dansk", "no" or "nb" or "nn" => "Norsk", "fi" => "Suomi", "tr" => "Türkçe", "ar" => "العربية",
-        _ => bcp47,
-    };
 
     /// <summary>
     /// Rung sizes for a display size. Rungs are named by the short side, so portrait video gets portrait rungs.

@@ -53,6 +53,15 @@ public static partial class LanguageTags
         return null;
     }
 
+    /// <summary>A language's own name for a label ("Deutsch" for "de"), or the tag itself for languages not listed.</summary>
+    public static string NativeName(string bcp47) => bcp47.Split('-')[0] switch
+    {
+        "en" => "English", "fr" => "Français", "de" => "Deutsch", "es" => "Español", "it" => "Italiano", "pt" => "Português",
+        "nl" => "Nederlands", "ru" => "Русский", "pl" => "Polski", "ja" => "日本語", "zh" => "中文", "ko" => "한국어",
+        "sv" => "Svenska", "da" => "Dansk", "no" or "nb" or "nn" => "Norsk", "fi" => "Suomi", "tr" => "Türkçe", "ar" => "العربية",
+        _ => bcp47,
+    };
+
     [GeneratedRegex("^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8}){0,2}\\z")]
     private static partial Regex Plain();
 }

@@ -16,7 +16,13 @@ public sealed record MediaProbe(
 
     /// <summary>Every subtitle track of the source, in stream order.</summary>
     public IReadOnlyList<SubtitleStreamInfo> SubtitleTracks { get; init; } = [];
+
+    /// <summary>The source's chapters (Matroska, MP4), in order of their start.</summary>
+    public IReadOnlyList<SourceChapter> Chapters { get; init; } = [];
 }
+
+/// <summary>A chapter as the file states it: its start and, untrusted and maybe absent, its title.</summary>
+public sealed record SourceChapter(double StartSeconds, string? Title);
 
 /// <summary>How a source's pixel values are to be read: standard range, or one of the HDR transfers.</summary>
 public enum HdrKind

@@ -20,6 +20,9 @@ public sealed record SourceInfo(
     /// <summary>Not in any rendition.</summary>
     public const string Dropped = "dropped";
 
+    /// <summary>A text subtitle track that became one of the video's captions.</summary>
+    public const string Captions = "captions";
+
     /// <summary>Describes a probed source as Reel processes it.</summary>
     public static SourceInfo Describe(MediaProbe probe)
     {
@@ -29,8 +32,8 @@ public sealed record SourceInfo(
             a.Index, a.Codec, LanguageTags.ToBcp47(a.Language), a.Title, a.Channels, a.Index == played?.Index,
             a.Index == played?.Index ? Played : Alternate, null)).ToList();
         var subtitles = probe.SubtitleTracks.Select(s => new SourceSubtitleInfo(
-            s.Index, s.Codec, LanguageTags.ToBcp47(s.Language), s.Title, Dropped,
-            s.IsText ? "Subtitles are not shown yet." : "Picture-based subtitles (DVD, Blu-ray, DVB) cannot be shown as text.")).ToList();
+            s.Index, s.Codec, LanguageTags.ToBcp47(s.Language), s.Title, s.IsText ? Captions : Dropped,
+            s.IsText ? null : "Picture-based subtitles (DVD, Blu-ray, DVB) cannot be shown as text.")).ToList();
 
         var notes = new List<string>();
         if (video is not null)
@@ -66,4 +69,4 @@ public sealed record SourceVideoInfo(string Codec, string? Profile, int Width, i
 public sealed record SourceAudioInfo(int Index, string Codec, string? Language, string? Title, int Channels, bool Default, string Fate, string? Reason);
 
 /// <summary>One subtitle track of the source and what became of it.</summary>
-public sealed record SourceSubtitleInfo(int Index, string Codec, string? Language, string? Title, string Fate, string Reason);
+public sealed record SourceSubtitleInfo(int Index, string Codec, string? Language, string? Title, string Fate, string? Reason);

@@ -83,6 +83,10 @@ internal static class ReelApp
         builder.Services.AddSingleton<Shares>();
         builder.Services.AddSingleton<LinkPreviews>();
         builder.Services.AddSingleton<Posters>();
+        builder.Services.AddSingleton<CaptionStore>();
+        builder.Services.AddSingleton<Captions>();
+        builder.Services.AddSingleton<HlsMaster>();
+        builder.Services.AddSingleton<SourceCaptions>();
         builder.Services.AddSingleton<JobQueue>();
         if (builder.Configuration["Storage:Provider"] == "s3") builder.Services.AddSingleton<IMediaStorage, S3Storage>();
         else builder.Services.AddSingleton<IMediaStorage, LocalStorage>();
@@ -156,6 +160,7 @@ internal static class ReelApp
             app.MapOEmbed();
             app.MapPosters();
             app.MapReplacements();
+            app.MapCaptions();
             app.MapTusUploads();
             app.MapAuth();
             app.MapAdmin();

@@ -204,8 +204,7 @@ public sealed class CaptionFilesTests
 
     [Theory]
     [InlineData("1\n00:75:00,000 --> 00:76:00,000\nA\n", 2, "'00:75:00,000 --> 00:76:00,000' is not a timing line; expected a line like 00:01:02,000 --> 00:01:05,000.")]
-    [InlineData("1\n00:00:05,000 --> 00:00:04,000\nA\n", 2, "the cue ends at 00:00:04,000, which is not after its start 00:00:05,000")]
-    [InlineData("\n\n00:00:05,000 --> 00:00:05,000\nA\n", 3, "the cue ends at 00:00:05,000, which is not after its start 00:00:05,000")]
+    [InlineData("1\n00:00:05,000 --> 00:00:04,000\nA\n", 2, "the cue ends at 00:00:04,000, before its start 00:00:05,000")]
     [InlineData("1\n00:00:01,000 --> 00:00:02,000\nA\n\nStill A?\n\n2\n00:00:03,000 --> 00:00:04,000\nB\n", 5, "'Still A?' is where a cue number or timing line")]
     [InlineData("1\nHello\n", 1, "cue number 1 is not followed by a timing line")]
     [InlineData("Just some text\n", 1, "'Just some text' is where a cue number or timing line")]
@@ -391,7 +390,7 @@ public sealed class CaptionFilesTests
 
     [Theory]
     [InlineData("Dialogue: 0,0:00:01.00,0:00:02.00,Default,,0,0,0,,Fine\nDialogue: 0,0:0x:03.00,0:00:04.00,Default,,0,0,0,,Bad", 4, "'0:0x:03.00' is not a time; ASS times are written H:MM:SS.cc")]
-    [InlineData("Dialogue: 0,0:00:05.00,0:00:04.00,Default,,0,0,0,,Backwards", 3, "the cue ends at 00:00:04.000, which is not after its start 00:00:05.000")]
+    [InlineData("Dialogue: 0,0:00:05.00,0:00:04.00,Default,,0,0,0,,Backwards", 3, "the cue ends at 00:00:04.000, before its start 00:00:05.000")]
     [InlineData("Dialogue: 0,0:00:01.00,0:00:02.00", 3, "this Dialogue line has 3 fields where the Format line names 10")]
     [InlineData("Format: Layer, Start, End, Style\nDialogue: 0,0:00:01.00,0:00:02.00,Default", 3, "the Format line names no Text field")]
     [InlineData("Comment: 0,0:00:01.00,0:00:02.00,Default,,0,0,0,,Only a comment", 1, "the file has no cues")]
@@ -411,6 +410,17 @@ public sealed class CaptionFilesTests
         Assert.Equal(
             "WEBVTT\n\n00:00:01.000 --> 00:00:02.500\nHello\n<i>world</i>\n\n101:00:00.000 --> 101:00:01.005\nLate\n\n",
             CaptionFiles.ToWebVtt(document));
+    }
+
+    [Fact]
+    public void A_cue_that_ends_as_it_starts_shows_nothing_and_is_dropped_in_every_format()
+    {
+        var srt = CaptionFiles.ParseSubRip("1\n00:00:05,000 --> 00:00:05,000\nGone\n\n2\n00:00:06,000 --> 00:00:07,000\nKept\n");
+        var vtt = CaptionFiles.ParseWebVtt("WEBVTT\n\n00:05.000 --> 00:05.000\nGone\n\n00:06.000 --> 00:07.000\nKept\n");
+        var ass = CaptionFiles.ParseAss("[Events]\nFormat: Layer, Start, End, Style, Text\nDialogue: 0,0:00:05.00,0:00:05.00,Default,Gone\nDialogue: 0,0:00:06.00,0:00:07.00,Default,Kept\n");
+
+        foreach (var document in new[] { srt, vtt, ass })
+            Assert.Equal("Kept", Assert.Single(document.Cues).Text);
     }
 
     [Fact]

@@ -31,7 +31,7 @@ public sealed class ChapterFilesTests
 
     [Theory]
     [InlineData("Chapter 1\n00:00:00.000 --> 00:01:00.000\nIntro\n", 1, "a WebVTT file starts with a line reading WEBVTT")]
-    [InlineData("WEBVTT\n\n00:01:00.000 --> 00:00:30.000\nBackwards\n", 3, "the cue ends at 00:00:30.000, which is not after its start 00:01:00.000")]
+    [InlineData("WEBVTT\n\n00:01:00.000 --> 00:00:30.000\nBackwards\n", 3, "the cue ends at 00:00:30.000, before its start 00:01:00.000")]
     [InlineData("WEBVTT\n", 1, "the file has no cues")]
     public void A_broken_chapters_file_is_refused_naming_the_line(string vtt, int line, string message)
     {

@@ -66,6 +66,7 @@ public sealed class FfmpegArgsTests
         yield return ("poster_from_png", FfmpegArgs.PosterFromImage(Input, PosterImage.Png, 1280, 720, "/srv/reel/data/tmp/poster-Xq3vD8kPz1mN7bT2yR5uAw/poster.jpg", MaxPixels));
         yield return ("storyboard", FfmpegArgs.Storyboard("/srv/reel/work/Xq3vD8kPz1mN7bT2yR5uAw/hls/360p/source.mp4", 2, 160, 90, 10, 5, "/srv/reel/work/Xq3vD8kPz1mN7bT2yR5uAw/storyboard/k7Gm2xQp-%d.jpg", MaxPixels));
         yield return ("progressive_mp4", FfmpegArgs.ProgressiveMp4(Input, WithAudio(new AudioStreamInfo(1, "aac", "LC", 6, 48000)), "/srv/reel/work/Xq3vD8kPz1mN7bT2yR5uAw/download.mp4", MaxPixels));
+        yield return ("extract_subtitles", FfmpegArgs.ExtractSubtitles(Input, [(2, "/srv/reel/work/Xq3vD8kPz1mN7bT2yR5uAw/captions/track-2.vtt"), (3, "/srv/reel/work/Xq3vD8kPz1mN7bT2yR5uAw/captions/track-3.vtt")], MaxPixels));
         yield return ("probe", FfmpegArgs.Probe(Input));
         yield return ("identify", FfmpegArgs.Identify(Input));
     }

@@ -55,7 +55,7 @@ internal static class AssReader
             }
             var start = Time(fields[Array.IndexOf(format, "start")], i + 1);
             var end = Time(fields[Array.IndexOf(format, "end")], i + 1);
-            if (end <= start) throw CueTimes.NotAfter(i + 1, start, end, Separator);
+            if (end < start) throw CueTimes.NotAfter(i + 1, start, end, Separator);
             yield return (i + 1, start, end, fields[Array.IndexOf(format, "text")]);
         }
     }

@@ -128,6 +128,8 @@ public static class CaptionFiles
         foreach (var (line, start, end, text) in cues)
         {
             if (text is null) continue; // nothing visible: a cue that shows nothing is no cue
+            // Zero-length cues are common in real files (and ASS tracks) and show nothing either: dropped, not refused.
+            if (end == start) continue;
             if (text.Length > CueText.MaxLength)
             {
                 throw new CaptionFormatException(line, string.Create(CultureInfo.InvariantCulture,

@@ -76,9 +76,9 @@ internal static partial class CueTimes
         return new CaptionFormatException(line, $"{Quote(text)} is not a timing line; expected {expected}.");
     }
 
-    /// <summary>The error for a cue that does not end after it starts.</summary>
+    /// <summary>The error for a cue that ends before it starts (one that ends as it starts shows nothing and is dropped).</summary>
     public static CaptionFormatException NotAfter(int line, TimeSpan start, TimeSpan end, char separator) =>
-        new(line, $"the cue ends at {Format(end, separator)}, which is not after its start {Format(start, separator)}; "
+        new(line, $"the cue ends at {Format(end, separator)}, before its start {Format(start, separator)}; "
             + "make the end time later than the start time.");
 
     /// <summary>A line of the file as it can appear in a message: quoted, without control characters, at most 60 characters.</summary>

@@ -56,7 +56,7 @@ internal static class WebVttReader
             }
             if (!CueTimes.TryParseTiming(lines[timing], out var start, out var end))
                 throw CueTimes.Malformed(timing + 1, lines[timing], Separator);
-            if (end <= start) throw CueTimes.NotAfter(timing + 1, start, end, Separator);
+            if (end < start) throw CueTimes.NotAfter(timing + 1, start, end, Separator);
 
             var payload = new List<string>();
             i = timing + 1;

@@ -50,6 +50,9 @@ internal sealed class VideoRecord
     /// <summary>On a replacement (a hidden row until it is playable): the video whose file it replaces.</summary>
     public string? ReplacesId { get; set; }
 
+    /// <summary>Chapters the owner uploaded, as JSON; null: the source's (from its probe).</summary>
+    public string? Chapters { get; set; }
+
     /// <summary>Where the video's files are (<c>videos/{Media}/</c>, <c>originals/{Media}/</c>), and what its jobs' changes name.</summary>
     public string Media => MediaId ?? Id;
 }
@@ -197,4 +200,36 @@ internal sealed class ShareRecord
     public int Generation { get; set; }
 
     public long? RevokedAt { get; set; }
+}
+
+/// <summary>A caption of a video (issue 17): uploaded by its manager, or taken from a text subtitle track of the source.</summary>
+internal sealed class CaptionRecord
+{
+    public string Id { get; set; } = "";
+    public string VideoId { get; set; } = "";
+
+    /// <summary>BCP 47, e.g. "de" or "pt-BR"; "und" when a source track did not say.</summary>
+    public string Language { get; set; } = "";
+
+    public string Label { get; set; } = "";
+    public bool IsDefault { get; set; }
+
+    /// <summary><see cref="CaptionOrigin.Upload"/> or <see cref="CaptionOrigin.Source"/>.</summary>
+    public string Origin { get; set; } = CaptionOrigin.Upload;
+
+    /// <summary>Its clean WebVTT in storage; a new file gets a new key, so every copy made of it is immutable.</summary>
+    public string FileKey { get; set; } = "";
+
+    public int CueCount { get; set; }
+
+    /// <summary>The files' folder (<see cref="VideoRecord.Media"/>) whose HLS copies of it were last written.</summary>
+    public string? PublishedMedia { get; set; }
+
+    public long CreatedAt { get; set; }
+}
+
+internal static class CaptionOrigin
+{
+    public const string Upload = "upload";
+    public const string Source = "source";
 }

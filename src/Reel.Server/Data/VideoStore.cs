@@ -15,7 +15,7 @@ internal enum VideoScope
 /// <summary>The SQL of videos.</summary>
 internal sealed class VideoStore(Database database, TimeProvider clock)
 {
-    private const string Columns = "id, title, status, visibility, progress, error_code, error_message, duration_seconds, width, height, size_bytes, source_key, probe_json, renditions, playable, has_thumbnail, has_storyboard, has_download, created_at, ready_at, updated_at, owner_id, manage_token_hash, links_generation, uploader, views, poster_file, media_id, replaces_id";
+    private const string Columns = "id, title, status, visibility, progress, error_code, error_message, duration_seconds, width, height, size_bytes, source_key, probe_json, renditions, playable, has_thumbnail, has_storyboard, has_download, created_at, ready_at, updated_at, owner_id, manage_token_hash, links_generation, uploader, views, poster_file, media_id, replaces_id, chapters";
 
     // A job's change to its video names the folder it works on: once the video took another version's files (a
     // replacement), the jobs of the old version change nothing and stop as if the video were gone.
@@ -63,7 +63,7 @@ internal sealed class VideoStore(Database database, TimeProvider clock)
     // moment later would have (ON DELETE SET NULL), rather than a foreign-key error.
     private static Task<int> InsertRowAsync(DbConnection connection, DbTransaction transaction, VideoRecord video) =>
         connection.ExecuteAsync(
-            $"INSERT INTO videos ({Columns}) VALUES (@Id, @Title, @Status, @Visibility, @Progress, @ErrorCode, @ErrorMessage, @DurationSeconds, @Width, @Height, @SizeBytes, @SourceKey, @ProbeJson, @Renditions, @Playable, @HasThumbnail, @HasStoryboard, @HasDownload, @CreatedAt, @ReadyAt, @UpdatedAt, (SELECT id FROM users WHERE id = @OwnerId), @ManageTokenHash, @LinksGeneration, @Uploader, @Views, @PosterFile, @MediaId, @ReplacesId)",
+            $"INSERT INTO videos ({Columns}) VALUES (@Id, @Title, @Status, @Visibility, @Progress, @ErrorCode, @ErrorMessage, @DurationSeconds, @Width, @Height, @SizeBytes, @SourceKey, @ProbeJson, @Renditions, @Playable, @HasThumbnail, @HasStoryboard, @HasDownload, @CreatedAt, @ReadyAt, @UpdatedAt, (SELECT id FROM users WHERE id = @OwnerId), @ManageTokenHash, @LinksGeneration, @Uploader, @Views, @PosterFile, @MediaId, @ReplacesId, @Chapters)",
             video, transaction);
 
     public async Task<VideoRecord?> GetAsync(string id, CancellationToken cancellationToken)
@@ -223,7 +223,7 @@ internal sealed class VideoStore(Database database, TimeProvider clock)
     /// made it playable still holds: the video takes its probed details, state and files (<see cref="VideoRecord.MediaId"/>)
     /// and its jobs; the old version's jobs go (their changes no longer match, see <c>OfMedia</c>), its files are
     /// recorded for removal after <paramref name="keepOldFor"/> (viewers who started on it play on meanwhile), and a
-    /// poster chosen for it goes with it. Returns the video's id (which <paramref name="job"/> now names too); null when
+    /// poster chosen for it and the captions taken from it go with it. Returns the video's id (which <paramref name="job"/> now names too); null when
     /// the replacement or the claim is gone.
     /// </summary>
     public async Task<string?> PromoteAsync(string replacementId, JobRecord job, TimeSpan keepOldFor, CancellationToken cancellationToken)
@@ -260,6 +260,8 @@ internal sealed class VideoStore(Database database, TimeProvider clock)
                 replacement.HasThumbnail, replacement.HasStoryboard, replacement.HasDownload, replacement.Media, UpdatedAt = now, Target = target,
             }, transaction);
         await connection.ExecuteAsync("DELETE FROM videos WHERE id = @replacementId", new { replacementId }, transaction);
+        // Captions taken from the old file go with it (their files are in its folder); uploaded ones stay.
+        await connection.ExecuteAsync("DELETE FROM captions WHERE video_id = @target AND origin = 'source'", new { target }, transaction);
         await RecordFileDeletionAsync(connection, transaction, oldMedia, null, now, now + (long)keepOldFor.TotalMilliseconds);
         await transaction.CommitAsync(cancellationToken);
         // The claim's record follows its row: completing it queues what follows for the video.

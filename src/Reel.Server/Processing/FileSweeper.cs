@@ -56,7 +56,9 @@ internal sealed class FileSweeper(VideoStore videos, IMediaStorage storage, Runn
         var id = deletion.VideoId;
         if (deletion.ResumableState is { } state)
             await storage.DiscardResumableAsync(StorageKeys.OriginalFile(id), state, cancellationToken);
-        await storage.DeleteVideoFilesAsync(id, cancellationToken);
+        // A folder id that is still a video's names a replaced version of it: its uploaded captions stay.
+        var videoGone = await videos.GetAsync(id, cancellationToken) is null;
+        await storage.DeleteVideoFilesAsync(id, cancellationToken, captionsToo: videoGone);
         await videos.ForgetFileDeletionAsync(id, cancellationToken);
     }
 

@@ -157,7 +157,7 @@ internal sealed class StartupRecovery(
     /// </summary>
     internal async Task SweepOrphansAsync(CancellationToken cancellationToken, int pageSize = SweepPage)
     {
-        foreach (var area in new[] { "videos/", "originals/" })
+        foreach (var area in new[] { "videos/", "originals/", "captions/" })
         {
             string? after = null;
             while (true)

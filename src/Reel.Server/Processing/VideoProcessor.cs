@@ -23,6 +23,8 @@ internal sealed class VideoProcessor(
     VideoStore videos,
     IMediaStorage storage,
     MediaTools media,
+    HlsMaster masters,
+    SourceCaptions sourceCaptions,
     IOptions<StorageOptions> storageOptions,
     IOptions<ProcessingOptions> processingOptions,
     TimeProvider clock,
@@ -108,7 +110,7 @@ internal sealed class VideoProcessor(
                 if (updated == renditions[0]) return;
                 var listingChanged = updated.Available != renditions[0].Available;
                 renditions[0] = updated;
-                await PublishRenditionsAsync(files, renditions, listingChanged, cancellationToken);
+                await PublishRenditionsAsync(files, job.Video.DurationSeconds, renditions, listingChanged, cancellationToken);
             });
             await publisher.RunAsync(token => media.RunFfmpegAsync(
                 FfmpegArgs.FastStartHls(source, job.Probe, outDir, Ids.NewGeneration(), media.MaxPixels),
@@ -200,7 +202,7 @@ internal sealed class VideoProcessor(
                 Audio = new AudioRenditionInfo(audio.Language, audio.Label, audio.IsDefault),
             }));
         // A rerun (after a crash or an outage) first points the master away from what it is about to remove.
-        await PublishRenditionsAsync(files, renditions, writeMaster: true, cancellationToken);
+        await PublishRenditionsAsync(files, job.Video.DurationSeconds, renditions, writeMaster: true, cancellationToken);
         var hlsDir = Directory.CreateDirectory(Path.Combine(job.WorkDir, "ladder")).FullName;
         var folders = FfmpegArgs.LadderFolders(part, hlsDir);
         foreach (var folder in folders)
@@ -218,7 +220,7 @@ internal sealed class VideoProcessor(
             // A new segment moves only the database's note of how far the rendition is; the master changes with the listing.
             var listingChanged = updated.Available != renditions[index].Available;
             renditions[index] = updated;
-            await PublishRenditionsAsync(files, renditions, listingChanged, cancellationToken);
+            await PublishRenditionsAsync(files, job.Video.DurationSeconds, renditions, listingChanged, cancellationToken);
         });
         await publisher.RunAsync(token => media.RunFfmpegAsync(
             FfmpegArgs.LadderHls(source, part, hlsDir, Ids.NewGeneration(), media.MaxPixels),
@@ -235,6 +237,12 @@ internal sealed class VideoProcessor(
         await MakeThumbnailAsync(job, source, job.Probe.Video!.Index, PictureTreatment.For(job.Probe.Video!), cancellationToken, seekByDecoding: !SourceCheck.HasIndex(job.Probe.FormatName));
         if (SourceCheck.IsBrowserCompatible(job.Probe.Video!))
             await MakeDownloadAsync(job, source, job.Probe, cancellationToken);
+        if (await sourceCaptions.TakeAsync(job.Media, job.Probe, source, job.WorkDir, job.LogPath, cancellationToken)
+            && await videos.GetAsync(job.Video.Id, cancellationToken) is { } now && now.Media == job.Media.Folder)
+        {
+            // Players see them now, not only once the ladder is done (the ladder's next master write keeps them).
+            await masters.WriteAsync(job.Media, VideoStore.Renditions(now), job.Video.DurationSeconds, cancellationToken);
+        }
     }
 
     private async Task RepairAsync(JobContext job, CancellationToken cancellationToken)
@@ -243,7 +251,7 @@ internal sealed class VideoProcessor(
         var finished = VideoStore.Renditions(job.Video).Where(r => !r.FastStart && r.Ready).ToList();
         var ladder = finished.Where(r => r.IsLadderRung).OrderBy(r => r.Width * r.Height).ToList();
         if (ladder.Count == 0) throw new InvalidOperationException("A ready video without renditions cannot be repaired.");
-        await WriteMasterAsync(files.Folder, finished, cancellationToken);
+        await masters.WriteAsync(files, finished, job.Video.DurationSeconds, cancellationToken);
 
         if (await storage.StatAsync(StorageKeys.VideoFile(files.Folder, "thumbnail.jpg"), cancellationToken) is null)
         {
@@ -261,27 +269,16 @@ internal sealed class VideoProcessor(
     {
         var renditions = VideoStore.Renditions(job.Video).Where(r => !r.FastStart).ToList();
         if (renditions.Count == 0 || renditions.Any(r => !r.Ready)) return;
-        await PublishRenditionsAsync(job.Media, renditions, writeMaster: true, cancellationToken);
+        await PublishRenditionsAsync(job.Media, job.Video.DurationSeconds, renditions, writeMaster: true, cancellationToken);
         await storage.DeletePrefixAsync(StorageKeys.VideoFolder(job.Media.Folder, FastStartName), cancellationToken);
         logger.LogInformation("Removed the remuxed first rendition");
     }
 
     /// <summary>The master playlist first, then the database: when the API says playable, the playlist is there.</summary>
-    private async Task PublishRenditionsAsync(MediaOf files, List<RenditionState> renditions, bool writeMaster, CancellationToken cancellationToken)
+    private async Task PublishRenditionsAsync(MediaOf files, double durationSeconds, List<RenditionState> renditions, bool writeMaster, CancellationToken cancellationToken)
     {
-        if (writeMaster) await WriteMasterAsync(files.Folder, renditions, cancellationToken);
+        if (writeMaster) await masters.WriteAsync(files, renditions, durationSeconds, cancellationToken);
         if (!await videos.SetRenditionsAsync(files, renditions, cancellationToken)) throw new VideoGoneException(files.VideoId);
-    }
-
-    /// <summary>Writes the master playlist of what <see cref="RenditionState.Listed"/> lists; nothing until that is something.</summary>
-    private Task WriteMasterAsync(string folder, IReadOnlyList<RenditionState> renditions, CancellationToken cancellationToken)
-    {
-        var (variants, audio) = RenditionState.Listed(renditions);
-        if (variants.Count == 0) return Task.CompletedTask;
-        var master = HlsPlaylists.Master(
-            variants.Select(r => new MasterEntry(r.Name, r.Width, r.Height, r.BandwidthBps, r.Codecs, r.FrameRate)),
-            [.. audio.Select(a => new AudioEntry(a.Name, a.Audio!.Language, a.Audio.Label, a.Audio.IsDefault))]);
-        return storage.PutTextAsync(StorageKeys.VideoFile(folder, "master.m3u8"), master, cancellationToken);
     }
 
     private async Task MakeThumbnailAsync(JobContext job, string input, int videoStreamIndex, PictureTreatment? picture, CancellationToken cancellationToken, bool seekByDecoding = false)

@@ -93,11 +93,15 @@ internal static class MediaStorageExtensions
         return file.Length == 0 ? Stream.Null : await storage.OpenReadAsync(key, 0, file.Length, cancellationToken);
     }
 
-    /// <summary>Removes everything stored for a video: its derived files and its original.</summary>
-    public static async Task DeleteVideoFilesAsync(this IMediaStorage storage, string videoId, CancellationToken cancellationToken)
+    /// <summary>
+    /// Removes the files of a folder id: a video's (or replaced version's) derived files and original, and with
+    /// <paramref name="captionsToo"/> (the video itself is gone) the captions uploaded for it.
+    /// </summary>
+    public static async Task DeleteVideoFilesAsync(this IMediaStorage storage, string videoId, CancellationToken cancellationToken, bool captionsToo = true)
     {
         await storage.DeletePrefixAsync(StorageKeys.Video(videoId), cancellationToken);
         await storage.DeletePrefixAsync(StorageKeys.Original(videoId), cancellationToken);
+        if (captionsToo) await storage.DeletePrefixAsync(StorageKeys.Captions(videoId), cancellationToken);
     }
 }
 
@@ -158,12 +162,17 @@ internal static partial class StorageKeys
 
     public static string Original(string id) => $"originals/{id}/";
 
+    /// <summary>The captions uploaded for a video; they belong to it, not to its files, and outlive a replaced file.</summary>
+    public static string Captions(string videoId) => $"captions/{videoId}/";
+
+    public static string CaptionFile(string videoId, string name) => $"captions/{videoId}/{name}";
+
     /// <summary>The upload as received. Its name says nothing of its format: ffmpeg judges the content, not a name.</summary>
     public static string OriginalFile(string id) => $"originals/{id}/source.bin";
 
-    [GeneratedRegex("^(videos|originals)/[A-Za-z0-9_-]{22}(/[A-Za-z0-9_-]{1,64}){0,2}/[A-Za-z0-9_-]{1,100}\\.[a-z0-9]{1,5}\\z")]
+    [GeneratedRegex("^(videos|originals|captions)/[A-Za-z0-9_-]{22}(/[A-Za-z0-9_-]{1,64}){0,2}/[A-Za-z0-9_-]{1,100}\\.[a-z0-9]{1,5}\\z")]
     private static partial Regex KeyPattern();
 
-    [GeneratedRegex("^(videos|originals)/[A-Za-z0-9_-]{22}/([A-Za-z0-9_-]{1,64}/)?\\z")]
+    [GeneratedRegex("^(videos|originals|captions)/[A-Za-z0-9_-]{22}/([A-Za-z0-9_-]{1,64}/)?\\z")]
     private static partial Regex PrefixPattern();
 }

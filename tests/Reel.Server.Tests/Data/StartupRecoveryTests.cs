@@ -114,8 +114,9 @@ public abstract class StartupRecoveryTests(Backend backend) : IAsyncLifetime
             Assert.Null(await _inner.StatAsync(StorageKeys.OriginalFile(id), CancellationToken.None));
         }
         foreach (var id in kept) Assert.NotNull(await _inner.StatAsync(StorageKeys.VideoFile(id, "master.m3u8"), CancellationToken.None));
-        // videos/ holds 9 ids: 4 pages of 3, the last empty. An orphan's two folders go together, so originals/ is empty by then.
-        Assert.Equal(5, _storage.Listings);
+        // videos/ holds 9 ids: 4 pages of 3, the last empty. An orphan's folders go together, so originals/ and captions/
+        // are empty by then: one listing each.
+        Assert.Equal(6, _storage.Listings);
     }
 
     private async Task<List<string>> AddReadyVideosAsync(int count, bool withFiles)

@@ -65,7 +65,7 @@ public sealed class PosterTests(SharedServer shared) : IClassFixture<SharedServe
         foreach (var at in new[] { -1.0, video.DurationSeconds, 3600 })
         {
             using var refused = await _server.Client.PutAsJsonAsync($"/api/videos/{video.Id}/poster", new { atSeconds = at });
-            await AssertProblemAsync(refused, HttpStatusCode.BadRequest, "invalid_position");
+            await ProblemJson.AssertAsync(refused, HttpStatusCode.BadRequest, "invalid_position");
         }
     }
 
@@ -77,13 +77,13 @@ public sealed class PosterTests(SharedServer shared) : IClassFixture<SharedServe
         foreach (var (bytes, type) in new[] { (svg, "image/svg+xml"), (Encoding.UTF8.GetBytes("just text"), "image/png"), (await File.ReadAllBytesAsync(await Clips.PathAsync(Clips.Tiny)), "image/jpeg") })
         {
             using var refused = await PutAsync(_server.Client, video.Id, bytes, type);
-            await AssertProblemAsync(refused, HttpStatusCode.UnsupportedMediaType, "unsupported_media");
+            await ProblemJson.AssertAsync(refused, HttpStatusCode.UnsupportedMediaType, "unsupported_media");
         }
         // Bytes that start like a PNG but are not one.
         using (var broken = await PutAsync(_server.Client, video.Id, [0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A, 1, 2, 3], "image/png"))
-            await AssertProblemAsync(broken, HttpStatusCode.UnsupportedMediaType, "unsupported_media");
+            await ProblemJson.AssertAsync(broken, HttpStatusCode.UnsupportedMediaType, "unsupported_media");
         using (var huge = await PutAsync(_server.Client, video.Id, new byte[(10 << 20) + 1], "image/png"))
-            await AssertProblemAsync(huge, HttpStatusCode.RequestEntityTooLarge, "file_too_large");
+            await ProblemJson.AssertAsync(huge, HttpStatusCode.RequestEntityTooLarge, "file_too_large");
         Assert.EndsWith("/thumbnail.jpg", (await _server.GetVideoAsync(video.Id)).ThumbnailUrl, StringComparison.Ordinal);
 
         var png = await ImageAsync("png", "testsrc2=size=64x64:duration=1");
@@ -124,12 +124,5 @@ public sealed class PosterTests(SharedServer shared) : IClassFixture<SharedServe
         {
             TempDirs.Delete(Path.GetDirectoryName(path)!);
         }
-    }
-
-    private static async Task AssertProblemAsync(HttpResponseMessage response, HttpStatusCode status, string code)
-    {
-        var body = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == status, $"{(int)response.StatusCode} {body}");
-        Assert.Equal(code, JsonDocument.Parse(body).RootElement.GetProperty("code").GetString());
     }
 }

@@ -89,6 +89,25 @@ public sealed class PostgresAndS3TourTests : IAsyncLifetime
         Assert.Contains($"/embed/{id}", oembed.GetProperty("html").GetString(), StringComparison.Ordinal);
 
         // Share links: made, listed, changed, opened (with its password), a view counted, revoked.
+        // Captions (their HLS copies are written to S3 with the master) and chapters.
+        using (var captionForm = new MultipartFormDataContent
+        {
+            { new ByteArrayContent("WEBVTT\n\n00:00.000 --> 00:01.000\nTour\n"u8.ToArray()), "file", "tour.vtt" },
+            { new StringContent("en"), "language" },
+        })
+        {
+            var caption = await JsonAsync(admin.PostAsync($"/api/videos/{id}/captions", captionForm), HttpStatusCode.Created);
+            var captionId = caption.GetProperty("id").GetString();
+            await OkAsync(anonymous.GetAsync(caption.GetProperty("url").GetString()));
+            Assert.Contains("TYPE=SUBTITLES", await (await OkAsync(anonymous.GetAsync(master))).Content.ReadAsStringAsync(), StringComparison.Ordinal);
+            await OkAsync(anonymous.GetAsync($"/api/videos/{id}/captions"));
+            await OkAsync(admin.PatchAsJsonAsync($"/api/videos/{id}/captions/{captionId}", new { label = "Tour", @default = true }));
+            await StatusAsync(admin.DeleteAsync($"/api/videos/{id}/captions/{captionId}"), HttpStatusCode.NoContent);
+        }
+        using (var chapters = new MultipartFormDataContent { { new ByteArrayContent("WEBVTT\n\n00:00.000 --> 00:01.000\nIntro\n"u8.ToArray()), "file", "chapters.vtt" } })
+            Assert.Equal("Intro", (await JsonAsync(admin.PutAsync($"/api/videos/{id}/chapters", chapters))).GetProperty("chapters")[0].GetProperty("title").GetString());
+        await OkAsync(admin.DeleteAsync($"/api/videos/{id}/chapters"));
+
         var share = await JsonAsync(admin.PostAsJsonAsync($"/api/videos/{id}/shares", new { label = "tour", expiresAt = DateTimeOffset.UtcNow.AddDays(1) }), HttpStatusCode.Created);
         var shareId = share.GetProperty("id").GetString()!;
         var shareKey = share.GetProperty("url").GetString()!["/v/".Length..];

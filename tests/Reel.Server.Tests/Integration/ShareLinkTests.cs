@@ -46,7 +46,7 @@ public sealed class ShareLinkTests(SharedServer shared) : IClassFixture<SharedSe
         Assert.Equal(2, (await _server.GetVideoAsync(video.Id)).Views);
 
         Assert.Equal(HttpStatusCode.NoContent, (await _server.Client.DeleteAsync($"/api/videos/{video.Id}/shares/{share.Id}")).StatusCode);
-        await AssertProblemAsync(await viewer.GetAsync($"/api/shares/{Key(share)}"), HttpStatusCode.NotFound, "not_found");
+        await ProblemJson.AssertAsync(await viewer.GetAsync($"/api/shares/{Key(share)}"), HttpStatusCode.NotFound, "not_found");
         foreach (var url in new[] { seen.StreamUrl!, seen.ThumbnailUrl!, seen.DownloadUrl! })
             Assert.Equal(HttpStatusCode.NotFound, (await viewer.GetAsync(url)).StatusCode);
         Assert.Empty(await ListAsync(_server, video.Id));
@@ -64,11 +64,11 @@ public sealed class ShareLinkTests(SharedServer shared) : IClassFixture<SharedSe
 
         using (var locked = await viewer.GetAsync($"/api/shares/{Key(share)}"))
         {
-            var body = await AssertProblemAsync(locked, HttpStatusCode.Unauthorized, "password_required");
+            var body = await ProblemJson.AssertAsync(locked, HttpStatusCode.Unauthorized, "password_required");
             Assert.DoesNotContain("Surprise", body, StringComparison.Ordinal);
             Assert.DoesNotContain("/s/", body, StringComparison.Ordinal);
         }
-        await AssertProblemAsync(await UnlockAsync(viewer, share, "birthday"), HttpStatusCode.Unauthorized, "invalid_password");
+        await ProblemJson.AssertAsync(await UnlockAsync(viewer, share, "birthday"), HttpStatusCode.Unauthorized, "invalid_password");
 
         using (var unlocked = await UnlockAsync(viewer, share, "cake and candles"))
         {
@@ -87,10 +87,10 @@ public sealed class ShareLinkTests(SharedServer shared) : IClassFixture<SharedSe
         {
             var response = await UnlockAsync(viewer, share, $"guess {attempt}");
             if (response.StatusCode == HttpStatusCode.TooManyRequests) refused = response;
-            else await AssertProblemAsync(response, HttpStatusCode.Unauthorized, "invalid_password");
+            else await ProblemJson.AssertAsync(response, HttpStatusCode.Unauthorized, "invalid_password");
         }
         Assert.NotNull(refused);
-        await AssertProblemAsync(refused, HttpStatusCode.TooManyRequests, "too_many_attempts");
+        await ProblemJson.AssertAsync(refused, HttpStatusCode.TooManyRequests, "too_many_attempts");
         Assert.NotNull(refused.Headers.RetryAfter);
         Assert.Equal(HttpStatusCode.TooManyRequests, (await UnlockAsync(viewer, share, "cake and candles")).StatusCode);
     }
@@ -117,7 +117,7 @@ public sealed class ShareLinkTests(SharedServer shared) : IClassFixture<SharedSe
         // A new password narrows it: what was handed out before stops.
         Assert.True((await PatchAsync(share, video.Id, new { password = "a new secret" })).HasPassword);
         Assert.Equal(HttpStatusCode.NotFound, (await viewer.GetAsync(withDownload.StreamUrl)).StatusCode);
-        await AssertProblemAsync(await viewer.GetAsync($"/api/shares/{Key(share)}"), HttpStatusCode.Unauthorized, "password_required");
+        await ProblemJson.AssertAsync(await viewer.GetAsync($"/api/shares/{Key(share)}"), HttpStatusCode.Unauthorized, "password_required");
         // And null takes it away again.
         Assert.False((await PatchAsync(share, video.Id, new { password = (string?)null })).HasPassword);
         await OpenAsync(viewer, share);
@@ -130,7 +130,7 @@ public sealed class ShareLinkTests(SharedServer shared) : IClassFixture<SharedSe
         async Task Refused(object body, string code)
         {
             using var response = await _server.Client.PostAsJsonAsync($"/api/videos/{video.Id}/shares", body);
-            await AssertProblemAsync(response, HttpStatusCode.BadRequest, code);
+            await ProblemJson.AssertAsync(response, HttpStatusCode.BadRequest, code);
         }
         await Refused(new { expiresAt = DateTimeOffset.UtcNow.AddMinutes(-1) }, "invalid_expiry");
         await Refused(new { password = "abc" }, "invalid_password");
@@ -138,16 +138,16 @@ public sealed class ShareLinkTests(SharedServer shared) : IClassFixture<SharedSe
 
         var share = await CreateAsync(_server, video.Id, new { });
         using (var unknownField = await _server.Client.PatchAsJsonAsync($"/api/videos/{video.Id}/shares/{share.Id}", new { video = "other" }))
-            await AssertProblemAsync(unknownField, HttpStatusCode.BadRequest, "invalid_request");
+            await ProblemJson.AssertAsync(unknownField, HttpStatusCode.BadRequest, "invalid_request");
         using (var badTime = await _server.Client.PatchAsJsonAsync($"/api/videos/{video.Id}/shares/{share.Id}", new { expiresAt = "next week" }))
-            await AssertProblemAsync(badTime, HttpStatusCode.BadRequest, "invalid_expiry");
+            await ProblemJson.AssertAsync(badTime, HttpStatusCode.BadRequest, "invalid_expiry");
 
         using var stranger = _server.ClientWith((await _server.SessionAsync($"stranger-{Guid.NewGuid():N}@reel.test")).AccessToken);
         Assert.Equal(HttpStatusCode.NotFound, (await stranger.GetAsync($"/api/videos/{video.Id}/shares")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await stranger.DeleteAsync($"/api/videos/{video.Id}/shares/{share.Id}")).StatusCode);
         // Unknown keys, and keys of the wrong shape, are simply not found.
         foreach (var key in new[] { new string('A', 32), "short", Key(share) + "x" })
-            await AssertProblemAsync(await stranger.GetAsync($"/api/shares/{key}"), HttpStatusCode.NotFound, "not_found");
+            await ProblemJson.AssertAsync(await stranger.GetAsync($"/api/shares/{key}"), HttpStatusCode.NotFound, "not_found");
         Assert.Equal(HttpStatusCode.OK, (await stranger.GetAsync($"/api/shares/{Key(share)}")).StatusCode);
     }
 
@@ -169,7 +169,7 @@ public sealed class ShareLinkTests(SharedServer shared) : IClassFixture<SharedSe
         Assert.Equal(share.ExpiresAt, late.LinksExpireAt);
         Assert.Equal(HttpStatusCode.OK, (await viewer.GetAsync(late.ThumbnailUrl)).StatusCode);
         clock.Shift(TimeSpan.FromDays(0.2));
-        var body = await AssertProblemAsync(await viewer.GetAsync($"/api/shares/{Key(share)}"), HttpStatusCode.Gone, "share_expired");
+        var body = await ProblemJson.AssertAsync(await viewer.GetAsync($"/api/shares/{Key(share)}"), HttpStatusCode.Gone, "share_expired");
         Assert.DoesNotContain("Valid for a week", body, StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.NotFound, (await viewer.GetAsync(late.ThumbnailUrl)).StatusCode);
         // The owner can give it more time.
@@ -234,15 +234,6 @@ public sealed class ShareLinkTests(SharedServer shared) : IClassFixture<SharedSe
         viewer.PostAsJsonAsync($"/api/shares/{Key(share)}/unlock", new { password });
 
     private static string Key(ShareDto share) => share.Url["/v/".Length..];
-
-    private static async Task<string> AssertProblemAsync(HttpResponseMessage response, HttpStatusCode status, string code)
-    {
-        var body = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == status, $"{(int)response.StatusCode} {body}");
-        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-        Assert.Equal(code, JsonDocument.Parse(body).RootElement.GetProperty("code").GetString());
-        return body;
-    }
 
     private static bool DatabaseHolds(ReelServer server, string text)
     {

@@ -1141,6 +1141,261 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/videos/{id}/captions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The video's captions */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["CaptionList"];
+                    };
+                };
+                /** @description Refused or failed: problem+json with a machine-readable code. */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Add captions (multipart: file as SRT or WebVTT, language, optional label and default); a second upload in a language replaces its file */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "multipart/form-data": {
+                        /** Format: binary */
+                        file: string;
+                        language: string;
+                        label?: string;
+                        default?: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description Created */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["CaptionDto"];
+                    };
+                };
+                /** @description Refused or failed: problem+json with a machine-readable code. */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/videos/{id}/captions/{captionId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Remove a caption */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                    captionId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description No Content */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Refused or failed: problem+json with a machine-readable code. */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        /** Change a caption's language, label or default flag */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                    captionId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["CaptionChange"];
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["CaptionDto"];
+                    };
+                };
+                /** @description Refused or failed: problem+json with a machine-readable code. */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/api/videos/{id}/chapters": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Chapters from a WebVTT chapters file (multipart: file), in place of the source's */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "multipart/form-data": {
+                        /** Format: binary */
+                        file: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["VideoDto"];
+                    };
+                };
+                /** @description Refused or failed: problem+json with a machine-readable code. */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        /** Back to the source's chapters */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["VideoDto"];
+                    };
+                };
+                /** @description Refused or failed: problem+json with a machine-readable code. */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/uploads": {
         parameters: {
             query?: never;
@@ -1863,6 +2118,27 @@ export interface components {
             channels: number;
             default: boolean;
         };
+        CaptionChange: {
+            language: null | string;
+            label: null | string;
+            default: null | boolean;
+        };
+        CaptionDto: {
+            id: string;
+            language: string;
+            label: string;
+            default: boolean;
+            origin: string;
+            url: null | string;
+        };
+        CaptionList: {
+            items: components["schemas"]["CaptionDto"][];
+        };
+        ChapterDto: {
+            /** Format: double */
+            startSeconds: number;
+            title: string;
+        };
         ClientConfig: {
             upload: components["schemas"]["UploadLimits"];
         };
@@ -2038,7 +2314,7 @@ export interface components {
             title: null | string;
             /** @enum {string} */
             fate: "dropped";
-            reason: string;
+            reason: null | string;
         };
         SourceVideoInfo: {
             codec: string;
@@ -2121,6 +2397,8 @@ export interface components {
             /** Format: double */
             resumeAtSeconds: null | number;
             audioTracks: components["schemas"]["AudioTrackDto"][];
+            captions: components["schemas"]["CaptionDto"][];
+            chapters: components["schemas"]["ChapterDto"][];
             sourceInfo: null | components["schemas"]["SourceInfo"];
             /** Format: int64 */
             uploadedBytes?: null | number;

@@ -31,6 +31,8 @@ export function aVideo(overrides: Partial<Video> = {}): Video {
     canManage: false,
     resumeAtSeconds: null,
     audioTracks: [],
+    captions: [],
+    chapters: [],
     sourceInfo: null,
     ...overrides,
   };

@@ -67,14 +67,14 @@ internal static class ShareEndpoints
         string key, HttpContext context, Shares shares, VideoViews views, CancellationToken cancellationToken)
     {
         var (share, video, problem) = await shares.OpenAsync(key, password: null, Address(context), context.Response, cancellationToken);
-        return video is null ? problem! : TypedResults.Ok(views.RenderShared(video, share!));
+        return video is null ? problem! : TypedResults.Ok(await views.RenderSharedAsync(video, share!, cancellationToken));
     }
 
     private static async Task<Results<Ok<VideoDto>, ProblemHttpResult>> UnlockAsync(
         string key, UnlockRequest? body, HttpContext context, Shares shares, VideoViews views, CancellationToken cancellationToken)
     {
         var (share, video, problem) = await shares.OpenAsync(key, body?.Password ?? "", Address(context), context.Response, cancellationToken);
-        return video is null ? problem! : TypedResults.Ok(views.RenderShared(video, share!));
+        return video is null ? problem! : TypedResults.Ok(await views.RenderSharedAsync(video, share!, cancellationToken));
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> CountShareViewAsync(string key, Shares shares, CancellationToken cancellationToken) =>

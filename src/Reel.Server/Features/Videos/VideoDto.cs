@@ -4,6 +4,7 @@ using Reel.Media;
 using Reel.Server.Data;
 using Reel.Server.Features.Auth;
 using Reel.Server.Infrastructure;
+using Reel.Server.Processing;
 
 namespace Reel.Server.Features.Videos;
 
@@ -35,6 +36,8 @@ internal sealed record VideoDto(
     bool CanManage,
     double? ResumeAtSeconds,
     IReadOnlyList<AudioTrackDto> AudioTracks,
+    IReadOnlyList<CaptionDto> Captions,
+    IReadOnlyList<ChapterDto> Chapters,
     SourceInfo? SourceInfo,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] long? UploadedBytes = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] long? Views = null,
@@ -49,10 +52,22 @@ internal sealed record ReplacementDto(string Status, double Progress, long SizeB
 
 internal sealed record OwnerDto(string Id, string DisplayName);
 
+/// <summary>
+/// A caption of the video: its language (BCP 47), label, whether players show it unless told otherwise, and where it
+/// came from (<c>upload</c> or <c>source</c>). <c>Url</c> is its WebVTT (a download, or a player's track) once the video plays.
+/// </summary>
+internal sealed record CaptionDto(string Id, string Language, string Label, bool Default, string Origin, string? Url);
+
+/// <summary>A chapter: where it starts and its title.</summary>
+internal sealed record ChapterDto(double StartSeconds, string Title);
+
+/// <summary>A video's captions.</summary>
+internal sealed record CaptionList(IReadOnlyList<CaptionDto> Items);
+
 internal sealed record PlaybackDto(string? StreamUrl, string? DownloadUrl, string? ThumbnailUrl, string? StoryboardUrl, DateTime ExpiresAt);
 
 /// <summary>Renders video rows for a caller: playback links with a fresh token, what the caller may do, where they stopped.</summary>
-internal sealed class VideoViews(StreamTokens tokens, AccountStore accounts, VideoStore store, IOptions<AuthOptions> options)
+internal sealed class VideoViews(StreamTokens tokens, AccountStore accounts, VideoStore store, CaptionStore captions, IOptions<AuthOptions> options)
 {
     public async Task<IReadOnlyList<VideoDto>> RenderAsync(IReadOnlyList<VideoRecord> videos, Caller caller, CancellationToken cancellationToken)
     {
@@ -60,8 +75,9 @@ internal sealed class VideoViews(StreamTokens tokens, AccountStore accounts, Vid
             ? await accounts.ProgressAsync(userId, videos.Select(v => v.Id).ToList(), cancellationToken)
             : new Dictionary<string, double>();
         var owners = await accounts.DisplayNamesAsync(videos.Select(v => v.OwnerId).OfType<string>().Distinct(StringComparer.Ordinal).ToList(), cancellationToken);
+        var captionsOf = await captions.ListAsync(videos.Select(v => v.Id).ToList(), cancellationToken);
         return videos.Select(v => Render(
-            v, caller, Playback(v),
+            v, caller, Issue(v, share: null), captionsOf[v.Id],
             progress.TryGetValue(v.Id, out var at) ? Math.Max(0, at - options.Value.ResumeBackoffSeconds) : null,
             v.OwnerId is { } o && owners.TryGetValue(o, out var name) ? new OwnerDto(o, name) : null)).ToList();
     }
@@ -83,26 +99,40 @@ internal sealed class VideoViews(StreamTokens tokens, AccountStore accounts, Vid
     /// The video as whoever holds a share link sees it: links that stop with the share (no download when it allows
     /// none), nothing a manager sees, and the share's page as its watch URL.
     /// </summary>
-    public VideoDto RenderShared(VideoRecord video, ShareRecord share)
+    public async Task<VideoDto> RenderSharedAsync(VideoRecord video, ShareRecord share, CancellationToken cancellationToken) =>
+        Render(video, Caller.Anonymous, Issue(video, Shares.GrantOf(share)), await captions.ListAsync(video.Id, cancellationToken), resumeAt: null, owner: null)
+            with { WatchUrl = ShareUrls.Page(share.ShareKey) };
+
+    public PlaybackDto Playback(VideoRecord v, ShareGrant? share = null) => Issue(v, share).Links;
+
+    /// <summary>One caption of a video, as its manager sees it after a change.</summary>
+    public async Task<CaptionDto> CaptionAsync(string videoId, string captionId, CancellationToken cancellationToken)
     {
-        return Render(video, Caller.Anonymous, Playback(video, Shares.GrantOf(share)), resumeAt: null, owner: null) with { WatchUrl = ShareUrls.Page(share.ShareKey) };
+        var video = await store.GetAsync(videoId, cancellationToken) ?? throw new InvalidOperationException($"Video {videoId} is gone.");
+        return Render(video, Caller.Anonymous, Issue(video, share: null), await captions.ListAsync(videoId, cancellationToken), resumeAt: null, owner: null)
+            .Captions.Single(c => c.Id == captionId);
     }
 
-    public PlaybackDto Playback(VideoRecord v, ShareGrant? share = null)
+    /// <summary>A fresh token for the video's files (through a share, when given), and the links it makes.</summary>
+    private Issued Issue(VideoRecord v, ShareGrant? share)
     {
         var token = tokens.Issue(MediaOf.Of(v), v.LinksGeneration, share, out var expiresAt);
-        return new PlaybackDto(
+        return new Issued(token, new PlaybackDto(
             v.Playable ? MediaUrls.Master(token) : null,
             v.HasDownload && share?.AllowDownload != false ? MediaUrls.Download(token) : null,
             MediaUrls.Poster(token, v),
             v.HasStoryboard ? MediaUrls.Storyboard(token) : null,
-            expiresAt.UtcDateTime);
+            expiresAt.UtcDateTime));
     }
 
-    private static VideoDto Render(VideoRecord v, Caller caller, PlaybackDto links, double? resumeAt, OwnerDto? owner)
+    private sealed record Issued(string Token, PlaybackDto Links);
+
+    private static VideoDto Render(VideoRecord v, Caller caller, Issued issued, IEnumerable<CaptionRecord> captions, double? resumeAt, OwnerDto? owner)
     {
+        var links = issued.Links;
         // Derived from the stored probe on every answer, so what it says follows the code that processes the video.
-        var source = v.ProbeJson.Length == 0 ? null : SourceInfo.Describe(FfprobeParser.Parse(v.ProbeJson));
+        var probe = v.ProbeJson.Length == 0 ? null : FfprobeParser.Parse(v.ProbeJson);
+        var source = probe is null ? null : SourceInfo.Describe(probe);
         return new VideoDto(
             Id: v.Id,
             Title: v.Title,
@@ -132,6 +162,9 @@ internal sealed class VideoViews(StreamTokens tokens, AccountStore accounts, Vid
             CanManage: caller.CanManage(v),
             ResumeAtSeconds: resumeAt.HasValue ? Math.Round(resumeAt.Value, 1) : null,
             AudioTracks: source?.Audio.Select(a => new AudioTrackDto(a.Index, a.Language, a.Title, a.Codec, a.Channels, a.Default)).ToList() ?? [],
+            Captions: [.. captions.Select(c => new CaptionDto(c.Id, c.Language, c.Label, c.IsDefault, c.Origin,
+                c.PublishedMedia == v.Media && v.Playable ? MediaUrls.File(issued.Token, HlsMaster.PublishedName(c)) : null))],
+            Chapters: Captions.ChaptersOf(v, probe),
             SourceInfo: source,
             UploadedBytes: v.Status == VideoStatus.Uploading ? v.UploadedBytes ?? 0 : null,
             Views: caller.CanManage(v) ? v.Views : null);
@@ -174,4 +207,7 @@ internal static class MediaUrls
         video.PosterFile is { } chosen ? $"{Prefix}/{token}/{chosen}" : video.HasThumbnail ? Thumbnail(token) : null;
 
     public static string Storyboard(string token) => $"{Prefix}/{token}/storyboard.vtt";
+
+    /// <summary>Any file of the video's folder, by its path there.</summary>
+    public static string File(string token, string path) => $"{Prefix}/{token}/{path}";
 }
