@@ -82,6 +82,9 @@ internal sealed class VideoProcessor(
         if (replacement.ReplacesId is null) return;
         var keepOldFor = TimeSpan.FromMinutes(processingOptions.Value.ReplacedVersionRetentionMinutes);
         var target = await videos.PromoteAsync(replacement.Id, job, keepOldFor, cancellationToken) ?? throw new VideoGoneException(replacement.Id);
+        // The new files' master was written for the replacement, which had no captions: now it lists the video's.
+        if (await videos.GetAsync(target, cancellationToken) is { } video)
+            await masters.WriteAsync(MediaOf.Of(video), VideoStore.Renditions(video), video.DurationSeconds, cancellationToken);
         logger.LogInformation("Playable: took the place of video {VideoId}, whose old files go in {Minutes} min", target, keepOldFor.TotalMinutes);
     }
 

@@ -26,6 +26,12 @@ public sealed class ReplaceVideoTests(SharedServer shared) : IClassFixture<Share
         using (var created = await _server.Client.PostAsJsonAsync($"/api/videos/{video.Id}/shares", new { label = "family" }))
             Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         var shareUrl = (await _server.Client.GetFromJsonAsync<JsonElement>($"/api/videos/{video.Id}/shares", Json)).GetProperty("items")[0].GetProperty("url").GetString()!;
+        using (var captions = new MultipartFormDataContent
+        {
+            { new ByteArrayContent("WEBVTT\n\n00:00.000 --> 00:01.000\nHello\n"u8.ToArray()), "file", "en.vtt" },
+            { new StringContent("en"), "language" },
+        })
+            Assert.Equal(HttpStatusCode.Created, (await _server.Client.PostAsync($"/api/videos/{video.Id}/captions", captions)).StatusCode);
         var old = await _server.GetVideoAsync(video.Id);
         var oldSegment = await FirstSegmentUrlAsync(old.StreamUrl!);
 
@@ -48,6 +54,10 @@ public sealed class ReplaceVideoTests(SharedServer shared) : IClassFixture<Share
         Assert.True(now.Playable);
         Assert.NotEqual(old.StreamUrl, now.StreamUrl);
         Assert.Contains("#EXTINF", await Hls.GetTextAsync(_server.Client, Hls.Resolve(now.StreamUrl!, Hls.ParseMaster(await Hls.GetTextAsync(_server.Client, now.StreamUrl!))[0].Uri)), StringComparison.Ordinal);
+        // The caption stays, in the new file's master too.
+        var caption = Assert.Single(now.Captions);
+        Assert.Equal(("en", "upload"), (caption.Language, caption.Origin));
+        Assert.Contains("LANGUAGE=\"en\"", await Hls.GetTextAsync(_server.Client, now.StreamUrl!), StringComparison.Ordinal);
         // The share link shows the new file.
         using var viewer = _server.AnonymousClient();
         var shared = (await viewer.GetFromJsonAsync<VideoJson>($"/api/shares/{shareUrl["/v/".Length..]}", Json))!;
