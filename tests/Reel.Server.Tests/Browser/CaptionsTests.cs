@@ -90,10 +90,10 @@ public sealed class CaptionsTests(SharedServer shared) : IClassFixture<SharedSer
         var listed = (await tracks.JsonValueAsync<string[]>()).Order().ToArray();
         Assert.Equal(["de|Deutsch|disabled", "en|English|disabled", "fr|Français|showing"], listed.Select(t => t.Replace("hidden", "disabled", StringComparison.Ordinal)).ToArray());
         await page.GetByRole(AriaRole.Button, new() { Name = "Captions" }).ClickAsync();
-        var english = page.GetByRole(AriaRole.Menuitemradio, new() { Name = "English" });
-        await Assertions.Expect(english).ToBeVisibleAsync();
+        var englishItem = page.GetByRole(AriaRole.Menuitemradio, new() { Name = "English" });
+        await Assertions.Expect(englishItem).ToBeVisibleAsync();
         await chromium.ScreenshotAsync("captions-menu");
-        await english.ClickAsync();
+        await englishItem.ClickAsync();
         await page.WaitForFunctionAsync("() => Array.from(document.querySelector('video').textTracks).some(t => t.language === 'en' && t.mode === 'showing')",
             null, new() { Timeout = 10_000 });
         await Assertions.Expect(page.GetByRole(AriaRole.Listitem).Filter(new() { HasText = "Opening" })).ToBeVisibleAsync();
