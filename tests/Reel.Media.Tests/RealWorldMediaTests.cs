@@ -107,7 +107,7 @@ public sealed partial class RealWorldMediaTests
         Assert.Same(probe.AudioTracks[1], probe.Audio);
         var info = SourceInfo.Describe(probe);
         Assert.Equal([("en", "alternate", false), ("fr", "played", true)], info.Audio.Select(a => (a.Language, a.Fate, a.Default)));
-        Assert.Equal([("subrip", "fr", "dropped")], info.Subtitles.Select(s => (s.Codec, s.Language, s.Fate)));
+        Assert.Equal([("subrip", "fr", "captions")], info.Subtitles.Select(s => (s.Codec, s.Language, s.Fate)));
 
         // A compatible source is remuxed first: with the track that plays, not the first one.
         var fastStart = Directory.CreateDirectory(dir.File("source")).FullName;
