@@ -352,11 +352,14 @@ internal sealed class Commands(Option<string?> serverOption, Option<bool> jsonOp
         return at >= 0 ? trimmed[(at + 3)..] : trimmed;
     }
 
-    /// <summary>The share as the server sent it, with its URL made absolute: what a person can paste anywhere.</summary>
-    private static JsonObject Absolute(JsonElement share, string server)
+    /// <summary>
+    /// A share or a caption as the server sent it, with its URL made absolute: what a person can paste anywhere. A
+    /// caption has none until the video plays.
+    /// </summary>
+    private static JsonObject Absolute(JsonElement item, string server)
     {
-        var copy = JsonNode.Parse(share.GetRawText())!.AsObject();
-        copy["url"] = server + (string?)copy["url"];
+        var copy = JsonNode.Parse(item.GetRawText())!.AsObject();
+        if (copy["url"] is { } url) copy["url"] = server + (string?)url;
         return copy;
     }
 
@@ -368,6 +371,160 @@ internal sealed class Commands(Option<string?> serverOption, Option<bool> jsonOp
         var local = at.ToLocalTime().ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture);
         return at <= TimeProvider.System.GetUtcNow() ? $"expired {local}" : local;
     }
+
+    public Command Captions()
+    {
+        var command = new Command("captions", "Add, list and remove a video's captions: SubRip or WebVTT files, one per language, shown in its player");
+        command.Subcommands.Add(AddCaptions());
+        command.Subcommands.Add(ListCaptions());
+        command.Subcommands.Add(RemoveCaptions());
+        return command;
+    }
+
+    private Command AddCaptions()
+    {
+        var id = new Argument<string>("VIDEO") { Description = "The video's watch URL (as 'reel upload' prints it) or id" };
+        var file = new Argument<FileInfo>("FILE") { Description = $"The captions: SubRip (.srt) or WebVTT (.vtt), UTF-8 (or UTF-16 with a BOM), at most {CaptionFile.MaxBytes >> 20} MiB" };
+        var language = new Option<string>("--language", "-l") { Required = true, HelpName = "LANGUAGE", Description = "Their language as a BCP 47 tag: de, en, pt-BR" };
+        var label = new Option<string?>("--label") { HelpName = "TEXT", Description = "The name in the player's captions menu (default: the language's own name, e.g. Deutsch)" };
+        var isDefault = new Option<bool>("--default") { Description = "Players show these captions until the viewer picks others or turns them off" };
+        var manageToken = new Option<string?>("--manage-token") { Description = "The video's manage token, instead of the one kept when it was uploaded from here" };
+        var command = new Command("add", "Add captions in a language; a second file in that language replaces the first. Prints what was added")
+        {
+            id, file, language, label, isDefault, manageToken,
+        };
+        VideoTarget? target = null;
+        command.SetAction((parse, cancellationToken) => RunAsync(parse, () => (target = VideoTarget.Parse(parse.GetValue(id)!)).Server, async (api, asJson) =>
+        {
+            var videoId = target!.Id;
+            var chosen = parse.GetValue(file)!;
+            byte[] bytes;
+            try
+            {
+                bytes = await CaptionFile.ReadAsync(chosen, cancellationToken);
+            }
+            catch (CliException e)
+            {
+                ReportError(e, asJson, chosen);
+                return e.ExitCode;
+            }
+            var token = parse.GetValue(manageToken) is { Length: > 0 } given ? given.Trim() : _config.ManageToken(api.Server, videoId);
+            var path = CaptionsPath(videoId);
+            // The server puts a second file in a language in place of the first, under the same id: an id listed before
+            // the request tells a replacement from a new caption.
+            var before = (await api.GetJsonAsync(path, cancellationToken, token)).GetProperty("items").EnumerateArray()
+                .Select(c => c.GetProperty("id").GetString()).ToHashSet(StringComparer.Ordinal);
+            JsonObject caption;
+            try
+            {
+                using var response = await api.SendAsync(() => new HttpRequestMessage(HttpMethod.Post, path)
+                {
+                    Content = CaptionForm(bytes, chosen.Name, parse.GetValue(language)!, parse.GetValue(label), parse.GetValue(isDefault)),
+                }, cancellationToken, token);
+                caption = Absolute(await ReelApi.ReadJsonAsync(response, cancellationToken), api.Server);
+            }
+            catch (CliException e)
+            {
+                // A file the server cannot read is named, with the line its detail names.
+                ReportError(e, asJson, chosen);
+                return e.ExitCode;
+            }
+            if (asJson) Console.Out.WriteLine(caption.ToJsonString(Json));
+            else if (before.Contains((string?)caption["id"])) Console.Out.WriteLine($"Replaced captions {CaptionName(caption)} on {videoId}.");
+            else Console.Out.WriteLine($"Added captions {CaptionName(caption)} to {videoId}.");
+            return ExitCodes.Ok;
+        }, cancellationToken));
+        return command;
+    }
+
+    private static MultipartFormDataContent CaptionForm(byte[] bytes, string fileName, string language, string? label, bool isDefault)
+    {
+        var form = new MultipartFormDataContent
+        {
+            { new ByteArrayContent(bytes), "file", fileName },
+            { new StringContent(language), "language" },
+        };
+        if (label is not null) form.Add(new StringContent(label), "label");
+        // Without --default the flag is not sent: a replaced caption stays the default if it was.
+        if (isDefault) form.Add(new StringContent("true"), "default");
+        return form;
+    }
+
+    private Command ListCaptions()
+    {
+        var id = new Argument<string>("VIDEO") { Description = "The video's watch URL (as 'reel upload' prints it) or id" };
+        var manageToken = new Option<string?>("--manage-token") { Description = "The video's manage token, instead of the one kept when it was uploaded from here" };
+        var command = new Command("ls", "List the video's captions: id, language, label, default, origin (upload, or source: a subtitle track of the video's file)") { id, manageToken };
+        VideoTarget? target = null;
+        command.SetAction((parse, cancellationToken) => RunAsync(parse, () => (target = VideoTarget.Parse(parse.GetValue(id)!)).Server, async (api, asJson) =>
+        {
+            var videoId = target!.Id;
+            var token = parse.GetValue(manageToken) is { Length: > 0 } given ? given.Trim() : _config.ManageToken(api.Server, videoId);
+            var captions = (await api.GetJsonAsync(CaptionsPath(videoId), cancellationToken, token)).GetProperty("items").EnumerateArray()
+                .Select(c => Absolute(c, api.Server)).ToList();
+            if (asJson)
+            {
+                Console.Out.WriteLine(new JsonArray([.. captions]).ToJsonString(Json));
+                return ExitCodes.Ok;
+            }
+            if (captions.Count == 0)
+            {
+                _err.MarkupLine($"[grey]{Markup.Escape($"No captions for this video. Add some with 'reel captions add {videoId} FILE --language LANGUAGE'.")}[/]");
+                return ExitCodes.Ok;
+            }
+            var rows = captions.Select(c => new[]
+            {
+                (string)c["id"]!,
+                (string)c["language"]!,
+                (string)c["label"]!,
+                (bool)c["default"]! ? "yes" : "no",
+                (string)c["origin"]!,
+            }).ToList();
+            if (Console.IsOutputRedirected)
+            {
+                // As 'ls': a pipe gets one tab-separated line per caption, a person a table.
+                foreach (var row in rows) Console.Out.WriteLine(string.Join('\t', row));
+                return ExitCodes.Ok;
+            }
+            var table = new Table().Border(TableBorder.Simple).AddColumns("ID", "Language", "Label", "Default", "Origin");
+            foreach (var row in rows) table.AddRow(row.Select(Markup.Escape).ToArray());
+            AnsiConsole.Write(table);
+            return ExitCodes.Ok;
+        }, cancellationToken));
+        return command;
+    }
+
+    private Command RemoveCaptions()
+    {
+        var id = new Argument<string>("VIDEO") { Description = "The video's watch URL (as 'reel upload' prints it) or id" };
+        var captionId = new Argument<string>("CAPTION_ID") { Description = "The caption's id, as 'reel captions ls VIDEO' lists it" };
+        var manageToken = new Option<string?>("--manage-token") { Description = "The video's manage token, instead of the one kept when it was uploaded from here" };
+        var command = new Command("rm", "Remove a caption; one from the video's file stays removed until the file is replaced") { id, captionId, manageToken };
+        VideoTarget? target = null;
+        command.SetAction((parse, cancellationToken) => RunAsync(parse, () => (target = VideoTarget.Parse(parse.GetValue(id)!)).Server, async (api, asJson) =>
+        {
+            var videoId = target!.Id;
+            var wanted = parse.GetValue(captionId)!.Trim();
+            var token = parse.GetValue(manageToken) is { Length: > 0 } given ? given.Trim() : _config.ManageToken(api.Server, videoId);
+            var path = CaptionsPath(videoId);
+            // Looked up first, to say which captions went: the id alone tells a person little.
+            var caption = (await api.GetJsonAsync(path, cancellationToken, token)).GetProperty("items").EnumerateArray()
+                .Where(c => c.GetProperty("id").GetString() == wanted).Select(c => (JsonElement?)c).FirstOrDefault()
+                ?? throw new CliException(ExitCodes.Refused, $"'{wanted}' is not a caption of this video (removed already?); 'reel captions ls {videoId}' lists them.", "not_found");
+            using var response = await api.SendAsync(() => new HttpRequestMessage(HttpMethod.Delete, $"{path}/{Uri.EscapeDataString(wanted)}"), cancellationToken, token);
+            if (!response.IsSuccessStatusCode) throw await ReelApi.ProblemAsync(response, cancellationToken);
+            var removed = Absolute(caption, api.Server);
+            if (asJson) Console.Out.WriteLine(JsonSerializer.Serialize(new { removed = wanted, language = (string?)removed["language"], label = (string?)removed["label"] }, Json));
+            else Console.Out.WriteLine($"Removed captions {CaptionName(removed)} from {videoId}.");
+            return ExitCodes.Ok;
+        }, cancellationToken));
+        return command;
+    }
+
+    private static string CaptionsPath(string videoId) => $"/api/videos/{Uri.EscapeDataString(videoId)}/captions";
+
+    /// <summary>"de (Deutsch)": the language, and the label the player shows.</summary>
+    private static string CaptionName(JsonObject caption) => $"{(string?)caption["language"]} ({(string?)caption["label"]})";
 
     public Command Login()
     {

@@ -8,7 +8,7 @@ internal static class ExitCodes
     /// <summary>A bug or something unforeseen; the message says what.</summary>
     public const int Unexpected = 1;
 
-    /// <summary>The command line is wrong, or a file to upload cannot be read.</summary>
+    /// <summary>The command line is wrong, or a file to upload cannot be read (or, for captions, is over the server's 2 MiB).</summary>
     public const int Usage = 2;
 
     /// <summary>The server refused the request (a 4xx problem other than sign-in), e.g. not a video, too large, not found.</summary>

@@ -16,6 +16,7 @@ root.Subcommands.Add(commands.List());
 root.Subcommands.Add(commands.Status());
 root.Subcommands.Add(commands.Remove());
 root.Subcommands.Add(commands.Share());
+root.Subcommands.Add(commands.Captions());
 root.Subcommands.Add(commands.Login());
 root.Subcommands.Add(commands.Logout());
 root.Subcommands.Add(commands.WhoAmI());

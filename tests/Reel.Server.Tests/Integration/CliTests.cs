@@ -313,6 +313,62 @@ public sealed class CliTests(CliTests.KeepingOriginals shared) : IClassFixture<C
         Assert.Empty(refused.Stdout);
     }
 
+    [Fact]
+    public async Task Captions_added_from_a_file_are_listed_on_the_video_replaced_in_their_language_and_removed()
+    {
+        var server = shared.Server;
+        var upload = await RunAsync(server, ["upload", await Clips.PathAsync(Clips.Tiny)]);
+        Assert.True(upload.ExitCode == 0, upload.Stderr);
+        var watchUrl = upload.Stdout.Trim();
+        var id = watchUrl[(watchUrl.LastIndexOf('/') + 1)..];
+        var srt = Clips.Write("de.srt", "\uFEFF1\r\n00:00:00,200 --> 00:00:01,500\r\nGuten Tag\r\n\r\n2\r\n00:00:01,600 --> 00:00:02,800\r\n<i>Auf Wiedersehen</i>\r\n"u8.ToArray());
+
+        // Anonymous: through the manage token kept at the upload, the video named by its watch URL.
+        var added = await RunAsync(server, ["captions", "add", watchUrl, srt, "--language", "de", "--default"]);
+
+        Assert.True(added.ExitCode == 0, added.Stderr);
+        Assert.Equal($"Added captions de (Deutsch) to {id}.", added.Stdout.Trim());
+        var listed = await RunAsync(server, ["captions", "ls", id, "--json"]);
+        Assert.True(listed.ExitCode == 0, listed.Stderr);
+        string captionId;
+        using (var items = JsonDocument.Parse(listed.Stdout))
+        {
+            var caption = Assert.Single(items.RootElement.EnumerateArray());
+            captionId = caption.GetProperty("id").GetString()!;
+            Assert.Equal(("de", "Deutsch", true, "upload"), (caption.GetProperty("language").GetString(), caption.GetProperty("label").GetString(),
+                caption.GetProperty("default").GetBoolean(), caption.GetProperty("origin").GetString()));
+            Assert.StartsWith($"http://127.0.0.1:{server.Port}/s/", caption.GetProperty("url").GetString(), StringComparison.Ordinal);
+        }
+        var onVideo = Assert.Single((await server.GetVideoAsync(id)).Captions);
+        Assert.Equal((captionId, "de", true), (onVideo.Id, onVideo.Language, onVideo.Default));
+
+        // A second file in German takes the first one's place; a broken one is refused with its line, before the
+        // server hears of a missing one.
+        var replaced = await RunAsync(server, ["captions", "add", id, Clips.Write("de.vtt", "WEBVTT\n\n00:00.000 --> 00:02.000\nHallo\n"u8.ToArray()), "--language", "de"]);
+        Assert.True(replaced.ExitCode == 0, replaced.Stderr);
+        Assert.Equal($"Replaced captions de (Deutsch) on {id}.", replaced.Stdout.Trim());
+        // Still the default: the replacement did not say otherwise. A pipe gets tab-separated lines.
+        var lines = await RunAsync(server, ["captions", "ls", watchUrl]);
+        Assert.Equal($"{captionId}\tde\tDeutsch\tyes\tupload", lines.Stdout.Trim());
+        var broken = await RunAsync(server, ["captions", "add", id, Clips.Write("broken.srt", "1\n00:00:01,000 --> soon\nHallo\n"u8.ToArray()), "--language", "de", "--json"]);
+        Assert.Equal(3, broken.ExitCode);
+        using (var error = JsonDocument.Parse(broken.Stderr))
+        {
+            Assert.Equal("invalid_captions", error.RootElement.GetProperty("error").GetProperty("code").GetString());
+            Assert.Contains("Line 2", error.RootElement.GetProperty("error").GetProperty("message").GetString(), StringComparison.Ordinal);
+        }
+        var missing = await RunAsync(server, ["captions", "add", id, "/no/such/captions.srt", "--language", "de"]);
+        Assert.Equal((2, true), (missing.ExitCode, missing.Stderr.Contains("no such file", StringComparison.Ordinal)));
+
+        var removed = await RunAsync(server, ["captions", "rm", watchUrl, captionId]);
+
+        Assert.True(removed.ExitCode == 0, removed.Stderr);
+        Assert.Equal($"Removed captions de (Deutsch) from {id}.", removed.Stdout.Trim());
+        Assert.Empty((await server.GetVideoAsync(id)).Captions);
+        var none = await RunAsync(server, ["captions", "ls", id, "--json"]);
+        Assert.Equal((0, "[]"), (none.ExitCode, none.Stdout.Trim()));
+    }
+
     private sealed record CliRun(int ExitCode, string Stdout, string Stderr);
 
     private Process Start(ReelServer server, IEnumerable<string> args, bool redirectStdin = false, string? serverUrl = null)

@@ -217,6 +217,30 @@ public sealed class CliLogicTests
 
     private const string ShareKey = "k3y0fThirtyTwoCharacters_base64u";
 
+    [Fact]
+    public async Task A_caption_file_of_up_to_2_MiB_is_read_and_a_missing_or_larger_one_is_a_usage_error_before_any_request()
+    {
+        var dir = TempDirs.Create("reel-cli-captions");
+        try
+        {
+            var largest = Path.Combine(dir, "largest.vtt");
+            await File.WriteAllBytesAsync(largest, new byte[CaptionFile.MaxBytes]);
+            var larger = Path.Combine(dir, "larger.srt");
+            await File.WriteAllBytesAsync(larger, new byte[CaptionFile.MaxBytes + 1]);
+
+            Assert.Equal(2 << 20, (await CaptionFile.ReadAsync(new FileInfo(largest), CancellationToken.None)).Length);
+            var tooLarge = await Assert.ThrowsAsync<CliException>(() => CaptionFile.ReadAsync(new FileInfo(larger), CancellationToken.None));
+            Assert.Equal(ExitCodes.Usage, tooLarge.ExitCode);
+            Assert.Contains("at most 2 MiB", tooLarge.Message, StringComparison.Ordinal);
+            var missing = await Assert.ThrowsAsync<CliException>(() => CaptionFile.ReadAsync(new FileInfo(Path.Combine(dir, "missing.srt")), CancellationToken.None));
+            Assert.Equal((ExitCodes.Usage, "no such file."), (missing.ExitCode, missing.Message));
+        }
+        finally
+        {
+            TempDirs.Delete(dir);
+        }
+    }
+
     /// <summary>A clock that moves only when told.</summary>
     private sealed class ManualClock : TimeProvider
     {
