@@ -11,6 +11,36 @@ public sealed class FfmpegArgsRunTests
     private static readonly MediaRunOptions Quick = new() { Timeout = TimeSpan.FromSeconds(60) };
 
     [Fact]
+    public async Task Mov_text_and_ass_subtitle_tracks_come_out_as_webvtt_the_caption_parser_reads_with_their_styling_as_safe_tags()
+    {
+        using var dir = new TempDirectory();
+        var srt = dir.File("in.srt");
+        await File.WriteAllTextAsync(srt, "1\n00:00:00,500 --> 00:00:01,500\n<i>Hello</i> there\n");
+        var ass = dir.File("in.ass");
+        await File.WriteAllTextAsync(ass, "[Script Info]\nScriptType: v4.00+\n\n[Events]\nFormat: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text\nDialogue: 0,0:00:00.50,0:00:01.50,Default,,0,0,0,,{\\an8\\b1}Guten{\\b0} Tag\\Nzusammen\n");
+        var mp4 = dir.File("phone.mp4");
+        var mkv = dir.File("rip.mkv");
+        await Ffmpeg.RunAsync("-f", "lavfi", "-i", "testsrc2=size=160x90:rate=15:duration=2", "-i", srt, "-map", "0", "-map", "1",
+            "-c:v", "libx264", "-preset", "ultrafast", "-c:s", "mov_text", mp4);
+        await Ffmpeg.RunAsync("-f", "lavfi", "-i", "testsrc2=size=160x90:rate=15:duration=2", "-i", ass, "-map", "0", "-map", "1",
+            "-c:v", "libx264", "-preset", "ultrafast", "-c:s", "ass", mkv);
+
+        foreach (var (source, expected) in new[] { (mp4, "<i>Hello</i> there"), (mkv, "<b>Guten</b> Tag\nzusammen") })
+        {
+            var probe = await ProbeAsync(source);
+            var track = Assert.Single(probe.SubtitleTracks);
+            Assert.True(track.IsText);
+            var output = dir.File(Path.GetFileNameWithoutExtension(source) + ".vtt");
+
+            var run = await MediaProcess.RunAsync(Ffmpeg.FfmpegPath, FfmpegArgs.ExtractSubtitles(source, [(track.Index, output)], MaxPixels), Quick, CancellationToken.None);
+
+            Assert.True(run.ExitCode == 0, run.ErrorTail);
+            var cue = Assert.Single(CaptionFiles.Parse(CaptionFiles.Decode(await File.ReadAllBytesAsync(output))).Cues);
+            Assert.Equal((TimeSpan.FromSeconds(0.5), TimeSpan.FromSeconds(1.5), expected), (cue.Start, cue.End, cue.Text));
+        }
+    }
+
+    [Fact]
     public async Task The_ladder_encode_writes_every_rung_with_segments_aligned_across_rungs()
     {
         using var dir = new TempDirectory();
