@@ -9,6 +9,7 @@ interface Sent {
   method: string;
   headers: Headers;
   body: string | null;
+  form: FormData | null;
   keepalive: boolean | undefined;
 }
 
@@ -31,6 +32,7 @@ beforeEach(() => {
       method: init.method ?? 'GET',
       headers: new Headers(init.headers),
       body: typeof init.body === 'string' ? init.body : null,
+      form: init.body instanceof FormData ? init.body : null,
       keepalive: init.keepalive,
     };
     sent.push(request);
@@ -67,6 +69,43 @@ describe('requests about one video', () => {
       ['POST', '/api/videos/mine/revoke-links', 'm-secret'],
     ]);
     expect(JSON.parse(sent[2]!.body!)).toEqual({ visibility: 'private' });
+  });
+
+  it('captions are added as a multipart form, changed and removed with the manage token', async () => {
+    const { api } = await load();
+    const caption = { id: 'c1', language: 'de', label: 'Deutsch', default: true, origin: 'upload', url: null };
+    respond = (r) => (r.method === 'DELETE' ? new Response(null, { status: 204 }) : jsonResponse(r.method === 'POST' ? 201 : 200, caption));
+
+    const file = new Blob(['1\n00:00:01,000 --> 00:00:02,000\nHallo\n'], { type: 'application/x-subrip' });
+    expect(await api.addCaption('mine', file, { language: 'de', label: ' Deutsch ', default: true })).toEqual(caption);
+    await api.addCaption('mine', file, { language: 'fr', label: '  ' });
+    await api.changeCaption('mine', 'c1', { label: 'Deutsch (SDH)' });
+    await api.removeCaption('mine', 'c1');
+
+    expect(sent.map((r) => [r.method, r.url, r.headers.get('Reel-Manage-Token')])).toEqual([
+      ['POST', '/api/videos/mine/captions', 'm-secret'],
+      ['POST', '/api/videos/mine/captions', 'm-secret'],
+      ['PATCH', '/api/videos/mine/captions/c1', 'm-secret'],
+      ['DELETE', '/api/videos/mine/captions/c1', 'm-secret'],
+    ]);
+    // The browser writes the multipart Content-Type with its boundary.
+    expect(sent[0]!.headers.get('Content-Type')).toBeNull();
+    const form = sent[0]!.form!;
+    expect([form.get('language'), form.get('label'), form.get('default')]).toEqual(['de', 'Deutsch', 'true']);
+    expect(form.get('file')).toBeInstanceOf(Blob);
+    expect([sent[1]!.form!.has('label'), sent[1]!.form!.has('default')]).toEqual([false, false]);
+    expect(JSON.parse(sent[2]!.body!)).toEqual({ label: 'Deutsch (SDH)' });
+  });
+
+  it('a caption file the server cannot read is refused with its message, which names the line', async () => {
+    const { api } = await load();
+    respond = () =>
+      jsonResponse(400, { code: 'invalid_captions', title: 'Bad request', detail: 'The file is not SRT or WebVTT Reel can read. Line 6: …' });
+    await expect(api.addCaption('mine', new Blob(['x']), { language: 'en' })).rejects.toMatchObject({
+      status: 400,
+      code: 'invalid_captions',
+      message: 'The file is not SRT or WebVTT Reel can read. Line 6: …',
+    });
   });
 
   it('deleting forgets the manage token, also when the video was already gone', async () => {

@@ -41,6 +41,15 @@ export const VISIBILITIES: readonly Visibility[] = ['public', 'unlisted', 'priva
 export type Owner = Schemas['OwnerDto'];
 
 /**
+ * A caption of the video: uploaded (`origin` "upload") or from the source's text tracks ("source"). `url` is the
+ * whole WebVTT file, present once the video plays; it carries a token like the stream's links.
+ */
+export type Caption = Schemas['CaptionDto'];
+
+/** A chapter of the video: from the source's chapters, or a WebVTT chapters file the owner uploaded. */
+export type Chapter = Schemas['ChapterDto'];
+
+/**
  * A video as the caller sees it. `uploadedBytes` is there only while `status` is `uploading`; `manageToken` only in
  * the 201 of an anonymous upload, the one time the server shows it.
  */
@@ -301,6 +310,43 @@ export function setPosterFrame(id: string, atSeconds: number): Promise<Video> {
 export async function resetPoster(id: string): Promise<Video> {
   const response = await request(`${videoPath(id)}/poster`, { method: 'DELETE', headers: manageTokens.headersFor(id) });
   return JSON.parse(await response.text()) as Video;
+}
+
+/** What an uploaded captions file is: its language (BCP 47, required), its label and whether it shows by default. */
+export interface NewCaption {
+  language: string;
+  label?: string;
+  default?: boolean;
+}
+
+/**
+ * Adds captions from an SRT or WebVTT file; a second upload in a language that has uploaded captions replaces
+ * their file. A file the server cannot read is refused with a message naming the line.
+ */
+export async function addCaption(id: string, file: Blob, caption: NewCaption): Promise<Caption> {
+  const form = new FormData();
+  form.append('file', file);
+  form.append('language', caption.language);
+  if (caption.label !== undefined && caption.label.trim() !== '') form.append('label', caption.label.trim());
+  if (caption.default !== undefined) form.append('default', String(caption.default));
+  // No Content-Type of our own: the browser writes multipart/form-data with its boundary.
+  const response = await request(`${videoPath(id)}/captions`, { method: 'POST', headers: manageTokens.headersFor(id), body: form });
+  return JSON.parse(await response.text()) as Caption;
+}
+
+/** What a change of a caption says; a field left out stays. At most one caption is the default. */
+export interface CaptionChange {
+  language?: string;
+  label?: string;
+  default?: boolean;
+}
+
+export function changeCaption(id: string, captionId: string, change: CaptionChange): Promise<Caption> {
+  return sendJson<Caption>('PATCH', `${videoPath(id)}/captions/${encodeURIComponent(captionId)}`, change, manageTokens.headersFor(id));
+}
+
+export async function removeCaption(id: string, captionId: string): Promise<void> {
+  await request(`${videoPath(id)}/captions/${encodeURIComponent(captionId)}`, { method: 'DELETE', headers: manageTokens.headersFor(id) });
 }
 
 /** Stops a new file for the video that is not yet playable (or dismisses one that failed). */

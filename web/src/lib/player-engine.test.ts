@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Rendition } from './api';
 import {
   HLS_BUFFERING,
+  HLS_TEXT,
   PlayerEngine,
   type HlsAudioTrack,
   type HlsClass,
@@ -111,14 +112,14 @@ function setup(options: { linkAware?: boolean; native?: boolean } = {}) {
 }
 
 describe('PlayerEngine with hls.js', () => {
-  it('loads the stream with the buffering settings and starts playing', () => {
+  it('loads the stream with the buffering settings, without text tracks of its own, and starts playing', () => {
     master = [level('source', 720)];
     const { engine, video, current } = setup();
     engine.start(null);
     current().parsed();
 
     expect(engine.mode).toBe('hls.js');
-    expect(current().config).toMatchObject({ ...HLS_BUFFERING, startPosition: -1 });
+    expect(current().config).toMatchObject({ ...HLS_BUFFERING, ...HLS_TEXT, startPosition: -1 });
     expect(current().source).toBe(STREAM);
     expect(current().media).toBe(video);
     expect(video.plays).toBe(1);

@@ -28,6 +28,17 @@ export const HLS_BUFFERING = {
   backBufferLength: 30,
 } as const;
 
+/**
+ * Captions reach the player as <track> elements of the page (one .vtt per caption, which works the same with
+ * hls.js, its light build and Safari's own HLS), so hls.js must not add a second set of text tracks from the
+ * master's subtitle renditions, nor any from captions embedded in the video.
+ */
+export const HLS_TEXT = {
+  enableWebVTT: false,
+  enableIMSC1: false,
+  enableCEA708Captions: false,
+} as const;
+
 /** What the engine reads of an hls.js audio track (a MediaPlaylist of the master's EXT-X-MEDIA:TYPE=AUDIO). */
 export interface HlsAudioTrack {
   name: string;
@@ -308,6 +319,7 @@ export class PlayerEngine {
     this.loadPosition = startPosition !== null && startPosition > 0 ? startPosition : null;
     const hls = new this.Hls!({
       ...HLS_BUFFERING,
+      ...HLS_TEXT,
       startPosition: startPosition ?? -1,
     });
     this.hls = hls;
