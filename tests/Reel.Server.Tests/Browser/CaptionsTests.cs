@@ -89,6 +89,9 @@ public sealed class CaptionsTests(SharedServer shared) : IClassFixture<SharedSer
             """, null, new() { Timeout = 60_000, PollingInterval = 100 });
         var listed = (await tracks.JsonValueAsync<string[]>()).Order().ToArray();
         Assert.Equal(["de|Deutsch|disabled", "en|English|disabled", "fr|Français|showing"], listed.Select(t => t.Replace("hidden", "disabled", StringComparison.Ordinal)).ToArray());
+        // Held on the French default's first cue for the picture of the menu.
+        await page.WaitForFunctionAsync("() => document.querySelector('video').currentTime > 0.8", null, new() { Timeout = 30_000, PollingInterval = 50 });
+        await page.EvaluateAsync("() => document.querySelector('video').pause()");
         await page.GetByRole(AriaRole.Button, new() { Name = "Captions" }).ClickAsync();
         var englishItem = page.GetByRole(AriaRole.Menuitemradio, new() { Name = "English" });
         await Assertions.Expect(englishItem).ToBeVisibleAsync();
