@@ -32,6 +32,10 @@ internal sealed class HlsMaster(IMediaStorage storage, CaptionStore captions, IL
         await storage.PutTextAsync(StorageKeys.VideoFile(files.Folder, "master.m3u8"), master, cancellationToken);
     }
 
+    // The HLS playlist of a caption for segments that start at this MPEG-TS time (its file and the time in its name).
+    private static string PlaylistName(CaptionRecord caption, long? pts) =>
+        $"subs/{Path.GetFileNameWithoutExtension(caption.FileKey)}-{pts?.ToString(CultureInfo.InvariantCulture) ?? "local"}.m3u8";
+
     /// <summary>The file name, in the files' folder, of a caption's clean WebVTT once published there.</summary>
     public static string PublishedName(CaptionRecord caption) => "captions/" + Path.GetFileName(caption.FileKey);
 
@@ -43,15 +47,16 @@ internal sealed class HlsMaster(IMediaStorage storage, CaptionStore captions, IL
         var entries = new List<SubtitleEntry>();
         foreach (var caption in list)
         {
-            var name = Path.GetFileNameWithoutExtension(caption.FileKey);
-            var playlist = $"subs/{name}-{pts?.ToString(CultureInfo.InvariantCulture) ?? "local"}.m3u8";
+            var playlist = PlaylistName(caption, pts);
             // Written last: once it is there, so are the files it names.
             if (await storage.StatAsync(StorageKeys.VideoFile(files.Folder, playlist), cancellationToken) is null)
             {
-                string text;
-                await using (var stream = await storage.OpenWholeAsync(caption.FileKey, cancellationToken))
-                using (var reader = new StreamReader(stream, Encoding.UTF8))
-                    text = await reader.ReadToEndAsync(cancellationToken);
+                if (await ReadAsync(caption.FileKey, cancellationToken) is not { } text)
+                {
+                    // Replaced or removed between the listing and now: the change that did it writes the master again.
+                    logger.LogInformation("Caption {CaptionId} changed while the master was written; left out this time", caption.Id);
+                    continue;
+                }
                 var published = StorageKeys.VideoFile(files.Folder, PublishedName(caption));
                 if (published != caption.FileKey) await storage.PutTextAsync(published, text, cancellationToken);
                 var segment = Path.GetFileNameWithoutExtension(playlist) + ".vtt";
@@ -60,7 +65,9 @@ internal sealed class HlsMaster(IMediaStorage storage, CaptionStore captions, IL
             }
             entries.Add(new SubtitleEntry(playlist, caption.Language == "und" ? null : caption.Language, caption.Label, caption.IsDefault));
         }
-        await captions.MarkPublishedAsync([.. list.Where(c => c.PublishedMedia != files.Folder).Select(c => c.Id)], files.Folder, cancellationToken);
+        var listed = entries.Select(e => e.Uri).ToHashSet(StringComparer.Ordinal);
+        await captions.MarkPublishedAsync(
+            [.. list.Where(c => c.PublishedMedia != files.Folder && listed.Contains(PlaylistName(c, pts))).Select(c => c.Id)], files.Folder, cancellationToken);
         return entries;
     }
 
@@ -80,6 +87,12 @@ internal sealed class HlsMaster(IMediaStorage storage, CaptionStore captions, IL
         var pts = MpegTs.FirstPts(head);
         if (pts is null) logger.LogWarning("No timestamp found at the start of {Segment}; captions are not mapped to it", key);
         return pts;
+    }
+
+    private async Task<string?> ReadAsync(string key, CancellationToken cancellationToken)
+    {
+        if (await storage.ReadSmallAsync(key, cancellationToken) is not { } content) return null;
+        return Encoding.UTF8.GetString(content.Bytes);
     }
 
     // The clean WebVTT with the map in its header: the writer puts nothing else before the first blank line.
