@@ -40,6 +40,33 @@ public sealed partial class WebUiServingTests(WebUiServer shared) : IClassFixtur
     }
 
     [Fact]
+    public async Task An_unknown_address_gives_a_browser_the_apps_not_found_page_and_an_api_client_a_problem()
+    {
+        var server = shared.Server;
+        var app = await server.Client.GetStringAsync("/");
+
+        foreach (var path in new[] { "/watch", "/library", "/upload/", "/watch/a/b" })
+        {
+            using var page = new HttpRequestMessage(HttpMethod.Get, path);
+            page.Headers.Accept.ParseAdd("text/html,application/xhtml+xml,*/*;q=0.8");
+            using var browser = await server.Client.SendAsync(page);
+            Assert.Equal(HttpStatusCode.NotFound, browser.StatusCode);
+            Assert.Equal("text/html", browser.Content.Headers.ContentType?.MediaType);
+            Assert.Equal(app, await browser.Content.ReadAsStringAsync());
+            Assert.EndsWith("frame-ancestors 'self'", Assert.Single(browser.Headers.GetValues("Content-Security-Policy")), StringComparison.Ordinal);
+
+            await ProblemJson.AssertAsync(await server.Client.GetAsync(path), HttpStatusCode.NotFound, "not_found");
+        }
+        // API addresses answer as an API does, whatever the client accepts; a known route keeps its 405.
+        using (var api = new HttpRequestMessage(HttpMethod.Get, "/api/nothing-here"))
+        {
+            api.Headers.Accept.ParseAdd("text/html,application/xhtml+xml,*/*;q=0.8");
+            await ProblemJson.AssertAsync(await server.Client.SendAsync(api), HttpStatusCode.NotFound, "not_found");
+        }
+        await ProblemJson.AssertAsync(await server.Client.PutAsync("/api/config", null), HttpStatusCode.MethodNotAllowed, "method_not_allowed");
+    }
+
+    [Fact]
     public async Task Index_html_asked_for_by_name_carries_the_pages_framing_and_script_policy()
     {
         var server = shared.Server;

@@ -88,7 +88,25 @@ internal static class WebEndpoints
         app.MapMethods("/v/{key}", [HttpMethods.Get, HttpMethods.Head], (string key, HttpContext context, LinkPreviews previews, CancellationToken cancellationToken) =>
             PreviewPageAsync(context, template, policy, previews, baseUrl => previews.ForSharePageAsync(baseUrl, key, cancellationToken)))
             .ExcludeFromDescription();
+
+        // An address the app does not have (/watch, /library…): a browser gets the app's own not-found page, still a
+        // 404; API clients, files and other methods get the problem+json the status code pages write. GET and HEAD
+        // only, so a known route asked with another method is still a 405.
+        app.MapFallback((HttpContext context) => NotFoundPage(context, template, policy))
+            .WithMetadata(new HttpMethodMetadata([HttpMethods.Get, HttpMethods.Head]))
+            .ExcludeFromDescription();
         return app;
+    }
+
+    private static IResult NotFoundPage(HttpContext context, PageTemplate template, string contentSecurityPolicy)
+    {
+        var request = context.Request;
+        var api = request.Path.StartsWithSegments("/api") || request.Path.StartsWithSegments(MediaUrls.Prefix) || request.Path.StartsWithSegments("/openapi");
+        var browser = request.Headers.Accept.Any(accept => accept?.Contains("text/html", StringComparison.OrdinalIgnoreCase) == true);
+        if (api || !browser || template.Read() is not { } html) return Results.StatusCode(StatusCodes.Status404NotFound);
+        context.Response.Headers.CacheControl = "no-cache";
+        context.Response.Headers.ContentSecurityPolicy = contentSecurityPolicy;
+        return TypedResults.Content(html, "text/html; charset=utf-8", statusCode: StatusCodes.Status404NotFound);
     }
 
     private static async Task<Results<ContentHttpResult, ProblemHttpResult>> PreviewPageAsync(
