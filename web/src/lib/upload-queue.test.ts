@@ -5,6 +5,7 @@ import {
   UploadQueue,
   shouldOpenWatchPage,
   uploadPercent,
+  warnBeforeLeaving,
   type RunningUpload,
   type UploadFile,
   type UploadItem,
@@ -272,6 +273,29 @@ describe('UploadQueue', () => {
     expect(queue.items.map((i) => i.name)).toEqual(['a.mp4', 'b.mp4', 'c.mp4']);
     queue.clearFinished();
     expect(queue.items.map((i) => i.name)).toEqual(['b.mp4']);
+  });
+});
+
+describe('leaving the page', () => {
+  it('is questioned while a file is sent or waits, and not once all are finished', () => {
+    const asked = (busy: boolean) => {
+      const event = { returnValue: undefined as unknown, prevented: false, preventDefault() { this.prevented = true; } };
+      warnBeforeLeaving(event as unknown as BeforeUnloadEvent, { busy });
+      return event.prevented;
+    };
+    expect(asked(true)).toBe(true);
+    expect(asked(false)).toBe(false);
+  });
+
+  it('counts queued and uploading files as busy, finished ones not', async () => {
+    const { transport, queue } = setup();
+    expect(queue.busy).toBe(false);
+    queue.add([file('a.mp4')]);
+    await settle();
+    expect(queue.busy).toBe(true);
+    transport.calls[0]!.resolve(aVideo());
+    await settle();
+    expect(queue.busy).toBe(false);
   });
 });
 

@@ -108,6 +108,17 @@ interface Entry<F> {
   inspected: boolean;
 }
 
+/**
+ * Leaving or reloading the page mid-upload stops the upload (choosing the file again later resumes it): the browser is
+ * asked to check with the person first. Browsers show their own sentence; the page cannot choose it.
+ */
+export function warnBeforeLeaving(event: Pick<BeforeUnloadEvent, 'preventDefault' | 'returnValue'>, queue: { readonly busy: boolean }): void {
+  if (!queue.busy) return;
+  event.preventDefault();
+  // Older browsers ask only when this is set.
+  event.returnValue = '';
+}
+
 type ItemsListener = (items: readonly UploadItem[]) => void;
 type UploadedListener = (item: UploadItem, video: Video) => void;
 
@@ -139,6 +150,11 @@ export class UploadQueue<F extends UploadFile = File> {
   get items(): readonly UploadItem[] {
     return this.entries.map((e) => e.item);
   }
+  /** Whether a file is being sent or waits its turn: leaving the page now would stop it. */
+  get busy(): boolean {
+    return this.items.some((item) => item.state === 'uploading' || item.state === 'queued');
+  }
+
 
   setLimits(limits: UploadLimits): void {
     this.limits = limits;

@@ -3,7 +3,7 @@
 import { getUploadLimits } from './api';
 import { manageTokens } from './manage-tokens';
 import { contentRefusal } from './media-sniff';
-import { UploadQueue } from './upload-queue';
+import { UploadQueue, warnBeforeLeaving } from './upload-queue';
 import { tusUploadTransport } from './tus-upload';
 
 export const uploads = new UploadQueue<File>(tusUploadTransport, { inspect: contentRefusal });
@@ -20,3 +20,6 @@ export const uploadLimits = getUploadLimits().then((limits) => {
   uploads.setLimits(limits);
   return limits;
 });
+
+// Leaving or reloading the page mid-upload would stop it: the browser asks first.
+if (typeof window !== 'undefined') window.addEventListener('beforeunload', (event) => warnBeforeLeaving(event, uploads));
