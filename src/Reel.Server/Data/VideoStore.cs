@@ -337,6 +337,27 @@ internal sealed class VideoStore(Database database, TimeProvider clock)
             new { media.VideoId, media.Folder, sourceKey, now = Now },
             cancellationToken);
 
+    /// <summary>
+    /// A failed video whose upload is still stored is processed again: its old jobs go, and the job that follows what
+    /// it has (the rest of the ladder for a playable one, else a new start) is queued, in one transaction. Returns that
+    /// job's kind; null when the video is not failed or its upload is gone.
+    /// </summary>
+    public async Task<string?> RetryAsync(string id, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var video = await connection.QuerySingleOrDefaultAsync<VideoRecord>(
+            $"SELECT {Columns} FROM videos WHERE id = @id{database.ForUpdate}", new { id }, transaction);
+        if (video is not { Status: VideoStatus.Failed, SourceKey: not null }) return null;
+        await connection.ExecuteAsync("DELETE FROM jobs WHERE video_id = @id", new { id }, transaction);
+        await connection.ExecuteAsync(
+            "UPDATE videos SET status = 'queued', error_code = NULL, error_message = NULL, updated_at = @now WHERE id = @id", new { id, now = Now }, transaction);
+        var kind = video.Playable ? JobKind.Encode : JobKind.Prepare;
+        await JobQueue.EnqueueAsync(connection, transaction, id, kind, Now);
+        await transaction.CommitAsync(cancellationToken);
+        return kind;
+    }
+
     public Task<bool> MarkFailedAsync(string id, string code, string message, CancellationToken cancellationToken) =>
         ExecuteAsync(
             "UPDATE videos SET status = 'failed', error_code = @code, error_message = @message, updated_at = @now WHERE id = @id AND status <> 'ready'",

@@ -121,6 +121,7 @@ public sealed class PostgresAndS3TourTests : IAsyncLifetime
         await StatusAsync(admin.DeleteAsync($"/api/videos/{id}/shares/{shareId}"), HttpStatusCode.NoContent);
         await StatusAsync(anonymous.GetAsync(shared.GetProperty("thumbnailUrl").GetString()), HttpStatusCode.NotFound);
 
+        await StatusAsync(admin.PostAsync($"/api/videos/{id}/retry", null), HttpStatusCode.Conflict);
         await StatusAsync(admin.PostAsync($"/api/videos/{id}/revoke-links", null), HttpStatusCode.NoContent);
         await StatusAsync(anonymous.GetAsync(master), HttpStatusCode.NotFound);
 

@@ -349,6 +349,12 @@ export async function removeCaption(id: string, captionId: string): Promise<void
   await request(`${videoPath(id)}/captions/${encodeURIComponent(captionId)}`, { method: 'DELETE', headers: manageTokens.headersFor(id) });
 }
 
+/** Processes a failed video again from its stored upload; the video object as it is now (queued). */
+export async function retryVideo(id: string): Promise<Video> {
+  const response = await request(`${videoPath(id)}/retry`, { method: 'POST', headers: manageTokens.headersFor(id) });
+  return JSON.parse(await response.text()) as Video;
+}
+
 /** Stops a new file for the video that is not yet playable (or dismisses one that failed). */
 export async function cancelReplacement(id: string): Promise<void> {
   await request(`${videoPath(id)}/source`, { method: 'DELETE', headers: manageTokens.headersFor(id) });

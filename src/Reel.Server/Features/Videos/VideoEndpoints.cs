@@ -37,6 +37,7 @@ internal static class VideoEndpoints
         videos.MapDelete("/{id}", DeleteAsync).WithSummary("Delete a video and all of its files");
         videos.MapPost("/{id}/playback", PlaybackAsync).WithSummary("Fresh playback links (tokens expire)");
         videos.MapPost("/{id}/revoke-links", RevokeLinksAsync).WithSummary("Make every outstanding playback link of the video fail");
+        videos.MapPost("/{id}/retry", RetryAsync).WithSummary("Process a failed video again from its stored upload");
         videos.MapPut("/{id}/progress", SaveProgressAsync).WithSummary("Remember where the caller stopped watching");
         app.MapGet("/api/config", (IOptions<UploadOptions> upload) => TypedResults.Ok(new ClientConfig(new UploadLimits(upload.Value.MaxBytes, AcceptedFormats.Extensions, AcceptedFormats.MimeTypes, AcceptedFormats.All))))
             .WithTags("Videos").WithSummary("Limits a client can check before it uploads");
@@ -151,6 +152,23 @@ internal static class VideoEndpoints
         await videos.RevokeLinksAsync(id, cancellationToken);
         await revocations.RefreshAsync(cancellationToken);
         return TypedResults.NoContent();
+    }
+
+    private static async Task<Results<Accepted<VideoDto>, ProblemHttpResult>> RetryAsync(
+        string id, Caller caller, VideoStore videos, VideoViews views, WorkSignal signal, CancellationToken cancellationToken)
+    {
+        var (found, problem) = await VideoAccess.ManageableAsync(id, caller, videos, cancellationToken);
+        if (found is null) return problem!;
+        if (found.Status != VideoStatus.Failed)
+            return Problems.Create(StatusCodes.Status409Conflict, "not_failed", "Not failed", "Only a video whose processing failed is processed again.");
+        if (await videos.RetryAsync(id, cancellationToken) is not { } kind)
+        {
+            return Problems.Create(StatusCodes.Status409Conflict, "source_gone", "Upload no longer stored",
+                "The uploaded file of this video is no longer stored, so it cannot be processed again; upload it again.");
+        }
+        signal.Wake(kind);
+        var video = await videos.GetAsync(id, CancellationToken.None) ?? found;
+        return TypedResults.Accepted($"/api/videos/{id}", await views.RenderAsync(video, caller, CancellationToken.None));
     }
 
     internal sealed record ProgressRequest(double? PositionSeconds);
