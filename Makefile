@@ -5,7 +5,7 @@ URLS ?= http://127.0.0.1:8080
 DATA_DIR ?= ./data
 
 # The web UI is rebuilt only when its sources or dependencies changed (make compares the files' times).
-WEB_SOURCES := $(shell find web/src web/public -type f 2>/dev/null) $(wildcard web/*.json web/*.ts web/*.js web/index.html)
+WEB_SOURCES := $(shell find web/src web/public web/scripts -type f 2>/dev/null) $(wildcard web/*.json web/*.ts web/*.js web/index.html)
 WEB_INSTALLED := web/node_modules/.package-lock.json
 WEB_BUNDLE := web/dist/index.html
 

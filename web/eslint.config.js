@@ -18,6 +18,11 @@ export default defineConfig(
     },
   },
   {
+    // Build steps run in Node, not in the browser.
+    files: ['scripts/**/*.mjs'],
+    languageOptions: { globals: { ...globals.node } },
+  },
+  {
     files: ['**/*.svelte', '**/*.svelte.ts'],
     languageOptions: {
       parserOptions: {

@@ -1,3 +1,4 @@
+using System.IO.Compression;
 using System.Net;
 using System.Text.Json;
 using System.Text.RegularExpressions;
@@ -64,6 +65,61 @@ public sealed partial class WebUiServingTests(WebUiServer shared) : IClassFixtur
             await ProblemJson.AssertAsync(await server.Client.SendAsync(api), HttpStatusCode.NotFound, "not_found");
         }
         await ProblemJson.AssertAsync(await server.Client.PutAsync("/api/config", null), HttpStatusCode.MethodNotAllowed, "method_not_allowed");
+    }
+
+    [Fact]
+    public async Task The_bundle_goes_out_brotli_or_gzip_compressed_to_clients_that_take_it_and_plain_to_the_others()
+    {
+        var client = shared.Server.Client;
+        var script = ModuleScript().Match(await client.GetStringAsync("/")).Groups["src"].Value;
+        Assert.NotEqual("", script);
+
+        // A client that names no coding (HttpClient's default) gets the file itself, which still varies by encoding.
+        using var plain = await client.GetAsync(script);
+        Assert.Equal(HttpStatusCode.OK, plain.StatusCode);
+        Assert.Empty(plain.Content.Headers.ContentEncoding);
+        Assert.Contains("Accept-Encoding", plain.Headers.Vary);
+        var contentType = plain.Content.Headers.ContentType?.MediaType;
+        Assert.Equal("text/javascript", contentType);
+        var bytes = await plain.Content.ReadAsByteArrayAsync();
+
+        foreach (var (acceptEncoding, coding) in new[] { ("gzip, deflate, br, zstd", "br"), ("gzip, br;q=0", "gzip") })
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, script) { Headers = { { "Accept-Encoding", acceptEncoding } } };
+            using var compressed = await client.SendAsync(request);
+            Assert.Equal(HttpStatusCode.OK, compressed.StatusCode);
+            Assert.Equal(coding, Assert.Single(compressed.Content.Headers.ContentEncoding));
+            Assert.Equal(contentType, compressed.Content.Headers.ContentType?.MediaType);
+            Assert.Contains("Accept-Encoding", compressed.Headers.Vary);
+            Assert.Contains(compressed.Headers.CacheControl!.Extensions, e => e.Name == "immutable");
+            var body = await compressed.Content.ReadAsByteArrayAsync();
+            Assert.True(body.Length < bytes.Length * 0.5, $"{coding}: {body.Length} bytes of {bytes.Length}");
+            await using Stream decoder = coding == "br"
+                ? new BrotliStream(new MemoryStream(body), CompressionMode.Decompress)
+                : new GZipStream(new MemoryStream(body), CompressionMode.Decompress);
+            using var decoded = new MemoryStream();
+            await decoder.CopyToAsync(decoded);
+            Assert.Equal(bytes, decoded.ToArray());
+
+            using var headRequest = new HttpRequestMessage(HttpMethod.Head, script) { Headers = { { "Accept-Encoding", acceptEncoding } } };
+            using var head = await client.SendAsync(headRequest);
+            Assert.Equal(HttpStatusCode.OK, head.StatusCode);
+            Assert.Equal(coding, Assert.Single(head.Content.Headers.ContentEncoding));
+            Assert.Equal(body.Length, head.Content.Headers.ContentLength);
+        }
+
+        // A range is a range of the file itself, whatever the client accepts.
+        using var rangeRequest = new HttpRequestMessage(HttpMethod.Get, script) { Headers = { { "Accept-Encoding", "br, gzip" }, { "Range", "bytes=10-19" } } };
+        using var range = await client.SendAsync(rangeRequest);
+        Assert.Equal(HttpStatusCode.PartialContent, range.StatusCode);
+        Assert.Empty(range.Content.Headers.ContentEncoding);
+        Assert.Equal(bytes[10..20], await range.Content.ReadAsByteArrayAsync());
+
+        // Asked for by its own name, a copy is opaque bytes: never run as a script.
+        using var byName = await client.GetAsync(script + ".br");
+        Assert.Equal(HttpStatusCode.OK, byName.StatusCode);
+        Assert.Equal("application/octet-stream", byName.Content.Headers.ContentType?.MediaType);
+        Assert.Empty(byName.Content.Headers.ContentEncoding);
     }
 
     [Fact]

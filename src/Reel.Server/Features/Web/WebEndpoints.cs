@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.StaticFiles;
 using Microsoft.Extensions.FileProviders;
 using Microsoft.Extensions.Options;
 using Reel.Server.Features.Videos;
@@ -58,16 +59,25 @@ internal static class WebEndpoints
             app.Logger.LogWarning("No web UI at {WebRoot}: its pages answer 503 web_ui_missing until it is built (make run).", root);
         if (Directory.Exists(root))
         {
+            var files = new PhysicalFileProvider(root);
+            var contentTypes = new FileExtensionContentTypeProvider();
+            // The brotli and gzip copies asked for by their own names are opaque bytes, never the script they encode.
+            contentTypes.Mappings[PrecompressedFiles.Brotli.Suffix] = "application/octet-stream";
+            contentTypes.Mappings[PrecompressedFiles.Gzip.Suffix] = "application/octet-stream";
+            app.UsePrecompressedFiles(files, contentTypes);
             app.UseStaticFiles(new StaticFileOptions
             {
-                FileProvider = new PhysicalFileProvider(root),
+                FileProvider = files,
+                ContentTypeProvider = contentTypes,
                 OnPrepareResponse = file =>
                 {
                     var headers = file.Context.Response.Headers;
                     headers.CacheControl = file.Context.Request.Path.StartsWithSegments("/assets") ? ImmutableCache : "no-cache";
                     // /index.html itself renders the whole app: without the page's policy it could be framed.
-                    if (file.File.Name.EndsWith(".html", StringComparison.OrdinalIgnoreCase) || file.File.Name.EndsWith(".htm", StringComparison.OrdinalIgnoreCase))
+                    var name = PrecompressedFiles.FileName(file);
+                    if (name.EndsWith(".html", StringComparison.OrdinalIgnoreCase) || name.EndsWith(".htm", StringComparison.OrdinalIgnoreCase))
                         headers.ContentSecurityPolicy = policy;
+                    PrecompressedFiles.PrepareResponse(file);
                 },
             });
         }
