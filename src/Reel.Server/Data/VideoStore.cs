@@ -73,21 +73,53 @@ internal sealed class VideoStore(Database database, TimeProvider clock)
     }
 
     /// <summary>Newest first; the cursor is the (created_at, id) of the last item of the previous page.</summary>
-    public async Task<IReadOnlyList<VideoRecord>> ListAsync(VideoScope scope, string? userId, int limit, (long CreatedAt, string Id)? after, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<VideoRecord>> ListAsync(VideoListQuery query, int limit, CancellationToken cancellationToken)
     {
         // A replacement is no video of its own until it takes its video's place.
-        var visible = "replaces_id IS NULL AND " + scope switch
+        var where = new List<string>
         {
-            VideoScope.All => "1 = 1",
-            VideoScope.OwnedBy => "owner_id = @userId",
-            _ => "((visibility = 'public' AND status <> 'uploading') OR owner_id = @userId)",
+            "replaces_id IS NULL",
+            query.Scope switch
+            {
+                VideoScope.All => "1 = 1",
+                VideoScope.OwnedBy => "owner_id = @UserId",
+                _ => "((visibility = 'public' AND status <> 'uploading') OR owner_id = @UserId)",
+            },
         };
+        if (query.Status is not null) where.Add("status = @Status");
+        // lower() on both sides, as PostgreSQL's LIKE minds case and SQLite's lower() only folds ASCII: the two sides
+        // are folded alike either way.
+        if (query.TitleContains is not null) where.Add(@"lower(title) LIKE lower(@Pattern) ESCAPE '\'");
+        // Each order with the condition for "after the cursor" in it; title compares lower() to lower() for the same
+        // reason as the search.
+        var (order, after) = query.Sort switch
+        {
+            VideoSort.Oldest => ("created_at, id", "(created_at > @CreatedAt OR (created_at = @CreatedAt AND id > @Id))"),
+            VideoSort.Title => ("lower(title), id", "(lower(title) > lower(@Title) OR (lower(title) = lower(@Title) AND id > @Id))"),
+            VideoSort.Duration => ("duration_seconds, id", "(duration_seconds > @DurationSeconds OR (duration_seconds = @DurationSeconds AND id > @Id))"),
+            _ => ("created_at DESC, id DESC", "(created_at < @CreatedAt OR (created_at = @CreatedAt AND id < @Id))"),
+        };
+        if (query.After is not null) where.Add(after);
+
         await using var connection = await database.OpenAsync(cancellationToken);
         var rows = await connection.QueryAsync<VideoRecord>(
-            $"SELECT {Selected} FROM videos WHERE {visible} AND (@hasCursor = 0 OR created_at < @createdAt OR (created_at = @createdAt AND id < @id)) ORDER BY created_at DESC, id DESC LIMIT @limit",
-            new { userId, hasCursor = after is null ? 0 : 1, createdAt = after?.CreatedAt ?? 0, id = after?.Id ?? "", limit });
+            $"SELECT {Selected} FROM videos WHERE {string.Join(" AND ", where)} ORDER BY {order} LIMIT @limit",
+            new
+            {
+                query.UserId,
+                query.Status,
+                Pattern = query.TitleContains is null ? null : "%" + EscapeLike(query.TitleContains) + "%",
+                CreatedAt = query.After?.CreatedAt,
+                Title = query.After?.Title,
+                DurationSeconds = query.After?.DurationSeconds,
+                Id = query.After?.Id,
+                limit,
+            });
         return rows.AsList();
     }
+
+    private static string EscapeLike(string text) =>
+        text.Replace(@"\", @"\\", StringComparison.Ordinal).Replace("%", @"\%", StringComparison.Ordinal).Replace("_", @"\_", StringComparison.Ordinal);
 
     public async Task<IReadOnlyList<VideoRecord>> ListByStatusAsync(string status, CancellationToken cancellationToken)
     {

@@ -11,12 +11,29 @@ internal static class Cursor
     /// <summary>Checks a list request's paging parameters: where to continue (null: from the top), or the problem with them.</summary>
     public static ((long CreatedAt, string Id)? After, ProblemHttpResult? Problem) Page(int limit, string? cursor)
     {
-        if (limit is < 1 or > 200)
-            return (null, Problems.BadRequest("invalid_limit", "limit is between 1 and 200."));
+        if (InvalidLimit(limit) is { } problem) return (null, problem);
         if (cursor is null) return (null, null);
-        return Decode(cursor) is { } after
-            ? (after, null)
-            : (null, Problems.BadRequest("invalid_cursor", "The cursor is not one this server gave out."));
+        return Decode(cursor) is { } after ? (after, null) : (null, Invalid());
+    }
+
+    public static ProblemHttpResult? InvalidLimit(int limit) =>
+        limit is < 1 or > 200 ? Problems.BadRequest("invalid_limit", "limit is between 1 and 200.") : null;
+
+    public static ProblemHttpResult Invalid() => Problems.BadRequest("invalid_cursor", "The cursor is not one this server gave out.");
+
+    /// <summary>A cursor of any other shape; <see cref="DecodeText"/> gives the text back, or null for what is not a cursor.</summary>
+    public static string EncodeText(string text) => Base64Url.EncodeToString(Encoding.UTF8.GetBytes(text));
+
+    public static string? DecodeText(string cursor)
+    {
+        try
+        {
+            return Encoding.UTF8.GetString(Base64Url.DecodeFromChars(cursor));
+        }
+        catch (FormatException)
+        {
+            return null;
+        }
     }
 
     public static string Encode(long createdAt, string id) =>

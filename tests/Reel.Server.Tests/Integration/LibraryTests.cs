@@ -57,6 +57,69 @@ public sealed class LibraryTests(LibraryServer shared) : IClassFixture<LibrarySe
     }
 
     [Fact]
+    public async Task The_library_is_searched_by_title_sorted_four_ways_and_filtered_by_status_and_every_order_pages_exactly()
+    {
+        var server = shared.Server;
+        using var client = server.ClientWith((await server.SessionAsync($"search-{Guid.NewGuid():N}@reel.test")).AccessToken);
+        var tiny = await Clips.PathAsync(Clips.Tiny);
+        var longer = await Clips.PathAsync(Clips.TinyLonger);
+        // Oldest first; titles differ in case and hold LIKE's wildcards, durations tie (two clips of two lengths).
+        (string Title, string Path)[] uploads = [("banana 50%", longer), ("Apple", tiny), ("cherry_pie", longer), ("apple crumble", tiny), ("Date", tiny)];
+        foreach (var (title, path) in uploads)
+        {
+            await ReelServer.UploadAsAsync(client, path, title: title);
+            await Task.Delay(5);
+        }
+
+        // Every page of the list, two at a time, as titles.
+        async Task<List<VideoJson>> ListAsync(string query)
+        {
+            var seen = new List<VideoJson>();
+            string? cursor = null;
+            do
+            {
+                var page = await client.GetFromJsonAsync<VideoPageJson>($"/api/videos?mine=true&limit=2&{query}" + (cursor is null ? "" : $"&cursor={cursor}"), Json);
+                Assert.InRange(page!.Items.Count, page.NextCursor is null ? 0 : 1, 2);
+                seen.AddRange(page.Items);
+                cursor = page.NextCursor;
+            }
+            while (cursor is not null);
+            return seen;
+        }
+        async Task<List<string>> TitlesAsync(string query) => [.. (await ListAsync(query)).Select(v => v.Title)];
+
+        Assert.Equal(["Date", "apple crumble", "cherry_pie", "Apple", "banana 50%"], await TitlesAsync(""));
+        Assert.Equal(["Date", "apple crumble", "cherry_pie", "Apple", "banana 50%"], await TitlesAsync("sort=newest"));
+        Assert.Equal(["banana 50%", "Apple", "cherry_pie", "apple crumble", "Date"], await TitlesAsync("sort=oldest"));
+        Assert.Equal(["Apple", "apple crumble", "banana 50%", "cherry_pie", "Date"], await TitlesAsync("sort=title"));
+        var byDuration = await ListAsync("sort=duration");
+        Assert.Equal(5, byDuration.Select(v => v.Id).Distinct().Count());
+        Assert.Equal(["Apple", "Date", "apple crumble"], byDuration.Take(3).Select(v => v.Title).Order(StringComparer.Ordinal));
+        Assert.Equal(["banana 50%", "cherry_pie"], byDuration.Skip(3).Select(v => v.Title).Order(StringComparer.Ordinal));
+        Assert.True(byDuration[2].DurationSeconds < byDuration[3].DurationSeconds);
+
+        Assert.Equal(["apple crumble", "Apple"], await TitlesAsync("q=APPLE"));
+        Assert.Equal(["Apple", "apple crumble"], await TitlesAsync("q=%20%20apple%20&sort=title"));
+        Assert.Equal(["banana 50%"], await TitlesAsync("q=%25"));
+        Assert.Equal(["cherry_pie"], await TitlesAsync("q=_"));
+        Assert.Empty(await TitlesAsync("q=grape"));
+        // Without a worker every upload waits in the queue.
+        Assert.Equal(5, (await TitlesAsync("status=queued")).Count);
+        Assert.Equal(["Apple", "apple crumble"], await TitlesAsync("status=queued&q=apple&sort=title"));
+        Assert.Empty(await TitlesAsync("status=ready"));
+
+        await ProblemJson.AssertAsync(await client.GetAsync("/api/videos?sort=size"), HttpStatusCode.BadRequest, "invalid_sort");
+        await ProblemJson.AssertAsync(await client.GetAsync("/api/videos?status=done"), HttpStatusCode.BadRequest, "invalid_status");
+        await ProblemJson.AssertAsync(await client.GetAsync($"/api/videos?q={new string('a', 201)}"), HttpStatusCode.BadRequest, "invalid_query");
+        // A cursor continues only the order it came from.
+        var titleCursor = (await client.GetFromJsonAsync<VideoPageJson>("/api/videos?mine=true&limit=2&sort=title", Json))!.NextCursor;
+        var newestCursor = (await client.GetFromJsonAsync<VideoPageJson>("/api/videos?mine=true&limit=2", Json))!.NextCursor;
+        await ProblemJson.AssertAsync(await client.GetAsync($"/api/videos?mine=true&sort=oldest&cursor={titleCursor}"), HttpStatusCode.BadRequest, "invalid_cursor");
+        await ProblemJson.AssertAsync(await client.GetAsync($"/api/videos?mine=true&sort=duration&cursor={newestCursor}"), HttpStatusCode.BadRequest, "invalid_cursor");
+        await ProblemJson.AssertAsync(await client.GetAsync($"/api/videos?mine=true&cursor={titleCursor}"), HttpStatusCode.BadRequest, "invalid_cursor");
+    }
+
+    [Fact]
     public async Task A_video_can_be_renamed_and_its_visibility_changed_but_not_to_nonsense()
     {
         var server = shared.Server;

@@ -147,16 +147,18 @@ describe('signed in', () => {
     expect(sent[2]!.headers.get('Authorization')).toBe('Bearer jwt-1');
   });
 
-  it('asks the admin endpoints with paging', async () => {
+  it('asks the admin endpoints with paging, and lists with a search, an order and a status', async () => {
     const { api } = await load();
     respond = () => jsonResponse(200, { items: [], nextCursor: null });
     await api.listUsers(50, 'c2');
     await api.listVideos(50, null, undefined, 'all');
     await api.setUserRoles('u 1', ['admin', 'viewer']);
+    await api.listVideos(2, 'c3', undefined, 'listed', { q: 'our trip', sort: 'title', status: 'ready' });
     expect(sent.map((r) => [r.method, r.url])).toEqual([
       ['GET', '/api/admin/users?limit=50&cursor=c2'],
       ['GET', '/api/videos?limit=50&all=true'],
       ['PATCH', '/api/admin/users/u%201'],
+      ['GET', '/api/videos?limit=2&cursor=c3&q=our+trip&sort=title&status=ready'],
     ]);
     expect(JSON.parse(sent[2]!.body!)).toEqual({ roles: ['admin', 'viewer'] });
   });

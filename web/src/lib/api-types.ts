@@ -272,7 +272,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List videos, newest first */
+        /** List videos: newest first, or by age, title or duration; searched by title, filtered by status */
         get: {
             parameters: {
                 query?: {
@@ -280,6 +280,9 @@ export interface paths {
                     cursor?: string;
                     mine?: boolean;
                     all?: boolean;
+                    q?: string;
+                    sort?: string;
+                    status?: string;
                 };
                 header?: never;
                 path?: never;

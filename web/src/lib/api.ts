@@ -137,16 +137,27 @@ export function getVideo(id: string, signal?: AbortSignal, manageToken?: string)
 /** Which videos a list shows: public ones and the caller's own, only the caller's own, or all (admins). */
 export type VideoScope = 'listed' | 'mine' | 'all';
 
+/** A search by title, an order and a status; a cursor only continues the order it came from. */
+export interface VideoListFilter {
+  q?: string;
+  sort?: 'newest' | 'oldest' | 'title' | 'duration';
+  status?: string;
+}
+
 export function listVideos(
   limit: number,
   cursor: string | null,
   signal?: AbortSignal,
   scope: VideoScope = 'listed',
+  filter: VideoListFilter = {},
 ): Promise<VideoPage> {
   const query = new URLSearchParams({ limit: String(limit) });
   if (cursor) query.set('cursor', cursor);
   if (scope === 'mine') query.set('mine', 'true');
   if (scope === 'all') query.set('all', 'true');
+  if (filter.q) query.set('q', filter.q);
+  if (filter.sort) query.set('sort', filter.sort);
+  if (filter.status) query.set('status', filter.status);
   return getJson<VideoPage>(`/api/videos?${query}`, signal);
 }
 

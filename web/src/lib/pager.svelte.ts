@@ -20,19 +20,35 @@ export class Pager<T extends { id: string }> {
     this.#describe = describe;
   }
 
+  // Counts resets: a page asked for before the last one belongs to another list and is dropped when it comes.
+  #generation = 0;
+
   async more() {
     if (this.loading || (this.loaded && this.cursor === null)) return;
+    const generation = this.#generation;
     this.loading = true;
     this.error = null;
     try {
       const page = await this.#fetchPage(this.loaded ? this.cursor : null);
+      if (generation !== this.#generation) return;
       this.items = appendNew(this.items, page.items);
       this.cursor = page.nextCursor;
       this.loaded = true;
     } catch (failure) {
-      this.error = this.#describe(failure);
+      if (generation === this.#generation) this.error = this.#describe(failure);
     } finally {
-      this.loading = false;
+      if (generation === this.#generation) this.loading = false;
     }
+  }
+
+  /** Starts over from the first page (the list asked for changed), forgetting what came and what is on its way. */
+  async reset() {
+    this.#generation++;
+    this.items = [];
+    this.cursor = null;
+    this.loaded = false;
+    this.loading = false;
+    this.error = null;
+    await this.more();
   }
 }

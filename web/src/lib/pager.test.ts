@@ -44,4 +44,26 @@ describe('Pager', () => {
     expect(pager.error).toBeNull();
     expect(pager.items).toEqual([{ id: 'a' }]);
   });
+
+  it('starts over on reset and drops a page of the old list that comes late', async () => {
+    const waiting: ((page: { items: Item[]; nextCursor: string | null }) => void)[] = [];
+    const pager = new Pager<Item>(
+      (cursor) =>
+        new Promise((resolve) => {
+          waiting.push(resolve);
+          void cursor;
+        }),
+      () => 'failed',
+    );
+    const old = pager.more();
+    const fresh = pager.reset();
+    expect(pager.loading).toBe(true);
+    waiting[1]!({ items: [{ id: 'new' }], nextCursor: null });
+    await fresh;
+    waiting[0]!({ items: [{ id: 'old' }], nextCursor: 'c1' });
+    await old;
+    expect(pager.items).toEqual([{ id: 'new' }]);
+    expect(pager.cursor).toBeNull();
+    expect(pager.loading).toBe(false);
+  });
 });

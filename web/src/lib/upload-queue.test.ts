@@ -92,10 +92,10 @@ describe('UploadQueue', () => {
     ]);
   });
 
-  it('sends the file name as the title', () => {
+  it('sends the file name without its extension as the title', () => {
     const { transport, queue } = setup();
     queue.add([file('Summer holiday.mp4')]);
-    expect(transport.calls[0]!.request.title).toBe('Summer holiday.mp4');
+    expect(transport.calls[0]!.request.title).toBe('Summer holiday');
   });
 
   it('takes a waiting file off the list when it is cancelled, and never sends it', async () => {

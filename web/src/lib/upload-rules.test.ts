@@ -38,8 +38,16 @@ describe('describeExtensions', () => {
 });
 
 describe('titleFor', () => {
-  it('keeps the file name and cuts what the server would refuse', () => {
-    expect(titleFor('holiday.mp4')).toBe('holiday.mp4');
+  it('takes the file name without its extension and cuts what the server would refuse', () => {
+    expect(titleFor('holiday.mp4')).toBe('holiday');
+    expect(titleFor('clip.mp4')).toBe('clip');
+    expect(titleFor('my.holiday.mov')).toBe('my.holiday');
+    expect(titleFor(' no extension ')).toBe('no extension');
     expect(titleFor(`${'é'.repeat(250)}.mp4`)).toHaveLength(MAX_TITLE_LENGTH);
+  });
+
+  it('keeps a name that is only an extension, and names a nameless file', () => {
+    expect(titleFor('.mp4')).toBe('.mp4');
+    expect(titleFor('   ')).toBe('Untitled video');
   });
 });

@@ -35,7 +35,11 @@ export function rejectionReason(file: { name: string; size: number }, limits: Pi
 /** The server refuses titles over 200 characters; a long file name should not cost the upload. */
 export const MAX_TITLE_LENGTH = 200;
 
+/** A video's title from its file name: "clip.mp4" is "clip", "my.holiday.mov" "my.holiday"; ".mp4" stays. */
 export function titleFor(fileName: string): string {
-  const title = fileName.trim() || 'Untitled video';
+  const name = fileName.trim();
+  const dot = name.lastIndexOf('.');
+  const stem = dot > 0 ? name.slice(0, dot).trim() : '';
+  const title = stem || name || 'Untitled video';
   return [...title].slice(0, MAX_TITLE_LENGTH).join('');
 }

@@ -31,7 +31,7 @@ internal static class VideoEndpoints
             })
             .RequireRateLimiting(UploadRateLimit.Policy)
             .WithSummary("Upload a video (multipart part 'file', or the raw bytes)");
-        videos.MapGet("/", ListAsync).WithSummary("List videos, newest first");
+        videos.MapGet("/", ListAsync).WithSummary("List videos: newest first, or by age, title or duration; searched by title, filtered by status");
         videos.MapGet("/{id}", GetAsync).WithSummary("Get a video");
         videos.MapPatch("/{id}", PatchAsync).WithSummary("Rename a video or change its visibility");
         videos.MapDelete("/{id}", DeleteAsync).WithSummary("Delete a video and all of its files");
@@ -82,17 +82,20 @@ internal static class VideoEndpoints
     }
 
     private static async Task<Results<Ok<VideoPage>, ProblemHttpResult>> ListAsync(
-        Caller caller, VideoStore videos, VideoViews views, CancellationToken cancellationToken, int limit = 50, string? cursor = null, bool mine = false, bool all = false)
+        Caller caller, VideoStore videos, VideoViews views, CancellationToken cancellationToken, int limit = 50, string? cursor = null, bool mine = false, bool all = false,
+        string? q = null, string? sort = null, string? status = null)
     {
-        var (after, problem) = Cursor.Page(limit, cursor);
-        if (problem is not null) return problem;
+        if (Cursor.InvalidLimit(limit) is { } badLimit) return badLimit;
+        var (request, problem) = VideoListing.Read(q, sort, status, cursor);
+        if (request is null) return problem!;
         if (mine && !caller.SignedIn) return Problems.SignInRequired("Sign in to list your videos.");
         if (all && !caller.IsAdmin) return Problems.Forbidden("Only admins list every video.");
 
         var scope = all ? VideoScope.All : mine ? VideoScope.OwnedBy : VideoScope.Listed;
-        var rows = await videos.ListAsync(scope, caller.UserId, limit + 1, after, cancellationToken);
+        var query = new VideoListQuery(scope, caller.UserId, request.TitleContains, request.Status, request.Sort, request.After);
+        var rows = await videos.ListAsync(query, limit + 1, cancellationToken);
         var page = rows.Take(limit).ToList();
-        var next = rows.Count > limit ? Cursor.Encode(page[^1].CreatedAt, page[^1].Id) : null;
+        var next = rows.Count > limit ? VideoListing.Encode(request.Sort, page[^1]) : null;
         return TypedResults.Ok(new VideoPage(await views.RenderAsync(page, caller, cancellationToken), next));
     }
 

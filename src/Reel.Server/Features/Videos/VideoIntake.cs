@@ -56,14 +56,22 @@ internal sealed class VideoIntake(
     };
 
     /// <summary>
-    /// The title of a new video: a title the client chose must be valid; one taken from the file name is only
-    /// shortened; without either the video is untitled. Returns the problem with a chosen title, if any.
+    /// The title of a new video: a title the client chose must be valid and is kept as it is; one taken from the file
+    /// name loses its extension and is shortened; without either the video is untitled. Returns the problem with a
+    /// chosen title, if any.
     /// </summary>
     public static ProblemHttpResult? NewTitle(string? chosen, string? fileName, out string title)
     {
-        var cleaned = CleanTitle(chosen ?? fileName ?? "");
+        var cleaned = CleanTitle(chosen ?? WithoutExtension(fileName ?? ""));
         title = cleaned.Length > 0 ? Truncate(cleaned) : UntitledVideo;
         return chosen is not null && cleaned.Length is 0 or > MaxTitleLength ? InvalidTitle() : null;
+    }
+
+    /// <summary>"clip.mp4" is "clip" and "my.holiday.mov" "my.holiday"; a name that is only an extension (".mp4") stays.</summary>
+    private static string WithoutExtension(string fileName)
+    {
+        var dot = fileName.LastIndexOf('.');
+        return dot > 0 && fileName[..dot].Trim().Length > 0 ? fileName[..dot] : fileName;
     }
 
     public static ProblemHttpResult InvalidTitle() =>
