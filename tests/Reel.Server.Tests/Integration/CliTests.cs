@@ -82,7 +82,7 @@ public sealed class CliTests(CliTests.KeepingOriginals shared) : IClassFixture<C
         var length = new FileInfo(clip).Length;
         // Only this test uploads this file to the shared server: its videos are the ones with its name.
         async Task<List<VideoJson>> ThisFilesVideosAsync() =>
-            (await server.Client.GetFromJsonAsync<VideoPageJson>("/api/videos?all=true"))!.Items.Where(v => v.Title == Path.GetFileName(clip)).ToList();
+            (await server.Client.GetFromJsonAsync<VideoPageJson>("/api/videos?all=true"))!.Items.Where(v => v.Title == Path.GetFileNameWithoutExtension(clip)).ToList();
 
         // About twelve seconds at this rate: killed once an eighth of the file is on the server's disk, which leaves
         // most of it to resume however slow the machine is to kill.
