@@ -85,8 +85,7 @@ internal static class CaptionLabels
 
     public static string Clean(string label)
     {
-        var text = new string([.. label.Normalize(System.Text.NormalizationForm.FormC).Select(c => char.IsControl(c) ? ' ' : c)]);
-        text = string.Join(' ', text.Split(' ', StringSplitOptions.RemoveEmptyEntries));
+        var text = OneLine.Clean(label);
         return text.Length <= MaxLength ? text : text[..MaxLength].TrimEnd();
     }
 }

@@ -59,13 +59,13 @@ internal static class CaptionEndpoints
             form.File, form.Fields["language"].FirstOrDefault(), form.Fields["label"].FirstOrDefault(), isDefault is "true" ? true : isDefault is "false" ? false : null),
             cancellationToken);
         if (caption is null) return failed!;
-        return TypedResults.Created($"/api/videos/{id}/captions/{caption.Id}", await views.CaptionAsync(video.Id, caption.Id, cancellationToken));
+        return TypedResults.Created($"/api/videos/{id}/captions/{caption.Id}", await views.CaptionAsync(caption, cancellationToken));
     }
 
     private static async Task<Results<Ok<CaptionList>, ProblemHttpResult>> ListAsync(
         string id, Caller caller, VideoStore videos, VideoViews views, CancellationToken cancellationToken) =>
         await VideoAccess.VisibleAsync(id, caller, videos, cancellationToken) is { } video
-            ? TypedResults.Ok(new CaptionList((await views.RenderAsync(video, caller, cancellationToken)).Captions))
+            ? TypedResults.Ok(new CaptionList(await views.CaptionsAsync(video, cancellationToken)))
             : Problems.NotFound();
 
     private static async Task<Results<Ok<CaptionDto>, ProblemHttpResult>> ChangeAsync(
@@ -74,7 +74,7 @@ internal static class CaptionEndpoints
         var (video, problem) = await VideoAccess.ManageableAsync(id, caller, videos, cancellationToken);
         if (video is null) return problem!;
         var (caption, failed) = await captions.ChangeAsync(video, captionId, body.Language, body.Label, body.Default, cancellationToken);
-        return caption is null ? failed! : TypedResults.Ok(await views.CaptionAsync(video.Id, caption.Id, cancellationToken));
+        return caption is null ? failed! : TypedResults.Ok(await views.CaptionAsync(caption, cancellationToken));
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> RemoveAsync(

@@ -150,7 +150,7 @@ internal sealed class Shares(ShareStore shares, VideoStore videos, LinkRevocatio
 
     private static ProblemHttpResult? SetLabel(ShareRecord share, string? label)
     {
-        var clean = label is null ? null : VideoIntake.CleanTitle(label);
+        var clean = label is null ? null : OneLine.Clean(label);
         if (clean?.Length > MaxLabelLength) return Problems.BadRequest("invalid_label", $"A label has at most {MaxLabelLength} characters.");
         share.Label = string.IsNullOrEmpty(clean) ? null : clean;
         return null;

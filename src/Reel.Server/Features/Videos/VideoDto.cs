@@ -106,12 +106,23 @@ internal sealed class VideoViews(StreamTokens tokens, AccountStore accounts, Vid
     public PlaybackDto Playback(VideoRecord v, ShareGrant? share = null) => Issue(v, share).Links;
 
     /// <summary>One caption of a video, as its manager sees it after a change.</summary>
-    public async Task<CaptionDto> CaptionAsync(string videoId, string captionId, CancellationToken cancellationToken)
+    public async Task<CaptionDto> CaptionAsync(CaptionRecord caption, CancellationToken cancellationToken)
     {
-        var video = await store.GetAsync(videoId, cancellationToken) ?? throw new InvalidOperationException($"Video {videoId} is gone.");
-        return Render(video, Caller.Anonymous, Issue(video, share: null), await captions.ListAsync(videoId, cancellationToken), resumeAt: null, owner: null)
-            .Captions.Single(c => c.Id == captionId);
+        var video = await store.GetAsync(caption.VideoId, cancellationToken) ?? throw new InvalidOperationException($"Video {caption.VideoId} is gone.");
+        return CaptionOf(caption, video, Issue(video, share: null).Token);
     }
+
+    /// <summary>The video's captions, with links a viewer may use.</summary>
+    public async Task<IReadOnlyList<CaptionDto>> CaptionsAsync(VideoRecord video, CancellationToken cancellationToken)
+    {
+        var token = Issue(video, share: null).Token;
+        return [.. (await captions.ListAsync(video.Id, cancellationToken)).Select(c => CaptionOf(c, video, token))];
+    }
+
+    // Its file's link once the video plays and the file is published among the video's current files.
+    private static CaptionDto CaptionOf(CaptionRecord c, VideoRecord v, string token) =>
+        new(c.Id, c.Language, c.Label, c.IsDefault, c.Origin,
+            c.PublishedMedia == v.Media && v.Playable ? MediaUrls.File(token, HlsMaster.PublishedName(c)) : null);
 
     /// <summary>A fresh token for the video's files (through a share, when given), and the links it makes.</summary>
     private Issued Issue(VideoRecord v, ShareGrant? share)
@@ -162,8 +173,7 @@ internal sealed class VideoViews(StreamTokens tokens, AccountStore accounts, Vid
             CanManage: caller.CanManage(v),
             ResumeAtSeconds: resumeAt.HasValue ? Math.Round(resumeAt.Value, 1) : null,
             AudioTracks: source?.Audio.Select(a => new AudioTrackDto(a.Index, a.Language, a.Title, a.Codec, a.Channels, a.Default)).ToList() ?? [],
-            Captions: [.. captions.Select(c => new CaptionDto(c.Id, c.Language, c.Label, c.IsDefault, c.Origin,
-                c.PublishedMedia == v.Media && v.Playable ? MediaUrls.File(issued.Token, HlsMaster.PublishedName(c)) : null))],
+            Captions: [.. captions.Select(c => CaptionOf(c, v, issued.Token))],
             Chapters: Captions.ChaptersOf(v, probe),
             SourceInfo: source,
             UploadedBytes: v.Status == VideoStatus.Uploading ? v.UploadedBytes ?? 0 : null,

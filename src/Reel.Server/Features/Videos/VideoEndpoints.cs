@@ -113,7 +113,7 @@ internal static class VideoEndpoints
         string? title = null;
         if (body.Title is not null)
         {
-            title = VideoIntake.CleanTitle(body.Title);
+            title = OneLine.Clean(body.Title);
             if (title.Length is 0 or > VideoIntake.MaxTitleLength) return VideoIntake.InvalidTitle();
         }
         if (body.Visibility is not null && !Visibilities.Contains(body.Visibility))

@@ -62,7 +62,7 @@ internal sealed class VideoIntake(
     /// </summary>
     public static ProblemHttpResult? NewTitle(string? chosen, string? fileName, out string title)
     {
-        var cleaned = CleanTitle(chosen ?? WithoutExtension(fileName ?? ""));
+        var cleaned = OneLine.Clean(chosen ?? WithoutExtension(fileName ?? ""));
         title = cleaned.Length > 0 ? Truncate(cleaned) : UntitledVideo;
         return chosen is not null && cleaned.Length is 0 or > MaxTitleLength ? InvalidTitle() : null;
     }
@@ -76,15 +76,6 @@ internal sealed class VideoIntake(
 
     public static ProblemHttpResult InvalidTitle() =>
         Problems.BadRequest("invalid_title", $"A title has 1 to {MaxTitleLength} characters.");
-
-    /// <summary>A title with control characters made spaces and runs of spaces made one.</summary>
-    public static string CleanTitle(string title)
-    {
-        var clean = new StringBuilder(title.Length);
-        foreach (var c in title.Normalize(NormalizationForm.FormC))
-            clean.Append(char.IsControl(c) ? ' ' : c);
-        return string.Join(' ', clean.ToString().Split(' ', StringSplitOptions.RemoveEmptyEntries));
-    }
 
     /// <summary>
     /// A new video row for an upload; without an account the uploader manages it with a secret only they are given. A
