@@ -72,6 +72,15 @@ internal sealed class VideoStore(Database database, TimeProvider clock)
         return await connection.QuerySingleOrDefaultAsync<VideoRecord>($"SELECT {Selected} FROM videos WHERE id = @id", new { id });
     }
 
+    /// <summary>The videos among <paramref name="ids"/> that exist, in no particular order; replacements are no videos of their own.</summary>
+    public async Task<IReadOnlyList<VideoRecord>> GetManyAsync(IReadOnlyCollection<string> ids, CancellationToken cancellationToken)
+    {
+        if (ids.Count == 0) return [];
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return (await connection.QueryAsync<VideoRecord>(
+            $"SELECT {Selected} FROM videos WHERE id {database.InList("ids")} AND replaces_id IS NULL", new { ids = ids.ToArray() })).AsList();
+    }
+
     /// <summary>Newest first; the cursor is the (created_at, id) of the last item of the previous page.</summary>
     public async Task<IReadOnlyList<VideoRecord>> ListAsync(VideoListQuery query, int limit, CancellationToken cancellationToken)
     {

@@ -120,6 +120,31 @@ public sealed class LibraryTests(LibraryServer shared) : IClassFixture<LibrarySe
     }
 
     [Fact]
+    public async Task Chosen_videos_come_in_one_request_in_the_order_asked_leaving_out_those_the_caller_may_not_see()
+    {
+        var server = shared.Server;
+        var path = await Clips.PathAsync(Clips.Tiny);
+        using var owner = server.ClientWith((await server.SessionAsync($"chooser-{Guid.NewGuid():N}@reel.test")).AccessToken);
+        var mine = await ReelServer.UploadAsAsync(owner, path, title: "mine");
+        using (var hide = await owner.PatchAsJsonAsync($"/api/videos/{mine.Id}", new { visibility = "private" }))
+            hide.EnsureSuccessStatusCode();
+        var anyones = await server.UploadAsync(path, title: "unlisted, anonymous");
+        var missing = new string('a', 21) + "A";
+
+        var ids = $"/api/videos?ids={anyones.Id},{missing},{mine.Id},{anyones.Id}";
+        var forOwner = await owner.GetFromJsonAsync<VideoPageJson>(ids, Json);
+        Assert.Equal([anyones.Id, mine.Id], forOwner!.Items.Select(v => v.Id));
+        Assert.Null(forOwner.NextCursor);
+        using var stranger = server.AnonymousClient();
+        var forStranger = await stranger.GetFromJsonAsync<VideoPageJson>(ids, Json);
+        Assert.Equal([anyones.Id], forStranger!.Items.Select(v => v.Id));
+
+        var tooMany = string.Join(',', Enumerable.Range(0, 101).Select(i => i.ToString("D21", System.Globalization.CultureInfo.InvariantCulture) + "A"));
+        foreach (var bad in new[] { "/api/videos?ids=", "/api/videos?ids=../etc", $"/api/videos?ids={tooMany}", $"/api/videos?ids={mine.Id}&sort=title", $"/api/videos?ids={mine.Id}&mine=true" })
+            await ProblemJson.AssertAsync(await owner.GetAsync(bad), HttpStatusCode.BadRequest, "invalid_ids");
+    }
+
+    [Fact]
     public async Task A_video_can_be_renamed_and_its_visibility_changed_but_not_to_nonsense()
     {
         var server = shared.Server;

@@ -19,7 +19,7 @@ public sealed class MpvTests
 
         var ready = await server.WaitUntilReadyAsync(video.Id, seconds: 120);
         var fileLength = (await Hls.GetBytesAsync(server.Client, ready.DownloadUrl!)).LongLength;
-        await using var proxy = new CountingProxy(server.Port);
+        await using var proxy = new LoopbackProxy(server.Port);
         (code, output) = await Mpv.RunAsync("--start=30", "--length=2", $"http://127.0.0.1:{proxy.Port}{ready.DownloadUrl}");
         Assert.True(code == 0, $"mpv could not seek the download:\n{output}");
         Assert.Contains("AV: 00:00:3", output, StringComparison.Ordinal);

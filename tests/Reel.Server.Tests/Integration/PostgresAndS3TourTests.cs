@@ -72,6 +72,7 @@ public sealed class PostgresAndS3TourTests : IAsyncLifetime
         Assert.Contains(id, (await JsonAsync(admin.GetAsync("/api/videos?all=true"))).GetRawText(), StringComparison.Ordinal);
         // The search ignores case (PostgreSQL's LIKE does not by itself); title order and the status filter in its SQL.
         Assert.Contains(id, (await JsonAsync(admin.GetAsync("/api/videos?all=true&q=tOU&sort=title&status=ready&limit=1"))).GetRawText(), StringComparison.Ordinal);
+        Assert.Contains(id, (await JsonAsync(admin.GetAsync($"/api/videos?ids={id}"))).GetRawText(), StringComparison.Ordinal);
         await OkAsync(admin.GetAsync($"/api/videos/{id}"));
         await OkAsync(admin.PatchAsJsonAsync($"/api/videos/{id}", new { title = "Tour, renamed", visibility = "public" }));
         var links = await JsonAsync(admin.PostAsync($"/api/videos/{id}/playback", null));

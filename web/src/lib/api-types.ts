@@ -272,7 +272,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List videos: newest first, or by age, title or duration; searched by title, filtered by status */
+        /** List videos: newest first, or by age, title or duration; searched by title, filtered by status; or the chosen ids */
         get: {
             parameters: {
                 query?: {
@@ -283,6 +283,7 @@ export interface paths {
                     q?: string;
                     sort?: string;
                     status?: string;
+                    ids?: string;
                 };
                 header?: never;
                 path?: never;
@@ -2396,6 +2397,7 @@ export interface components {
             acceptedExtensions: string[];
             acceptedMimeTypes: string[];
             formats: components["schemas"]["AcceptedFormat"][];
+            policy: string;
         };
         UserDto: {
             id: string;

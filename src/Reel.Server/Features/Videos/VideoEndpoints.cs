@@ -31,7 +31,7 @@ internal static class VideoEndpoints
             })
             .RequireRateLimiting(UploadRateLimit.Policy)
             .WithSummary("Upload a video (multipart part 'file', or the raw bytes)");
-        videos.MapGet("/", ListAsync).WithSummary("List videos: newest first, or by age, title or duration; searched by title, filtered by status");
+        videos.MapGet("/", ListAsync).WithSummary("List videos: newest first, or by age, title or duration; searched by title, filtered by status; or the chosen ids");
         videos.MapGet("/{id}", GetAsync).WithSummary("Get a video");
         videos.MapPatch("/{id}", PatchAsync).WithSummary("Rename a video or change its visibility");
         videos.MapDelete("/{id}", DeleteAsync).WithSummary("Delete a video and all of its files");
@@ -39,7 +39,8 @@ internal static class VideoEndpoints
         videos.MapPost("/{id}/revoke-links", RevokeLinksAsync).WithSummary("Make every outstanding playback link of the video fail");
         videos.MapPost("/{id}/retry", RetryAsync).WithSummary("Process a failed video again from its stored upload");
         videos.MapPut("/{id}/progress", SaveProgressAsync).WithSummary("Remember where the caller stopped watching");
-        app.MapGet("/api/config", (IOptions<UploadOptions> upload) => TypedResults.Ok(new ClientConfig(new UploadLimits(upload.Value.MaxBytes, AcceptedFormats.Extensions, AcceptedFormats.MimeTypes, AcceptedFormats.All))))
+        app.MapGet("/api/config", (IOptions<UploadOptions> upload) => TypedResults.Ok(new ClientConfig(
+                new UploadLimits(upload.Value.MaxBytes, AcceptedFormats.Extensions, AcceptedFormats.MimeTypes, AcceptedFormats.All, upload.Value.Policy.ToLowerInvariant()))))
             .WithTags("Videos").WithSummary("Limits a client can check before it uploads");
         return app;
     }
@@ -50,7 +51,8 @@ internal static class VideoEndpoints
     /// What a client checks before sending, and the kinds of file it offers in its picker; the server still judges
     /// every upload by its content.
     /// </summary>
-    internal sealed record UploadLimits(long MaxBytes, IReadOnlyList<string> AcceptedExtensions, IReadOnlyList<string> AcceptedMimeTypes, IReadOnlyList<AcceptedFormat> Formats);
+    /// <param name="Policy">Who may upload: <c>anonymous</c> (anyone), <c>apikey</c> (an upload key or a signed-in uploader) or <c>accounts</c> (signed-in uploaders).</param>
+    internal sealed record UploadLimits(long MaxBytes, IReadOnlyList<string> AcceptedExtensions, IReadOnlyList<string> AcceptedMimeTypes, IReadOnlyList<AcceptedFormat> Formats, string Policy);
 
     private static async Task<Results<Created<VideoDto>, ProblemHttpResult>> UploadAsync(
         HttpRequest request, Caller caller, VideoIntake intake, VideoViews views, CancellationToken cancellationToken)
@@ -83,8 +85,9 @@ internal static class VideoEndpoints
 
     private static async Task<Results<Ok<VideoPage>, ProblemHttpResult>> ListAsync(
         Caller caller, VideoStore videos, VideoViews views, CancellationToken cancellationToken, int limit = 50, string? cursor = null, bool mine = false, bool all = false,
-        string? q = null, string? sort = null, string? status = null)
+        string? q = null, string? sort = null, string? status = null, string? ids = null)
     {
+        if (ids is not null) return await ListChosenAsync(ids, q is null && sort is null && status is null && cursor is null && !mine && !all, caller, videos, views, cancellationToken);
         if (Cursor.InvalidLimit(limit) is { } badLimit) return badLimit;
         var (request, problem) = VideoListing.Read(q, sort, status, cursor);
         if (request is null) return problem!;
@@ -97,6 +100,20 @@ internal static class VideoEndpoints
         var page = rows.Take(limit).ToList();
         var next = rows.Count > limit ? VideoListing.Encode(request.Sort, page[^1]) : null;
         return TypedResults.Ok(new VideoPage(await views.RenderAsync(page, caller, cancellationToken), next));
+    }
+
+    /// <summary>
+    /// The chosen videos the caller may see, in the order asked: one request where a page of cards would otherwise ask
+    /// about each video still on its way.
+    /// </summary>
+    private static async Task<Results<Ok<VideoPage>, ProblemHttpResult>> ListChosenAsync(
+        string ids, bool alone, Caller caller, VideoStore videos, VideoViews views, CancellationToken cancellationToken)
+    {
+        var (chosen, problem) = VideoListing.ReadIds(ids, alone);
+        if (chosen is null) return problem!;
+        var found = (await videos.GetManyAsync(chosen, cancellationToken)).Where(caller.CanSee).ToDictionary(v => v.Id, StringComparer.Ordinal);
+        var page = chosen.Select(id => found.GetValueOrDefault(id)).OfType<VideoRecord>().ToList();
+        return TypedResults.Ok(new VideoPage(await views.RenderAsync(page, caller, cancellationToken), null));
     }
 
     private static async Task<Results<Ok<VideoDto>, ProblemHttpResult>> GetAsync(

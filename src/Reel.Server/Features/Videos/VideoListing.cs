@@ -15,6 +15,20 @@ internal static class VideoListing
     public static readonly string[] Sorts = ["newest", "oldest", "title", "duration"];
     public static readonly string[] Statuses = [VideoStatus.Uploading, VideoStatus.Queued, VideoStatus.Processing, VideoStatus.Ready, VideoStatus.Failed];
 
+    /// <summary>How many videos one <c>ids</c> request may name: a page of cards, with room to spare.</summary>
+    public const int MaxIds = 100;
+
+    /// <summary>The ids of an <c>ids</c> request (comma-separated, each a video id, repeats once), or the problem with them.</summary>
+    public static (IReadOnlyList<string>? Ids, ProblemHttpResult? Problem) ReadIds(string ids, bool alone)
+    {
+        if (!alone)
+            return (null, Problems.BadRequest("invalid_ids", "ids names the videos wanted; it goes without q, sort, status, cursor, mine and all."));
+        var chosen = ids.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Distinct(StringComparer.Ordinal).ToList();
+        if (chosen.Count is 0 or > MaxIds || !chosen.All(Ids.IsVideoId))
+            return (null, Problems.BadRequest("invalid_ids", $"ids is 1 to {MaxIds} video ids, separated by commas."));
+        return (chosen, null);
+    }
+
     public sealed record Request(string? TitleContains, string? Status, VideoSort Sort, VideoPosition? After);
 
     public static (Request? Request, ProblemHttpResult? Problem) Read(string? q, string? sort, string? status, string? cursor)
