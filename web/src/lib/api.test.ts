@@ -38,6 +38,7 @@ describe('parseUploadLimits', () => {
         { name: 'MP4, MOV, M4V, 3GP', extensions: ['.mp4', '.mov'] },
         { name: 'MPEG-TS, AVCHD', extensions: ['.ts', '.mts'] },
       ],
+      policy: 'accounts',
     });
     expect(limits).toEqual({
       maxBytes: 2048,
@@ -47,6 +48,7 @@ describe('parseUploadLimits', () => {
         { name: 'MP4, MOV, M4V, 3GP', extensions: ['.mp4', '.mov'] },
         { name: 'MPEG-TS, AVCHD', extensions: ['.ts', '.mts'] },
       ],
+      policy: 'accounts',
     });
   });
 
@@ -56,6 +58,7 @@ describe('parseUploadLimits', () => {
       acceptedExtensions: ['.mp4', '.webm'],
       acceptedMimeTypes: ['video/*'],
       formats: [{ name: 'MP4 and WebM', extensions: ['.mp4', '.webm'] }],
+      policy: 'anonymous',
     });
     expect(parseUploadLimits(undefined)).toEqual(DEFAULT_LIMITS);
     expect(parseUploadLimits({ maxBytes: -1, formats: [{ extensions: ['.mp4'] }] })).toEqual(DEFAULT_LIMITS);

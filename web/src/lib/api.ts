@@ -90,6 +90,8 @@ export const DEFAULT_LIMITS: UploadLimits = {
     { name: 'Matroska (MKV), WebM', extensions: ['.mkv', '.webm'] },
     { name: 'AVI', extensions: ['.avi'] },
   ],
+  // Not knowing, the page offers the upload and lets the server say whether a sign-in is needed.
+  policy: 'anonymous',
 };
 
 export { ApiError, NETWORK_ERROR_CODE, networkError, problemToError } from './problem';
@@ -253,6 +255,7 @@ export function parseUploadLimits(upload: unknown): UploadLimits {
         : extensions
           ? [{ name: describeExtensions(extensions), extensions }]
           : DEFAULT_LIMITS.formats,
+    policy: typeof given.policy === 'string' && given.policy !== '' ? given.policy : DEFAULT_LIMITS.policy,
   };
 }
 
