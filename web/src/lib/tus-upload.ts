@@ -89,13 +89,13 @@ function rememberManageToken(videoId: string, manageToken: string, body: string)
 }
 
 /**
- * Drops a cancelled upload on the server. The upload URL is enough (tus termination); when that is refused (the last
- * byte arrived meanwhile: 409 upload_complete) the video is deleted instead, with its manage token or account. A
- * replacement never is: deleting its video would delete the video it was meant to replace.
+ * Drops a cancelled upload on the server. The upload URL is enough (tus termination, `terminate`); when that is
+ * refused (the last byte arrived meanwhile: 409 upload_complete) the video is deleted instead, with its manage token or
+ * account. A replacement never is: deleting its video would delete the video it was meant to replace.
  */
-async function discard(url: string, identity: UploadIdentity | null, options: tus.UploadOptions): Promise<void> {
+async function discard(url: string, identity: UploadIdentity | null, terminate: () => Promise<void>): Promise<void> {
   try {
-    await tus.Upload.terminate(url, options);
+    await terminate();
   } catch (error) {
     if (identity === null || identity.replaces) throw error;
     if (identity.manageToken !== null && manageTokens.tokenFor(identity.videoId) === null) {
@@ -157,7 +157,7 @@ export const tusUploadTransport: UploadTransport<File> = {
             if (stopped) {
               // Cancelled while the creation was on its way: what it made goes at once, and no byte follows.
               void upload.abort(false);
-              void discard(location, identity, upload.options).catch(() => {});
+              void discard(location, identity, () => tus.Upload.terminate(location, deleteOptions())).catch(() => {});
             }
           }
         }
@@ -203,9 +203,17 @@ export const tusUploadTransport: UploadTransport<File> = {
       // A creation on its way is left to answer, so that what it made can be dropped (see onAfterResponse).
       if (creating) return;
       const url = upload.url;
-      void upload.abort(false);
-      if (url !== null) void discard(url, recallIdentity(url), upload.options).catch(() => {});
+      if (url === null) {
+        void upload.abort(false);
+        return;
+      }
+      // abort(true) sends the DELETE and forgets the file's fingerprint, so choosing it again starts afresh.
+      upload.options = deleteOptions();
+      void discard(url, recallIdentity(url), () => upload.abort(true)).catch(() => {});
     };
+
+    // The DELETE of a cancel rides out a short outage too, as tus-js-client retries it by default: nobody waits for it.
+    const deleteOptions = (): tus.UploadOptions => ({ ...upload.options, onShouldRetry: null });
 
     const attempt = (): RunningUpload => ({
       done: new Promise<Video>((resolve, reject) => (current = { resolve, reject })),

@@ -425,6 +425,24 @@ describe('a connection lost mid-upload', () => {
     expect(queue.items[0]).toMatchObject({ state: 'uploading', error: null, recovery: null, loaded: 37 * MiB });
   });
 
+  it('goes on with the upload waiting for Resume when the same file is chosen again', async () => {
+    const { transport, queue } = await uploadingAt(37);
+    for (const delay of RETRY_DELAYS_SECONDS) {
+      transport.last.reject(lost());
+      await vi.advanceTimersByTimeAsync(delay * 1000);
+    }
+    const gaveUp = transport.last;
+    gaveUp.reject(lost());
+    await flush();
+    transport.last.resolve(aVideo());
+    await flush();
+
+    expect(queue.add([file('a.mp4', 100 * MiB)])).toEqual([]);
+    expect(queue.items.map((i) => i.name)).toEqual(['a.mp4', 'b.mp4']);
+    expect(queue.items[0]!.state).toBe('uploading');
+    expect(transport.last.resumes).toBe(gaveUp);
+  });
+
   it('starts the count of tries over whenever the upload moves forward', async () => {
     const { transport, queue } = await uploadingAt(10);
     for (let round = 0; round < RETRY_DELAYS_SECONDS.length + 3; round++) {

@@ -245,7 +245,16 @@ export class UploadQueue<F extends UploadFile = File> {
    * whose content is not a video as soon as it has been read.
    */
   add(files: readonly F[]): UploadItem[] {
-    const added = files.map((file) => {
+    const added = files.flatMap((file) => {
+      // The same file chosen again for an upload that waits for Resume is that upload going on, not a second one
+      // fighting it for the same place on the server.
+      const waiting = this.entries.find(
+        (e) => e.item.recovery === 'resume' && e.item.name === file.name && e.item.size === file.size,
+      );
+      if (waiting) {
+        this.retry(waiting.item.id);
+        return [];
+      }
       const reason = rejectionReason(file, this.limits);
       const item: UploadItem = {
         id: this.nextId++,
@@ -278,7 +287,7 @@ export class UploadQueue<F extends UploadFile = File> {
       };
       this.entries.push(entry);
       if (!entry.inspected) this.check(entry);
-      return item;
+      return [item];
     });
     this.emit();
     this.pump();
