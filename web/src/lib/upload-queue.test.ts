@@ -578,6 +578,32 @@ describe('uploads that need an account', () => {
     expect(transport.last.resumes).toBeNull();
   });
 
+  it('let an upload the server already has go on without a sign-in', async () => {
+    vi.useFakeTimers();
+    try {
+      const { transport, queue } = setup();
+      queue.add([file('a.mp4')]);
+      transport.calls[0]!.request.onProgress(MiB, 10 * MiB);
+      for (const delay of RETRY_DELAYS_SECONDS) {
+        transport.last.reject(networkError());
+        await vi.advanceTimersByTimeAsync(delay * 1000);
+      }
+      transport.last.reject(networkError());
+      await vi.advanceTimersByTimeAsync(0);
+      queue.setSignInRequired(true);
+      queue.add([file('b.mp4')]);
+      queue.retry(queue.items[0]!.id);
+
+      expect(queue.items.map((i) => [i.state, i.waitingForSignIn])).toEqual([
+        ['uploading', false],
+        ['queued', true],
+      ]);
+      expect(transport.last.resumes).not.toBeNull();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('still fail a signed-in account that may not upload', async () => {
     const { transport, queue } = setup();
     queue.add([file('a.mp4')]);

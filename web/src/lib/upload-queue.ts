@@ -235,7 +235,8 @@ export class UploadQueue<F extends UploadFile = File> {
     if (required === this.signInRequired) return;
     this.signInRequired = required;
     for (const entry of this.entries) {
-      if (entry.item.state === 'queued' && entry.item.waitingForSignIn !== required) this.update(entry, { waitingForSignIn: required });
+      const waits = required && !entry.running;
+      if (entry.item.state === 'queued' && entry.item.waitingForSignIn !== waits) this.update(entry, { waitingForSignIn: waits });
     }
     this.pump();
   }
@@ -334,7 +335,7 @@ export class UploadQueue<F extends UploadFile = File> {
       error: null,
       errorCode: null,
       recovery: null,
-      waitingForSignIn: this.signInRequired,
+      waitingForSignIn: this.signInRequired && !entry.running,
       ...(entry.running ? {} : { loaded: 0 }),
     });
     this.pump();
@@ -397,8 +398,8 @@ export class UploadQueue<F extends UploadFile = File> {
   private pump(): void {
     // One upload at a time; one waiting to retry keeps its turn, since the next file would meet the same connection.
     if (this.entries.some((e) => e.item.state === 'uploading' || e.item.state === 'retrying')) return;
-    if (this.signInRequired) return;
-    const next = this.entries.find((e) => e.item.state === 'queued');
+    // Only a new upload needs the sign-in: one the server already has goes on by its URL alone.
+    const next = this.entries.find((e) => e.item.state === 'queued' && (!this.signInRequired || e.running));
     // The next file waits for its check, which pumps again when it is done; files keep their order.
     if (next?.inspected) this.begin(next);
   }
