@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_LIMITS } from './api';
-import { MAX_TITLE_LENGTH, acceptAttribute, describeExtensions, rejectionReason, titleFor } from './upload-rules';
+import { MAX_TITLE_LENGTH, acceptAttribute, describeExtensions, rejectionReason, titleFor, uploadAccess } from './upload-rules';
 
 describe('rejectionReason', () => {
   it('never judges by name: the server accepts by content', () => {
@@ -49,5 +49,24 @@ describe('titleFor', () => {
   it('keeps a name that is only an extension, and names a nameless file', () => {
     expect(titleFor('.mp4')).toBe('.mp4');
     expect(titleFor('   ')).toBe('Untitled video');
+  });
+});
+
+describe('uploadAccess', () => {
+  it('asks for a sign-in where the server takes uploads only from accounts or keys and nobody is signed in', () => {
+    expect(uploadAccess('accounts', 'signed-out')).toBe('sign-in');
+    expect(uploadAccess('apikey', 'signed-out')).toBe('sign-in');
+    expect(uploadAccess('accounts', 'signed-in')).toBe('open');
+    expect(uploadAccess('apikey', 'signed-in')).toBe('open');
+  });
+
+  it('waits for the session to be known before asking', () => {
+    expect(uploadAccess('accounts', 'restoring')).toBe('unknown');
+  });
+
+  it('invites everyone where anyone may upload, and where the server does not say', () => {
+    expect(uploadAccess('anonymous', 'signed-out')).toBe('open');
+    expect(uploadAccess('anonymous', 'restoring')).toBe('open');
+    expect(uploadAccess('', 'signed-out')).toBe('open');
   });
 });

@@ -43,3 +43,16 @@ export function titleFor(fileName: string): string {
   const title = stem || name || 'Untitled video';
   return [...title].slice(0, MAX_TITLE_LENGTH).join('');
 }
+
+/**
+ * Whether this visitor can send files now. `sign-in` when the server takes uploads only from accounts (or upload
+ * keys, which a browser does not hold) and nobody is signed in: the page asks for a sign-in instead of inviting a
+ * drop. `unknown` while the session is still being restored.
+ */
+export type UploadAccess = 'open' | 'sign-in' | 'unknown';
+
+export function uploadAccess(policy: string, session: 'restoring' | 'signed-in' | 'signed-out'): UploadAccess {
+  if (policy !== 'accounts' && policy !== 'apikey') return 'open';
+  if (session === 'restoring') return 'unknown';
+  return session === 'signed-in' ? 'open' : 'sign-in';
+}
