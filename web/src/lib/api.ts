@@ -136,6 +136,19 @@ export function getVideo(id: string, signal?: AbortSignal, manageToken?: string)
   return getJson<Video>(videoPath(id), signal, manageToken ? { [MANAGE_TOKEN_HEADER]: manageToken } : manageTokens.headersFor(id));
 }
 
+/** How many videos one `GET /api/videos?ids=` may name (docs/api.md, "Reading and changing"). */
+export const MAX_IDS_PER_REQUEST = 100;
+
+/**
+ * The chosen videos (at most MAX_IDS_PER_REQUEST) that exist and the caller may see, in the order asked; the others
+ * are left out. One request carries no manage token (the header names one video), so a video this browser manages
+ * only by its token comes back as anyone sees it, without `canManage`: getVideo is for those.
+ */
+export async function getVideos(ids: readonly string[], signal?: AbortSignal): Promise<Video[]> {
+  const query = new URLSearchParams({ ids: ids.join(',') });
+  return (await getJson<VideoPage>(`/api/videos?${query}`, signal)).items;
+}
+
 /** Which videos a list shows: public ones and the caller's own, only the caller's own, or all (admins). */
 export type VideoScope = 'listed' | 'mine' | 'all';
 

@@ -13,7 +13,11 @@ import {
   waitingText,
   watchPollDelay,
   POLL_BACKGROUND_MS,
+  POLL_IDLE_MS,
+  sentHere,
+  uploadIdle,
 } from './status';
+import type { UploadState } from './upload-queue';
 import { aVideo } from '../testing/builders';
 
 describe('badgeFor', () => {
@@ -26,22 +30,63 @@ describe('badgeFor', () => {
     expect(badgeFor(aVideo({ status: 'ready', progress: 1 }))).toEqual({ kind: 'ready', text: 'Ready' });
     expect(badgeFor(aVideo({ status: 'failed' }))).toEqual({ kind: 'failed', text: 'Failed' });
   });
+
+  it('never calls an unfinished upload queued, whoever looks', () => {
+    for (const canManage of [true, false]) {
+      for (const sending of [undefined, null, 10]) {
+        const badge = badgeFor(aVideo({ status: 'uploading', canManage, sizeBytes: 100, uploadedBytes: 10 }), sending);
+        expect(badge.kind).not.toBe('queued');
+        expect(badge.text).not.toMatch(/queued/i);
+      }
+    }
+  });
 });
 
 describe('an unfinished upload', () => {
-  const halfUploaded = aVideo({ status: 'uploading', sizeBytes: 1000, uploadedBytes: 400, progress: 0, durationSeconds: 0 });
+  const halfUploaded = aVideo({ status: 'uploading', sizeBytes: 1000, uploadedBytes: 370, progress: 0, durationSeconds: 0 });
+  const yours = { ...halfUploaded, canManage: true };
 
-  it('is badged by the bytes received, not as queued', () => {
-    expect(badgeFor(halfUploaded)).toEqual({ kind: 'uploading', text: 'Uploading — 40 % received' });
+  it('reads "Uploading" with the percent sent while this browser sends it, never "Queued"', () => {
+    expect(badgeFor(yours, 52)).toEqual({ kind: 'uploading', text: 'Uploading 52 %' });
+    expect(waitingText(yours, 52)).toBe('Uploading 52 %');
+    expect(waitingDetail(yours, 52)).toBe(
+      'The upload has not finished. Reel starts on the video once its last byte has arrived.',
+    );
   });
 
-  it('says over the player that the upload has not finished', () => {
-    expect(waitingText(halfUploaded)).toBe('Uploading — 40 % received');
-    expect(waitingDetail(halfUploaded)).toBe(
+  it('tells its manager where it was interrupted and how to resume it when this browser is not sending it', () => {
+    expect(badgeFor(yours, null)).toEqual({
+      kind: 'interrupted',
+      text: 'Interrupted at 37 %',
+      note: 'Upload interrupted at 37 % — choose the file again to resume.',
+    });
+    expect(waitingText(yours, null)).toBe('Upload interrupted at 37 %');
+    expect(waitingDetail(yours, null)).toBe(
+      'Choose the file again in the library to resume: the upload goes on from where it stopped.',
+    );
+    expect(waitingAnnouncement(yours, null)).toBe('Upload interrupted');
+  });
+
+  it('stays neutral for a viewer who cannot resume it, and when nobody said whether it is sent from here', () => {
+    expect(badgeFor(halfUploaded, null)).toEqual({ kind: 'uploading', text: 'Upload not finished' });
+    expect(badgeFor(yours)).toEqual({ kind: 'uploading', text: 'Upload not finished' });
+    expect(waitingText(halfUploaded, null)).toBe('Upload not finished');
+    expect(waitingText(yours)).toBe('Upload not finished');
+    expect(waitingDetail(yours)).toBe(
       'The upload has not finished. Reel starts on the video once its last byte has arrived.',
     );
     expect(waitingAnnouncement(halfUploaded)).toBe('Upload not finished');
-    expect(waitingPercent(halfUploaded)).toBe(40);
+    expect(waitingPercent(halfUploaded)).toBe(37);
+  });
+
+  it('is the one sent from here when the queue sends a file of its size', () => {
+    const item = (state: UploadState, size: number, loaded: number) => ({ state, size, loaded, total: size });
+    expect(sentHere(halfUploaded, [item('uploading', 1000, 520)])).toBe(52);
+    expect(sentHere(halfUploaded, [item('uploading', 999, 520)])).toBeNull();
+    // A file waiting its turn, or one that failed, is not being sent.
+    expect(sentHere(halfUploaded, [item('queued', 1000, 0), item('failed', 1000, 400)])).toBeNull();
+    expect(sentHere(halfUploaded, [])).toBeNull();
+    expect(sentHere({ ...halfUploaded, status: 'queued' }, [item('uploading', 1000, 520)])).toBeNull();
   });
 
   it('rounds the bytes received down and reads a missing count as none', () => {
@@ -51,9 +96,20 @@ describe('an unfinished upload', () => {
     expect(receivedPercent({ sizeBytes: 0, uploadedBytes: 10 })).toBe(0);
   });
 
-  it('is polled, at the slow pace, until its last byte arrives', () => {
+  it('is polled every two seconds while its bytes come in, and slowly once they stopped coming', () => {
+    const uploading = { status: 'uploading', playable: false, replacement: null, uploadedBytes: 370 } as const;
     expect(shouldPoll(halfUploaded)).toBe(true);
-    expect(watchPollDelay({ status: 'uploading', playable: false, replacement: null })).toBe(2000);
+    // Sent from here.
+    expect(watchPollDelay(uploading, 52, { uploadedBytes: 370 })).toBe(POLL_BACKGROUND_MS);
+    // First look: not yet known whether another browser sends it.
+    expect(watchPollDelay(uploading, null, null)).toBe(POLL_BACKGROUND_MS);
+    // Sent from elsewhere: the server holds more than last time.
+    expect(watchPollDelay(uploading, null, { uploadedBytes: 200 })).toBe(POLL_BACKGROUND_MS);
+    // Nobody sends it.
+    expect(watchPollDelay(uploading, null, { uploadedBytes: 370 })).toBe(POLL_IDLE_MS);
+    expect(uploadIdle(halfUploaded, null)).toBe(true);
+    expect(uploadIdle(halfUploaded, 52)).toBe(false);
+    expect(uploadIdle(aVideo({ status: 'processing' }), null)).toBe(false);
   });
 });
 

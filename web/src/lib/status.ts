@@ -2,12 +2,15 @@
 // and whether it is still worth asking the server about it.
 
 import type { Video } from './api';
+import { uploadPercent, type UploadItem } from './upload-queue';
 
-export type BadgeKind = 'uploading' | 'queued' | 'processing' | 'ready' | 'failed';
+export type BadgeKind = 'uploading' | 'interrupted' | 'queued' | 'processing' | 'ready' | 'failed';
 
 export interface Badge {
   kind: BadgeKind;
   text: string;
+  /** A sentence beside the badge when the person has something to do, e.g. resume an interrupted upload. */
+  note?: string;
 }
 
 /**
@@ -29,15 +32,45 @@ export function receivedPercent(video: Pick<Video, 'uploadedBytes' | 'sizeBytes'
   return Math.min(100, Math.floor((received / video.sizeBytes) * 100));
 }
 
-type StatusView = Pick<Video, 'status' | 'progress' | 'uploadedBytes' | 'sizeBytes'>;
+type StatusView = Pick<Video, 'status' | 'progress' | 'uploadedBytes' | 'sizeBytes' | 'canManage'>;
+
+/**
+ * How far this browser has sent the video's file, when its upload queue is sending it right now; null when it is not
+ * (the upload was interrupted: a reload, a closed tab, or another browser started it). The queue does not know a
+ * file's video id while it sends it, so the one file being sent is matched by its size, which the server took from
+ * the upload (tus `Upload-Length`) and which a rename does not change.
+ */
+export function sentHere(
+  video: Pick<Video, 'status' | 'sizeBytes'>,
+  items: readonly Pick<UploadItem, 'state' | 'size' | 'loaded' | 'total'>[],
+): number | null {
+  if (video.status !== 'uploading' || !(video.sizeBytes > 0)) return null;
+  const sending = items.find((item) => item.state === 'uploading' && item.size === video.sizeBytes);
+  return sending ? uploadPercent(sending) : null;
+}
 
 // An `uploading` video is left out of the public listing: its owner (and admins) see it in their lists, and whoever
-// has its link on the watch page, so what it says must be true for anyone.
+// has its link on the watch page, so what it says must be true for anyone. `sending` is sentHere's answer; left out
+// (not known), an unfinished upload reads the same for its manager as for anyone.
 
-export function badgeFor(video: StatusView): Badge {
+/** What an unfinished upload is: sent from here, interrupted (for whoever can resume it), or just not finished. */
+function uploadBadge(video: StatusView, sending: number | null | undefined): Badge {
+  if (typeof sending === 'number') return { kind: 'uploading', text: `Uploading ${sending} %` };
+  if (sending === null && video.canManage) {
+    const received = receivedPercent(video);
+    return {
+      kind: 'interrupted',
+      text: `Interrupted at ${received} %`,
+      note: `Upload interrupted at ${received} % — choose the file again to resume.`,
+    };
+  }
+  return { kind: 'uploading', text: 'Upload not finished' };
+}
+
+export function badgeFor(video: StatusView, sending?: number | null): Badge {
   switch (video.status) {
     case 'uploading':
-      return { kind: 'uploading', text: `Uploading — ${receivedPercent(video)} % received` };
+      return uploadBadge(video, sending);
     case 'ready':
       return { kind: 'ready', text: 'Ready' };
     case 'failed':
@@ -66,25 +99,45 @@ export function shouldPoll(video: Pick<Video, 'status'>): boolean {
 // Waiting for the first frame: every fraction of a second counts, and the answer is a small GET.
 export const POLL_WAITING_MS = 400;
 export const POLL_BACKGROUND_MS = 2000;
+/** An upload nobody is sending changes only when someone resumes it: asked about now and then, not every 2 s for a day. */
+export const POLL_IDLE_MS = 15_000;
+
+/** An unfinished upload this browser is not sending: it moves only if someone resumes it, maybe elsewhere. */
+export function uploadIdle(video: Pick<Video, 'status'>, sending: number | null): boolean {
+  return video.status === 'uploading' && sending === null;
+}
 
 /** Whether a new file for the video is on its way (uploading or processing, not failed): its manager watches it come. */
 export function replacementPending(video: Pick<Video, 'replacement'>): boolean {
   return !!video.replacement && video.replacement.status !== 'failed';
 }
 
-export function watchPollDelay(video: Pick<Video, 'status' | 'playable' | 'replacement'>): number | null {
+/**
+ * `sending` (sentHere) and `before` (the previous answer, null on the first look) tell an upload on its way from one
+ * left standing: an upload not sent from here whose bytes did not grow since the last look is asked about slowly.
+ */
+export function watchPollDelay(
+  video: Pick<Video, 'status' | 'playable' | 'replacement' | 'uploadedBytes'>,
+  sending: number | null = null,
+  before: Pick<Video, 'uploadedBytes'> | null = null,
+): number | null {
   if (replacementPending(video)) return POLL_BACKGROUND_MS;
   if (!shouldPoll(video)) return null;
-  // An unfinished upload is minutes (or a resume days) from a first frame: its progress is enough every two seconds.
-  if (video.status === 'uploading') return POLL_BACKGROUND_MS;
+  if (video.status === 'uploading') {
+    // Another browser may be sending it: the first look and growing bytes keep the two-second pace.
+    const standing = before !== null && (video.uploadedBytes ?? 0) <= (before.uploadedBytes ?? 0);
+    return uploadIdle(video, sending) && standing ? POLL_IDLE_MS : POLL_BACKGROUND_MS;
+  }
   return video.playable ? POLL_BACKGROUND_MS : POLL_WAITING_MS;
 }
 
-/** The text over the player while it cannot play yet. */
-export function waitingText(video: StatusView): string {
+/** The text over the player while it cannot play yet; `sending` as for badgeFor. */
+export function waitingText(video: StatusView, sending?: number | null): string {
   switch (video.status) {
-    case 'uploading':
-      return `Uploading — ${receivedPercent(video)} % received`;
+    case 'uploading': {
+      const badge = uploadBadge(video, sending);
+      return badge.kind === 'interrupted' ? `Upload interrupted at ${receivedPercent(video)} %` : badge.text;
+    }
     case 'queued':
       return 'Queued';
     default:
@@ -93,9 +146,12 @@ export function waitingText(video: StatusView): string {
 }
 
 /** The sentence under it: what has to happen before the video plays. */
-export function waitingDetail(video: Pick<Video, 'status'>): string {
+export function waitingDetail(video: StatusView, sending?: number | null): string {
   switch (video.status) {
     case 'uploading':
+      if (uploadBadge(video, sending).kind === 'interrupted') {
+        return 'Choose the file again in the library to resume: the upload goes on from where it stopped.';
+      }
       return 'The upload has not finished. Reel starts on the video once its last byte has arrived.';
     case 'queued':
       return 'Reel will start on it in a moment.';
@@ -105,10 +161,10 @@ export function waitingDetail(video: Pick<Video, 'status'>): string {
 }
 
 /** What a screen reader hears about the player while it cannot play yet. */
-export function waitingAnnouncement(video: Pick<Video, 'status'>): string {
+export function waitingAnnouncement(video: StatusView, sending?: number | null): string {
   switch (video.status) {
     case 'uploading':
-      return 'Upload not finished';
+      return uploadBadge(video, sending).kind === 'interrupted' ? 'Upload interrupted' : 'Upload not finished';
     case 'queued':
       return 'Queued for processing';
     default:

@@ -1,7 +1,7 @@
 // Keeping a list of video cards current: videos still processing are asked about again, so their badges move
 // without a reload, and videos deleted meanwhile leave the list.
 
-import { ApiError, type Video } from './api';
+import { ApiError, MAX_IDS_PER_REQUEST, type Video } from './api';
 import { shouldPoll } from './status';
 
 /** Adds videos (or any items with an id) the list does not have yet, keeping the server's newest-first order. */
@@ -32,6 +32,45 @@ export async function askPending(
     ),
   );
   return new Map(answers);
+}
+
+/**
+ * Folds the answer of one `GET /api/videos?ids=` into answers per id: each asked video the answer holds is fresh,
+ * each it leaves out is gone for this caller (deleted, or made private by someone else), as a 404 would say.
+ */
+export function foldListAnswer(asked: readonly string[], items: readonly Video[]): Answers {
+  const fresh = new Map(items.map((v) => [v.id, v]));
+  return new Map(asked.map((id) => [id, fresh.get(id) ?? null]));
+}
+
+/**
+ * Asks about the given videos with one list request per hundred instead of one request each. A request that gets no
+ * answer (network, server trouble) answers nothing for its videos: they keep what they showed.
+ */
+export async function askTogether(
+  ids: readonly string[],
+  fetchVideos: (ids: readonly string[], signal: AbortSignal) => Promise<Video[]>,
+  signal: AbortSignal,
+): Promise<Answers> {
+  const batches: string[][] = [];
+  for (let i = 0; i < ids.length; i += MAX_IDS_PER_REQUEST) batches.push(ids.slice(i, i + MAX_IDS_PER_REQUEST));
+  const folded = await Promise.all(
+    batches.map((batch) =>
+      fetchVideos(batch, signal).then(
+        (items) => foldListAnswer(batch, items),
+        (): Answers => new Map(),
+      ),
+    ),
+  );
+  return new Map(folded.flatMap((answers) => [...answers]));
+}
+
+/**
+ * The videos of a list worth asking about now: those still on their way; an idle one (an upload nobody sends, see
+ * status.ts uploadIdle) only when `idleToo`, since it changes only when someone resumes it.
+ */
+export function pendingIds(list: readonly Video[], idle: (video: Video) => boolean, idleToo: boolean): string[] {
+  return list.filter((v) => shouldPoll(v) && (idleToo || !idle(v))).map((v) => v.id);
 }
 
 /**
