@@ -362,6 +362,15 @@ export class PlayerEngine {
     this.createHls(position, { lock, resume });
   }
 
+  /** Seconds buffered past the playhead, without gaps. */
+  private bufferedAhead(): number {
+    const { buffered, currentTime } = this.video;
+    for (let i = 0; i < buffered.length; i++) {
+      if (buffered.start(i) <= currentTime + 0.5 && buffered.end(i) > currentTime) return buffered.end(i) - currentTime;
+    }
+    return 0;
+  }
+
   /** The playhead, or where playback is about to start: a resumed video reports 0 until it has seeked. */
   private position(): number {
     const time = this.video.currentTime;
@@ -381,7 +390,7 @@ export class PlayerEngine {
       ...HLS_TEXT,
       startPosition: startPosition ?? -1,
       errorPenaltyExpireMs: HLS_ERROR_PENALTY_MS,
-      pLoader: pacedPlaylistLoader(Hls.DefaultConfig.loader),
+      pLoader: pacedPlaylistLoader(Hls.DefaultConfig.loader, () => this.bufferedAhead()),
     });
     this.hls = hls;
     hls.on(EVENTS.manifestParsed, () => this.manifestParsed(hls, pending));

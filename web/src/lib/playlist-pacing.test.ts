@@ -12,16 +12,23 @@ describe('targetDuration', () => {
 
 describe('reloadWait', () => {
   it('holds a reload back until a target duration after the last load began', () => {
-    expect(reloadWait(1000, 2, 1500)).toBe(1500);
-    expect(reloadWait(1000, 2, 3000)).toBe(0);
-    expect(reloadWait(null, 2, 1500)).toBe(0);
-    expect(reloadWait(1000, null, 1500)).toBe(0);
+    expect(reloadWait(1000, 2, 1500, 30)).toBe(1500);
+    expect(reloadWait(1000, 2, 3000, 30)).toBe(0);
+    expect(reloadWait(null, 2, 1500, 30)).toBe(0);
+    expect(reloadWait(1000, null, 1500, 30)).toBe(0);
+  });
+
+  it('does not hold one back while little is buffered, when a late segment would stall the picture', () => {
+    expect(reloadWait(1000, 2, 1500, 7.9)).toBe(0);
+    expect(reloadWait(1000, 2, 1500, 8)).toBe(1500);
   });
 });
 
 describe('pacedPlaylistLoader', () => {
   /** Requests that reached the network, by the time (ms) they went out. */
   let requests: { url: string; at: number }[];
+  /** Seconds the player has buffered ahead. */
+  let buffered: number;
 
   class NetworkLoader {
     context: PlaylistContext | null = null;
@@ -41,6 +48,7 @@ describe('pacedPlaylistLoader', () => {
   beforeEach(() => {
     vi.useFakeTimers();
     requests = [];
+    buffered = 30;
   });
   afterEach(() => vi.useRealTimers());
 
@@ -49,7 +57,7 @@ describe('pacedPlaylistLoader', () => {
   const callbacks: PlaylistCallbacks = { onSuccess: (response) => received.push(response.data) };
 
   it('lets a media playlist be reloaded once per target duration, however often hls.js asks', () => {
-    const Loader = pacedPlaylistLoader(NetworkLoader, () => Date.now());
+    const Loader = pacedPlaylistLoader(NetworkLoader, () => buffered, () => Date.now());
     const start = Date.now();
     // hls.js asks again half a target duration after each answer, as it does when the playlist did not change.
     const ask = () =>
@@ -67,8 +75,17 @@ describe('pacedPlaylistLoader', () => {
     expect(received.at(-1)).toBe(EVENT_PLAYLIST);
   });
 
+  it('lets hls.js reload at its own pace while the player has little buffered', () => {
+    const Loader = pacedPlaylistLoader(NetworkLoader, () => buffered, () => Date.now());
+    buffered = 1;
+    new Loader({}).load(level('/s/t/360p/index.m3u8'), {}, callbacks);
+    vi.advanceTimersByTime(500);
+    new Loader({}).load(level('/s/t/360p/index.m3u8'), {}, callbacks);
+    expect(requests).toHaveLength(2);
+  });
+
   it('loads a master, and a playlist it has not loaded yet, at once', () => {
-    const Loader = pacedPlaylistLoader(NetworkLoader, () => Date.now());
+    const Loader = pacedPlaylistLoader(NetworkLoader, () => buffered, () => Date.now());
     new Loader({}).load(level('/s/t/360p/index.m3u8'), {}, callbacks);
     new Loader({}).load({ url: '/s/t/master.m3u8', type: 'manifest' }, {}, callbacks);
     new Loader({}).load({ url: '/s/t/master.m3u8', type: 'manifest' }, {}, callbacks);
@@ -82,7 +99,7 @@ describe('pacedPlaylistLoader', () => {
   });
 
   it('sends nothing for a held reload that hls.js aborts, and says what it holds', () => {
-    const Loader = pacedPlaylistLoader(NetworkLoader, () => Date.now());
+    const Loader = pacedPlaylistLoader(NetworkLoader, () => buffered, () => Date.now());
     new Loader({}).load(level('/s/t/360p/index.m3u8'), {}, callbacks);
     const held = new Loader({});
     held.load(level('/s/t/360p/index.m3u8'), {}, callbacks);
@@ -94,8 +111,8 @@ describe('pacedPlaylistLoader', () => {
   });
 
   it('keeps the pace of each hls.js instance apart', () => {
-    new (pacedPlaylistLoader(NetworkLoader, () => Date.now()))({}).load(level('/a.m3u8'), {}, callbacks);
-    new (pacedPlaylistLoader(NetworkLoader, () => Date.now()))({}).load(level('/a.m3u8'), {}, callbacks);
+    new (pacedPlaylistLoader(NetworkLoader, () => buffered, () => Date.now()))({}).load(level('/a.m3u8'), {}, callbacks);
+    new (pacedPlaylistLoader(NetworkLoader, () => buffered, () => Date.now()))({}).load(level('/a.m3u8'), {}, callbacks);
     expect(requests).toHaveLength(2);
   });
 });

@@ -3,8 +3,9 @@
 // not, and every last-segment duration near its end. With Reel's 2 s segments (and half-second first ones) that came
 // to a request about every 1.5 s per playlist. hls.js has no setting for that schedule, but it takes a playlist
 // loader of our own (its `pLoader` option): this one holds a reload of the same playlist back until a whole target
-// duration has passed since the last one began, which the HLS specification allows (a client reloads no sooner than
-// half, usually one target duration after the last load) and which is as fast as the encoder adds a segment.
+// duration has passed since the last one began, which is as fast as the encoder adds a segment. Only while the player
+// has plenty buffered: near the end of what it has (starting, or right after a seek) hls.js's quicker reloads are
+// what gets the first frames on screen without a stall.
 
 /** What hls.js hands a playlist loader (its LoaderContext). */
 export interface PlaylistContext {
@@ -34,17 +35,28 @@ export function targetDuration(playlist: string): number | null {
   return Number.isFinite(seconds) && seconds > 0 ? seconds : null;
 }
 
-/** How long to hold back a load of a playlist that was last loaded at `lastStart` (ms); 0 to load at once. */
-export function reloadWait(lastStart: number | null, targetSeconds: number | null, now: number): number {
-  if (lastStart === null || targetSeconds === null) return 0;
+/** Reloads are held back only while the player has at least this many target durations buffered ahead. */
+export const PACE_WITH_TARGETS_AHEAD = 4;
+
+/**
+ * How long to hold back a load of a playlist that was last loaded at `lastStart` (ms), with `ahead` seconds buffered
+ * past the playhead; 0 to load at once.
+ */
+export function reloadWait(lastStart: number | null, targetSeconds: number | null, now: number, ahead: number): number {
+  if (lastStart === null || targetSeconds === null || ahead < targetSeconds * PACE_WITH_TARGETS_AHEAD) return 0;
   return Math.max(0, lastStart + targetSeconds * 1000 - now);
 }
 
 /**
- * hls.js's own loader, with reloads of a media playlist paced by its target duration. hls.js makes a loader per
- * request, so what was loaded when is kept per returned class: make one class per hls.js instance.
+ * hls.js's own loader, with reloads of a media playlist paced by its target duration while `ahead()` (the seconds
+ * buffered past the playhead) is plenty. hls.js makes a loader per request, so what was loaded when is kept per
+ * returned class: make one class per hls.js instance.
  */
-export function pacedPlaylistLoader(Base: PlaylistLoaderClass, now: () => number = () => performance.now()): PlaylistLoaderClass {
+export function pacedPlaylistLoader(
+  Base: PlaylistLoaderClass,
+  ahead: () => number,
+  now: () => number = () => performance.now(),
+): PlaylistLoaderClass {
   const loaded = new Map<string, { start: number; target: number | null }>();
   return class PacedPlaylistLoader extends Base {
     private held: ReturnType<typeof setTimeout> | undefined;
@@ -70,7 +82,7 @@ export function pacedPlaylistLoader(Base: PlaylistLoaderClass, now: () => number
           },
         });
       };
-      const wait = reloadWait(last?.start ?? null, last?.target ?? null, now());
+      const wait = reloadWait(last?.start ?? null, last?.target ?? null, now(), ahead());
       if (wait <= 0) {
         go();
         return;
