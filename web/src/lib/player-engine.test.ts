@@ -1,7 +1,8 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Rendition } from './api';
 import {
   HLS_BUFFERING,
+  HLS_ERROR_PENALTY_MS,
   HLS_TEXT,
   PlayerEngine,
   type HlsAudioTrack,
@@ -24,8 +25,17 @@ let master: LoadedLevel[] = [];
 let masterAudio: HlsAudioTrack[] = [];
 const instances: FakeHls[] = [];
 
+/** hls.js's loader, as far as the paced playlist loader built on it needs. */
+class FakeLoader {
+  context: unknown = null;
+  load() {}
+  abort() {}
+  destroy() {}
+}
+
 class FakeHls implements HlsInstance {
   static isSupported = () => true;
+  static DefaultConfig = { loader: FakeLoader };
   levels: LoadedLevel[] = [];
   currentLevel = -1;
   nextLevel = -1;
@@ -36,6 +46,7 @@ class FakeHls implements HlsInstance {
   media: HTMLMediaElement | null = null;
   source: string | null = null;
   recovered = 0;
+  sourceLoads = 0;
   startLoads: (number | undefined)[] = [];
   private listeners = new Map<string, ((event: string, data: never) => void)[]>();
 
@@ -47,6 +58,7 @@ class FakeHls implements HlsInstance {
   }
   loadSource(url: string) {
     this.source = url;
+    this.sourceLoads++;
   }
   startLoad(position?: number) {
     this.startLoads.push(position);
@@ -100,6 +112,8 @@ function setup(options: { linkAware?: boolean; native?: boolean } = {}) {
     onNotice: (message) => events.push(`notice ${message}`),
     onError: (message) => events.push(`error ${message}`),
     onAutoplayBlocked: () => events.push('blocked'),
+    onOutage: (outage) =>
+      events.push(outage === null ? 'outage over' : outage.retryAt === null ? 'outage trying' : `outage retry in ${outage.retryAt - Date.now()}`),
     onReloading: (reloading) => events.push(`reloading ${reloading}`),
     onAudioTracks: (tracks, current) => events.push(`audio ${tracks.map((t) => t.name).join('|')} @${current}`),
     ...(options.linkAware ? { onLinksRejected: () => events.push('links rejected') } : {}),
@@ -119,7 +133,14 @@ describe('PlayerEngine with hls.js', () => {
     current().parsed();
 
     expect(engine.mode).toBe('hls.js');
-    expect(current().config).toMatchObject({ ...HLS_BUFFERING, ...HLS_TEXT, startPosition: -1 });
+    expect(current().config).toMatchObject({
+      ...HLS_BUFFERING,
+      ...HLS_TEXT,
+      startPosition: -1,
+      errorPenaltyExpireMs: HLS_ERROR_PENALTY_MS,
+    });
+    // Playlists come through the paced loader, built on hls.js's own.
+    expect(Object.getPrototypeOf(current().config.pLoader)).toBe(FakeLoader);
     expect(current().source).toBe(STREAM);
     expect(current().media).toBe(video);
     expect(video.plays).toBe(1);
@@ -211,13 +232,13 @@ describe('PlayerEngine with hls.js', () => {
     expect(events).toContain('error The video could not be played.');
   });
 
-  it('restarts loading once after a fatal network error, and again after data flowed', () => {
+  it('restarts loading once after a fatal network error the server answered, and again after data flowed', () => {
     master = [level('source', 720)];
     const { engine, video, events, current } = setup();
     engine.start(null);
     current().parsed();
     video.currentTime = 8;
-    const fatal = { fatal: true, type: 'networkError', details: 'fragLoadError' };
+    const fatal = { fatal: true, type: 'networkError', details: 'fragLoadError', response: { code: 403 } };
 
     current().fire('hlsError', fatal);
     expect(current().startLoads).toEqual([8]);
@@ -523,5 +544,156 @@ describe('PlayerEngine with several audio tracks', () => {
     engine.selectAudio(1);
     expect(tracks.map((t) => t.enabled)).toEqual([false, true]);
     expect(events.at(-1)).toBe('audio English|Commentary @1');
+  });
+});
+
+describe('PlayerEngine while Reel cannot be reached', () => {
+  const unreachable = (details: string, fatal = true) => ({ fatal, type: 'networkError', details, response: { code: 0 } });
+
+  beforeEach(() => {
+    vi.useFakeTimers();
+    // No jitter: the pauses are the back-off's steps exactly.
+    vi.spyOn(Math, 'random').mockReturnValue(0.5);
+  });
+
+  afterEach(() => {
+    vi.useRealTimers();
+    vi.restoreAllMocks();
+  });
+
+  function playing(options: { linkAware?: boolean } = {}) {
+    master = [level('360p', 360)];
+    const context = setup(options);
+    context.engine.start(null);
+    context.current().parsed();
+    context.video.currentTime = 8;
+    context.video.paused = false;
+    return context;
+  }
+
+  it('keeps trying with growing pauses from where the viewer is, without an error, until data flows again', () => {
+    const { video, events, current } = playing();
+
+    current().fire('hlsError', unreachable('fragLoadError'));
+    expect(events.at(-1)).toBe('outage retry in 1000');
+    vi.advanceTimersByTime(999);
+    expect(current().startLoads).toEqual([]);
+    vi.advanceTimersByTime(1);
+    expect(current().startLoads).toEqual([8]);
+    expect(events.at(-1)).toBe('outage trying');
+
+    current().fire('hlsError', unreachable('fragLoadError'));
+    expect(events.at(-1)).toBe('outage retry in 2000');
+    // The viewer seeks meanwhile: loading resumes there.
+    video.currentTime = 30;
+    vi.advanceTimersByTime(2000);
+    expect(current().startLoads).toEqual([8, 30]);
+
+    current().fire('hlsError', unreachable('levelLoadTimeOut'));
+    expect(events.at(-1)).toBe('outage retry in 4000');
+    vi.advanceTimersByTime(4000);
+    current().fire('hlsFragBuffered');
+
+    expect(events.at(-1)).toBe('outage over');
+    expect(events.some((e) => e.startsWith('error The'))).toBe(false);
+    expect(instances).toHaveLength(1);
+  });
+
+  it('tries again at once when told Reel may be back, and starts the pauses over after a recovery', () => {
+    const { engine, current } = playing();
+    current().fire('hlsError', unreachable('fragLoadError'));
+    vi.advanceTimersByTime(1000);
+    current().fire('hlsError', unreachable('fragLoadError'));
+
+    engine.reconnectNow();
+    expect(current().startLoads).toEqual([8, 8]);
+    // The pause it cut short does not fire a second attempt.
+    vi.advanceTimersByTime(10_000);
+    expect(current().startLoads).toEqual([8, 8]);
+
+    current().fire('hlsLevelLoaded');
+    current().fire('hlsError', unreachable('fragLoadError'));
+    vi.advanceTimersByTime(1000);
+    expect(current().startLoads).toEqual([8, 8, 8]);
+  });
+
+  it('does not try while the page is hidden, and tries as soon as it is shown', () => {
+    const { engine, events, current } = playing();
+    engine.setPageHidden(true);
+    current().fire('hlsError', unreachable('fragLoadError'));
+    expect(events.at(-1)).toBe('outage trying');
+
+    vi.advanceTimersByTime(60_000);
+    engine.reconnectNow();
+    expect(current().startLoads).toEqual([]);
+
+    engine.setPageHidden(false);
+    expect(current().startLoads).toEqual([8]);
+  });
+
+  it('loads the master again when Reel was gone before it came', () => {
+    master = [level('360p', 360)];
+    const { engine, events, current } = setup();
+    engine.start(null);
+    current().fire('hlsError', unreachable('manifestLoadError'));
+    vi.advanceTimersByTime(1000);
+
+    expect(current().sourceLoads).toBe(2);
+    expect(current().source).toBe(STREAM);
+    current().parsed();
+    expect(events).toContain('outage over');
+  });
+
+  it('shows the outage at once while hls.js still retries a load itself, with no attempt of its own', () => {
+    const { current, events } = playing();
+    current().fire('hlsError', { fatal: false, type: 'networkError', details: 'fragLoadError', response: { code: 503 } });
+    expect(events.at(-1)).toBe('outage trying');
+    vi.advanceTimersByTime(60_000);
+    expect(current().startLoads).toEqual([]);
+  });
+
+  it('leaves answers that are final to their own handling', () => {
+    const { current, events } = playing();
+    current().fire('hlsError', { fatal: true, type: 'networkError', details: 'fragLoadError', response: { code: 410 } });
+    current().fire('hlsError', { fatal: true, type: 'networkError', details: 'fragLoadError', response: { code: 410 } });
+    expect(events.some((e) => e.startsWith('outage'))).toBe(false);
+    expect(events).toContain('error The video stopped loading. Check your connection and try again.');
+  });
+
+  it('asks for fresh links again as the outage goes when they could not be had, and plays on with them', () => {
+    const { engine, video, events, current } = playing({ linkAware: true });
+    current().fire('hlsError', { fatal: true, type: 'networkError', details: 'fragLoadError', response: { code: 404 } });
+    video.paused = true;
+    engine.linksUnreachable();
+    expect(events.at(-1)).toBe('outage retry in 1000');
+
+    vi.advanceTimersByTime(1000);
+    expect(events.filter((e) => e === 'links rejected')).toHaveLength(2);
+    video.plays = 0;
+    engine.reloadSource('/s/fresh/master.m3u8');
+    current().parsed();
+
+    expect(video.plays).toBe(1);
+    expect(events).toContain('outage over');
+  });
+
+  it('retries the browser’s own HLS after a network error of the element', () => {
+    master = [];
+    const { engine, video, events } = setup({ native: true });
+    const listeners = new Map<string, () => void>();
+    Object.assign(video, {
+      addEventListener: (type: string, listener: () => void) => listeners.set(type, listener),
+      removeEventListener: () => {},
+    });
+    engine.start(null);
+    video.src = '';
+    Object.assign(video, { error: { code: 2 } });
+    listeners.get('error')!();
+
+    expect(events.at(-1)).toBe('outage retry in 1000');
+    vi.advanceTimersByTime(1000);
+    expect(video.src).toBe(STREAM);
+    listeners.get('playing')!();
+    expect(events.at(-1)).toBe('outage over');
   });
 });

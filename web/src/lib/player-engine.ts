@@ -4,6 +4,7 @@
 
 import type { Rendition } from './api';
 import type { PlayerAudioTrack } from './audio';
+import { pacedPlaylistLoader, type PlaylistLoaderClass } from './playlist-pacing';
 import {
   AUTO,
   autoLevelCap,
@@ -16,6 +17,7 @@ import {
   type LoadedLevel,
   type QualityChoice,
 } from './quality';
+import { isOutage, Reconnector, type Outage } from './reconnect';
 
 /**
  * Buffering, as decided in the ADR on buffering: fetch 30 s ahead in a burst and then idle until the buffer
@@ -38,6 +40,12 @@ export const HLS_TEXT = {
   enableIMSC1: false,
   enableCEA708Captions: false,
 } as const;
+
+/**
+ * After an outage a level that failed to load is kept out of Auto's upward switches until this long has passed
+ * (hls.js keeps it out for good by default), so the quality climbs back once Reel is reachable again.
+ */
+export const HLS_ERROR_PENALTY_MS = 30_000;
 
 /** What the engine reads of an hls.js audio track (a MediaPlaylist of the master's EXT-X-MEDIA:TYPE=AUDIO). */
 export interface HlsAudioTrack {
@@ -66,6 +74,8 @@ export interface HlsInstance {
 export interface HlsClass {
   new (config: Record<string, unknown>): HlsInstance;
   isSupported(): boolean;
+  /** hls.js's defaults; its loader is the base of the paced playlist loader. */
+  readonly DefaultConfig: { readonly loader: PlaylistLoaderClass };
 }
 
 /** hls.js event and error names (Hls.Events / Hls.ErrorTypes), spelled out to keep the narrow typing above. */
@@ -74,10 +84,14 @@ const EVENTS = {
   levelSwitched: 'hlsLevelSwitched',
   levelsUpdated: 'hlsLevelsUpdated',
   fragBuffered: 'hlsFragBuffered',
+  levelLoaded: 'hlsLevelLoaded',
   audioTracksUpdated: 'hlsAudioTracksUpdated',
   audioTrackSwitched: 'hlsAudioTrackSwitched',
   error: 'hlsError',
 } as const;
+
+/** MediaError.MEDIA_ERR_NETWORK: the browser's own HLS could not fetch the stream. */
+const MEDIA_ERR_NETWORK = 2;
 
 /** Safari's own audio track list (HTMLMediaElement.audioTracks), which the DOM typings leave out. */
 interface NativeAudioTrackList {
@@ -106,6 +120,11 @@ export interface PlayerCallbacks {
   onNotice(message: string): void;
   /** Playback cannot continue without help; null clears an earlier error. */
   onError(message: string | null): void;
+  /**
+   * Reel or the network is gone and the engine tries again by itself (see reconnect.ts): when the next attempt is;
+   * null once the stream loads again.
+   */
+  onOutage?(outage: Outage | null): void;
   /** The browser refused to start playback on its own. */
   onAutoplayBlocked(): void;
   /** True while the master is being loaded again, when the element briefly reports no time. */
@@ -121,6 +140,9 @@ export interface PlayerCallbacks {
 }
 
 export type PlaybackMode = 'hls.js' | 'native' | 'unsupported';
+
+/** What an attempt during an outage does: load the master again, load on from the playhead, or ask for links. */
+type ReconnectBy = 'master' | 'stream' | 'links' | 'native';
 
 interface Pending {
   lock: QualityChoice | null;
@@ -145,6 +167,11 @@ export class PlayerEngine {
   private parsed = false;
   /** Where the loaded master was asked to start, until the element reports a time of its own. */
   private loadPosition: number | null = null;
+  /** Tries again after a load failed for want of a connection, for as long as the outage lasts. */
+  private readonly reconnector: Reconnector;
+  private reconnectBy: ReconnectBy = 'stream';
+  /** The viewer was watching when the outage began (the element may pause itself when a native load fails). */
+  private resumeAfterOutage = true;
 
   readonly mode: PlaybackMode;
 
@@ -157,6 +184,10 @@ export class PlayerEngine {
     if (Hls?.isSupported()) this.mode = 'hls.js';
     else if (video.canPlayType('application/vnd.apple.mpegurl')) this.mode = 'native';
     else this.mode = 'unsupported';
+    this.reconnector = new Reconnector(
+      () => this.reconnect(),
+      (outage) => this.callbacks.onOutage?.(outage),
+    );
   }
 
   /** Starts loading (and playing, where the browser allows) at the given second, or where the stream says. */
@@ -238,10 +269,34 @@ export class PlayerEngine {
     this.reportNativeAudio();
   }
 
+  /**
+   * There is reason to think Reel is reachable again (the viewer asked, the browser is back online, the page's
+   * own request to the server succeeded): during an outage, try at once instead of waiting out the pause.
+   */
+  reconnectNow(): void {
+    if (!this.destroyed) this.reconnector.now();
+  }
+
+  /** Retrying waits while the page is hidden, and tries at once when it is shown again. */
+  setPageHidden(hidden: boolean): void {
+    if (!this.destroyed) this.reconnector.setHidden(hidden);
+  }
+
+  /** Fresh links could not be had because Reel could not be reached: they are asked for again as the outage goes. */
+  linksUnreachable(): void {
+    if (this.destroyed) return;
+    // A stream that stopped on a 404 was playing as far as the viewer is concerned, even if the element paused.
+    const watching = !this.video.paused || (this.awaitingLinks && !this.video.ended);
+    this.awaitingLinks = false;
+    this.callbacks.onReloading(false);
+    this.outage('links', watching);
+  }
+
   /** Starts again from the current position after an error the engine gave up on. */
   retry(): void {
     if (this.destroyed) return;
     const position = this.video.currentTime;
+    this.reconnector.stop();
     this.callbacks.onError(null);
     this.recovered = { media: false, network: false };
     this.linksRenewed = false;
@@ -262,7 +317,8 @@ export class PlayerEngine {
    */
   reloadSource(url: string): void {
     if (this.destroyed) return;
-    const stalled = this.awaitingLinks;
+    const stalled = this.awaitingLinks || (this.reconnector.down && this.resumeAfterOutage);
+    this.reconnectBy = 'stream';
     this.streamUrl = url;
     this.awaitingLinks = false;
     this.linksRenewed = true;
@@ -284,6 +340,7 @@ export class PlayerEngine {
   /** No fresh links could be had: the viewer gets the message and the retry button. */
   fail(message: string): void {
     if (this.destroyed) return;
+    this.reconnector.stop();
     this.awaitingLinks = false;
     this.callbacks.onReloading(false);
     this.callbacks.onError(message);
@@ -291,6 +348,7 @@ export class PlayerEngine {
 
   destroy(): void {
     this.destroyed = true;
+    this.reconnector.stop();
     this.destroyHls();
     this.removeNativeListeners?.();
   }
@@ -302,6 +360,15 @@ export class PlayerEngine {
     this.destroyHls();
     this.callbacks.onReloading(true);
     this.createHls(position, { lock, resume });
+  }
+
+  /** Seconds buffered past the playhead, without gaps. */
+  private bufferedAhead(): number {
+    const { buffered, currentTime } = this.video;
+    for (let i = 0; i < buffered.length; i++) {
+      if (buffered.start(i) <= currentTime + 0.5 && buffered.end(i) > currentTime) return buffered.end(i) - currentTime;
+    }
+    return 0;
   }
 
   /** The playhead, or where playback is about to start: a resumed video reports 0 until it has seeked. */
@@ -317,10 +384,13 @@ export class PlayerEngine {
   private createHls(startPosition: number | null, pending: Pending): void {
     this.parsed = false;
     this.loadPosition = startPosition !== null && startPosition > 0 ? startPosition : null;
-    const hls = new this.Hls!({
+    const Hls = this.Hls!;
+    const hls = new Hls({
       ...HLS_BUFFERING,
       ...HLS_TEXT,
       startPosition: startPosition ?? -1,
+      errorPenaltyExpireMs: HLS_ERROR_PENALTY_MS,
+      pLoader: pacedPlaylistLoader(Hls.DefaultConfig.loader, () => this.bufferedAhead()),
     });
     this.hls = hls;
     hls.on(EVENTS.manifestParsed, () => this.manifestParsed(hls, pending));
@@ -331,6 +401,11 @@ export class PlayerEngine {
     hls.on(EVENTS.fragBuffered, () => {
       this.recovered = { media: false, network: false };
       this.linksRenewed = false;
+      if (hls === this.hls) this.reconnector.recovered();
+    });
+    // A playlist came: Reel answers again (while the buffer is full no segment is asked for to tell).
+    hls.on(EVENTS.levelLoaded, () => {
+      if (hls === this.hls) this.reconnector.recovered();
     });
     hls.on(EVENTS.audioTracksUpdated, () => this.audioTracksUpdated(hls));
     hls.on(EVENTS.audioTrackSwitched, (_event, data: { id: number }) => {
@@ -356,6 +431,7 @@ export class PlayerEngine {
   private manifestParsed(hls: HlsInstance, pending: Pending): void {
     if (hls !== this.hls) return;
     this.parsed = true;
+    this.reconnector.recovered();
     // The master now lists what is playable at this moment; only rungs becoming playable later are worth a reload.
     const position = this.position();
     for (const rendition of this.renditions) {
@@ -388,6 +464,12 @@ export class PlayerEngine {
       }
       return;
     }
+    // No connection to Reel: not the end of playback. What is buffered plays on while the engine keeps trying.
+    if (isOutage(data)) {
+      if (data.fatal) this.outage(this.parsed ? 'stream' : 'master', !this.video.paused);
+      else this.reconnector.retrying();
+      return;
+    }
     if (!data.fatal) return;
     // One attempt to recover each kind of fatal error, as hls.js recommends; a second one in a row means
     // something is really wrong, and the viewer gets a message and a button instead of an endless loop.
@@ -410,6 +492,38 @@ export class PlayerEngine {
     );
   }
 
+  /** A load failed for want of a connection: the next attempt, by `by`, comes after the back-off's next pause. */
+  private outage(by: ReconnectBy, watching: boolean): void {
+    if (!this.reconnector.down) this.resumeAfterOutage = watching;
+    this.reconnectBy = by;
+    this.reconnector.failed();
+  }
+
+  /**
+   * One attempt to get going again, keeping what is buffered and the playhead, wherever the viewer moved it
+   * meanwhile. Success shows as data arriving (`recovered`), failure as the next outage error (`failed`).
+   */
+  private reconnect(): void {
+    if (this.destroyed) return;
+    const hls = this.hls;
+    switch (this.reconnectBy) {
+      case 'links':
+        this.awaitingLinks = true;
+        this.callbacks.onLinksRejected?.();
+        return;
+      case 'native':
+        this.removeNativeListeners?.();
+        this.startNative(this.video.currentTime, this.resumeAfterOutage);
+        return;
+      case 'master':
+        hls?.loadSource(this.streamUrl);
+        return;
+      case 'stream':
+        hls?.startLoad(this.video.currentTime);
+        return;
+    }
+  }
+
   private startNative(startPosition: number | null, resume = true): void {
     const video = this.video;
     const loaded = () => {
@@ -418,6 +532,7 @@ export class PlayerEngine {
     };
     const playing = () => {
       this.linksRenewed = false;
+      this.reconnector.recovered();
     };
     const failed = () => {
       if (!video.error) return;
@@ -427,6 +542,10 @@ export class PlayerEngine {
           this.awaitingLinks = true;
           this.callbacks.onLinksRejected();
         }
+        return;
+      }
+      if (video.error.code === MEDIA_ERR_NETWORK) {
+        this.outage('native', !video.paused || (resume && !video.ended));
         return;
       }
       this.callbacks.onError('The video could not be played.');
