@@ -89,17 +89,20 @@ public sealed class PlayerControlsTests
                 await Assertions.Expect(page.GetByRole(AriaRole.Button, new() { Name = "Picture in picture", Exact = true })).ToHaveCountAsync(0);
             }
 
-            // A high-contrast theme: the bar is a solid block of the theme's background, and the seek bar's played part
-            // stands out from its rail.
+            // A high-contrast theme: the bar is a solid block of the theme's background (a see-through one left the theme's
+            // text over the dark picture), and the seek bar's played part and rail's edge stand out from it.
             await page.EmulateMediaAsync(new() { ForcedColors = ForcedColors.Active });
             var colours = await page.EvalOnSelectorAsync<string[]>(Controls, """
                 controls => {
-                  const style = (selector) => getComputedStyle(controls.querySelector(selector));
-                  return [getComputedStyle(controls).backgroundColor, style('.rail').backgroundColor, style('.played').backgroundColor];
+                  const rail = getComputedStyle(controls.querySelector('.rail'));
+                  const bar = getComputedStyle(controls).backgroundColor;
+                  return [bar, getComputedStyle(controls.querySelector('.played')).backgroundColor, rail.outlineStyle, rail.outlineColor];
                 }
                 """);
             Assert.DoesNotMatch(@"^(transparent|rgba\(.*, 0\))$", colours[0]);
-            Assert.NotEqual(colours[1], colours[2]);
+            Assert.NotEqual(colours[0], colours[1]);
+            Assert.NotEqual("none", colours[2]);
+            Assert.NotEqual(colours[0], colours[3]);
             Assert.True((await seek.BoundingBoxAsync())?.Width > 0, "The seek bar has no size.");
             Assert.True((await page.Locator(Controls).BoundingBoxAsync())?.Height > 0, "The control bar has no size.");
             await Chromium.AssertAccessibleAsync(player, "the player in forced-colours mode");
