@@ -47,6 +47,7 @@ public sealed class PlayerControlsTests
             await Assertions.Expect(help).ToBeVisibleAsync();
             await Assertions.Expect(help.GetByRole(AriaRole.Row).Filter(new() { HasText = "Forward 10 seconds" })).ToContainTextAsync("l");
             await Chromium.AssertAccessibleAsync(page, "the player's keyboard shortcuts");
+            await chromium.ScreenshotAsync("player-shortcuts");
             await page.Keyboard.PressAsync("Escape");
             await Assertions.Expect(help).ToBeHiddenAsync();
             await Assertions.Expect(play).ToBeFocusedAsync();

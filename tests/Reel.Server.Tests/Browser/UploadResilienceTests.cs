@@ -36,6 +36,7 @@ public sealed class UploadResilienceTests
         await Assertions.Expect(item).Not.ToContainTextAsync(new Regex("B/s|left"));
         await Assertions.Expect(indicator).ToContainTextAsync("Connection lost · retrying");
         await Chromium.AssertAccessibleAsync(page, "the library while an upload waits to retry");
+        await chromium.ScreenshotAsync("upload-connection-lost");
 
         // Back, and faster: the same upload goes on from the server's offset by itself and opens its watch page as usual.
         proxy.Restore();

@@ -79,14 +79,16 @@ describe('an unfinished upload', () => {
     expect(waitingPercent(halfUploaded)).toBe(37);
   });
 
-  it('is the one sent from here when the queue sends a file of its size', () => {
-    const item = (state: UploadState, size: number, loaded: number) => ({ state, size, loaded, total: size });
-    expect(sentHere(halfUploaded, [item('uploading', 1000, 520)])).toBe(52);
-    expect(sentHere(halfUploaded, [item('uploading', 999, 520)])).toBeNull();
+  it('is the one sent from here when the queue sends the bytes of that video, or waits to retry them', () => {
+    const item = (state: UploadState, videoId: string | null, loaded: number) => ({ state, videoId, loaded, total: 1000 });
+    expect(sentHere(halfUploaded, [item('uploading', halfUploaded.id, 520)])).toBe(52);
+    expect(sentHere(halfUploaded, [item('retrying', halfUploaded.id, 520)])).toBe(52);
+    // Another file of the same size, or one whose video is not known yet, is not this one.
+    expect(sentHere(halfUploaded, [item('uploading', 'another-video', 520), item('uploading', null, 520)])).toBeNull();
     // A file waiting its turn, or one that failed, is not being sent.
-    expect(sentHere(halfUploaded, [item('queued', 1000, 0), item('failed', 1000, 400)])).toBeNull();
+    expect(sentHere(halfUploaded, [item('queued', halfUploaded.id, 0), item('failed', halfUploaded.id, 400)])).toBeNull();
     expect(sentHere(halfUploaded, [])).toBeNull();
-    expect(sentHere({ ...halfUploaded, status: 'queued' }, [item('uploading', 1000, 520)])).toBeNull();
+    expect(sentHere({ ...halfUploaded, status: 'queued' }, [item('uploading', halfUploaded.id, 520)])).toBeNull();
   });
 
   it('rounds the bytes received down and reads a missing count as none', () => {

@@ -35,17 +35,15 @@ export function receivedPercent(video: Pick<Video, 'uploadedBytes' | 'sizeBytes'
 type StatusView = Pick<Video, 'status' | 'progress' | 'uploadedBytes' | 'sizeBytes' | 'canManage'>;
 
 /**
- * How far this browser has sent the video's file, when its upload queue is sending it right now; null when it is not
- * (the upload was interrupted: a reload, a closed tab, or another browser started it). The queue does not know a
- * file's video id while it sends it, so the one file being sent is matched by its size, which the server took from
- * the upload (tus `Upload-Length`) and which a rename does not change.
+ * How far this browser has sent the video's file, when its upload queue is sending it (or retrying it by itself) right
+ * now; null when it is not (the upload was interrupted: a reload, a closed tab, or another browser started it).
  */
 export function sentHere(
-  video: Pick<Video, 'status' | 'sizeBytes'>,
-  items: readonly Pick<UploadItem, 'state' | 'size' | 'loaded' | 'total'>[],
+  video: Pick<Video, 'id' | 'status'>,
+  items: readonly Pick<UploadItem, 'state' | 'videoId' | 'loaded' | 'total'>[],
 ): number | null {
-  if (video.status !== 'uploading' || !(video.sizeBytes > 0)) return null;
-  const sending = items.find((item) => item.state === 'uploading' && item.size === video.sizeBytes);
+  if (video.status !== 'uploading') return null;
+  const sending = items.find((item) => (item.state === 'uploading' || item.state === 'retrying') && item.videoId === video.id);
   return sending ? uploadPercent(sending) : null;
 }
 

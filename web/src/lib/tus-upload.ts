@@ -113,7 +113,7 @@ interface Attempt {
 }
 
 export const tusUploadTransport: UploadTransport<File> = {
-  start({ file, title, replaces, callerRetries, onProgress }: UploadRequest<File>): RunningUpload {
+  start({ file, title, replaces, callerRetries, onProgress, onVideoId }: UploadRequest<File>): RunningUpload {
     /** Cancelled: nothing more is sent but the DELETE that drops the upload. */
     let stopped = false;
     /** A creation request is on its way; a cancel meanwhile waits for its answer to know what to drop. */
@@ -153,6 +153,7 @@ export const tusUploadTransport: UploadTransport<File> = {
             const manageToken = response.getHeader(MANAGE_TOKEN_HEADER) || null;
             const identity = { videoId, manageToken, replaces: !!replaces };
             rememberIdentity(location, identity);
+            onVideoId?.(videoId);
             if (manageToken !== null && !replaces) rememberManageToken(videoId, manageToken, response.getBody() ?? '');
             if (stopped) {
               // Cancelled while the creation was on its way: what it made goes at once, and no byte follows.
@@ -239,7 +240,10 @@ export const tusUploadTransport: UploadTransport<File> = {
           const identity = recallIdentity(p.uploadUrl);
           return identity !== null && (replaces ? identity.replaces && identity.videoId === replaces : !identity.replaces);
         });
-        if (resumable) upload.resumeFromPreviousUpload(resumable);
+        if (resumable) {
+          upload.resumeFromPreviousUpload(resumable);
+          onVideoId?.(recallIdentity(resumable.uploadUrl)!.videoId);
+        }
         if (!stopped) upload.start();
       })
       .catch((error: Error) => current.reject(toError(error)));

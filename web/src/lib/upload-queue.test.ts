@@ -111,6 +111,14 @@ describe('UploadQueue', () => {
     ]);
   });
 
+  it('knows which video an upload feeds once the server says, so its card can tell it is on its way from here', () => {
+    const { transport, queue } = setup();
+    queue.add([file('a.mp4')]);
+    expect(queue.items[0]!.videoId).toBeNull();
+    transport.calls[0]!.request.onVideoId?.('video-a');
+    expect(queue.items[0]!.videoId).toBe('video-a');
+  });
+
   it('sends the file name without its extension as the title', () => {
     const { transport, queue } = setup();
     queue.add([file('Summer holiday.mp4')]);
@@ -725,6 +733,7 @@ describe('summarizeUploads', () => {
     errorCode: null,
     rejected: false,
     video: null,
+    videoId: null,
     interruption: null,
     retryInSeconds: null,
     reconnecting: false,

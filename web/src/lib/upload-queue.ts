@@ -45,6 +45,8 @@ export interface UploadItem {
   /** True when the browser refused the file, so no byte was sent. */
   readonly rejected: boolean;
   readonly video: Video | null;
+  /** The video the bytes go to, once the server has said (its creation answer, or the upload being resumed). */
+  readonly videoId: string | null;
   /** While retrying: what broke off, e.g. "Connection lost". */
   readonly interruption: string | null;
   /** While retrying: whole seconds until the next try. */
@@ -68,6 +70,8 @@ export interface UploadRequest<F> {
    */
   callerRetries?: boolean;
   onProgress: (loaded: number, total: number) => void;
+  /** Told once the server says which video the bytes go to: a new upload's creation, or the upload it resumes. */
+  onVideoId?: (videoId: string) => void;
 }
 
 export interface RunningUpload {
@@ -271,6 +275,7 @@ export class UploadQueue<F extends UploadFile = File> {
         errorCode: null,
         rejected: reason !== null,
         video: null,
+        videoId: null,
         ...NOT_INTERRUPTED,
         recovery: null,
         waitingForSignIn: reason === null && this.signInRequired,
@@ -413,6 +418,7 @@ export class UploadQueue<F extends UploadFile = File> {
         title: titleFor(entry.file.name),
         callerRetries: true,
         onProgress: (loaded, total) => this.progress(entry, loaded, total),
+        onVideoId: (videoId) => this.update(entry, { videoId }),
       });
     this.follow(entry, running, resumed);
   }
