@@ -266,6 +266,7 @@ public sealed class WebUiTests
 
         await page.GotoAsync(Url(server, $"/watch/{interrupted}"));
         await Assertions.Expect(page.GetByTestId("status-note")).ToContainTextAsync("Upload interrupted at 37 % — choose the file again to resume");
+        await Assertions.Expect(page.GetByTestId("processing")).ToContainTextAsync("Upload interrupted at 37 %");
         await AssertAccessibleInEveryThemeAsync(page, "the watch page of an interrupted upload");
 
         await page.GotoAsync(Url(server, $"/watch/{shared.Id}"));

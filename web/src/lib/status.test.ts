@@ -15,6 +15,7 @@ import {
   POLL_BACKGROUND_MS,
   POLL_IDLE_MS,
   sentHere,
+  uploadInterrupted,
   uploadIdle,
 } from './status';
 import type { UploadState } from './upload-queue';
@@ -65,6 +66,9 @@ describe('an unfinished upload', () => {
       'Choose the file again in the library to resume: the upload goes on from where it stopped.',
     );
     expect(waitingAnnouncement(yours, null)).toBe('Upload interrupted');
+    expect(uploadInterrupted(yours, null)).toBe(true);
+    expect(uploadInterrupted(yours, 52)).toBe(false);
+    expect(uploadInterrupted({ ...yours, status: 'queued' }, null)).toBe(false);
   });
 
   it('stays neutral for a viewer who cannot resume it, and when nobody said whether it is sent from here', () => {
@@ -76,6 +80,8 @@ describe('an unfinished upload', () => {
       'The upload has not finished. Reel starts on the video once its last byte has arrived.',
     );
     expect(waitingAnnouncement(halfUploaded)).toBe('Upload not finished');
+    expect(uploadInterrupted(halfUploaded, null)).toBe(false);
+    expect(uploadInterrupted(yours)).toBe(false);
     expect(waitingPercent(halfUploaded)).toBe(37);
   });
 

@@ -129,13 +129,16 @@ export function watchPollDelay(
   return video.playable ? POLL_BACKGROUND_MS : POLL_WAITING_MS;
 }
 
+/** Whether the video is an upload that stopped and that the viewer, its manager, can resume; `sending` as for badgeFor. */
+export function uploadInterrupted(video: StatusView, sending?: number | null): boolean {
+  return video.status === 'uploading' && uploadBadge(video, sending).kind === 'interrupted';
+}
+
 /** The text over the player while it cannot play yet; `sending` as for badgeFor. */
 export function waitingText(video: StatusView, sending?: number | null): string {
   switch (video.status) {
-    case 'uploading': {
-      const badge = uploadBadge(video, sending);
-      return badge.kind === 'interrupted' ? `Upload interrupted at ${receivedPercent(video)} %` : badge.text;
-    }
+    case 'uploading':
+      return uploadInterrupted(video, sending) ? `Upload interrupted at ${receivedPercent(video)} %` : uploadBadge(video, sending).text;
     case 'queued':
       return 'Queued';
     default:
@@ -147,7 +150,7 @@ export function waitingText(video: StatusView, sending?: number | null): string 
 export function waitingDetail(video: StatusView, sending?: number | null): string {
   switch (video.status) {
     case 'uploading':
-      if (uploadBadge(video, sending).kind === 'interrupted') {
+      if (uploadInterrupted(video, sending)) {
         return 'Choose the file again in the library to resume: the upload goes on from where it stopped.';
       }
       return 'The upload has not finished. Reel starts on the video once its last byte has arrived.';
@@ -162,7 +165,7 @@ export function waitingDetail(video: StatusView, sending?: number | null): strin
 export function waitingAnnouncement(video: StatusView, sending?: number | null): string {
   switch (video.status) {
     case 'uploading':
-      return uploadBadge(video, sending).kind === 'interrupted' ? 'Upload interrupted' : 'Upload not finished';
+      return uploadInterrupted(video, sending) ? 'Upload interrupted' : 'Upload not finished';
     case 'queued':
       return 'Queued for processing';
     default:
