@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { aVideo } from '../testing/builders';
 import { ApiError, type Video } from './api';
-import { appendNew, applyAnswers, askPending, askTogether, foldListAnswer, pendingIds } from './video-list';
+import { POLL_IDLE_MS } from './status';
+import { appendNew, applyAnswers, askPending, askTogether, foldListAnswer, PendingRounds } from './video-list';
 
 const ready = (id: string) => aVideo({ id, status: 'ready', playable: true });
 const processing = (id: string, progress = 0.1) => aVideo({ id, status: 'processing', progress });
@@ -90,12 +91,17 @@ describe('asking about pending videos together', () => {
     expect(answers.size).toBe(0);
   });
 
-  it('leaves idle uploads out unless they are due', () => {
+  it('leaves idle uploads out unless they are due, every POLL_IDLE_MS from the first round', () => {
     const idleUpload = aVideo({ id: 'idle', status: 'uploading' });
     const list = [ready('r'), processing('p'), idleUpload];
-    const idle = (v: Video) => v.id === 'idle';
-    expect(pendingIds(list, idle, false)).toEqual(['p']);
-    expect(pendingIds(list, idle, true)).toEqual(['p', 'idle']);
-    expect(pendingIds([ready('r')], idle, true)).toEqual([]);
+    let now = 1_000;
+    const rounds = new PendingRounds((v) => v.id === 'idle', () => now);
+    const first = rounds.next();
+    expect(first(list)).toEqual(['p', 'idle']);
+    expect(first([ready('r')])).toEqual([]);
+    now += POLL_IDLE_MS - 1;
+    expect(rounds.next()(list)).toEqual(['p']);
+    now += 1;
+    expect(rounds.next()(list)).toEqual(['p', 'idle']);
   });
 });

@@ -2,7 +2,7 @@
 // without a reload, and videos deleted meanwhile leave the list.
 
 import { ApiError, MAX_IDS_PER_REQUEST, type Video } from './api';
-import { shouldPoll } from './status';
+import { POLL_IDLE_MS, shouldPoll } from './status';
 
 /** Adds videos (or any items with an id) the list does not have yet, keeping the server's newest-first order. */
 export function appendNew<T extends { id: string }>(list: readonly T[], page: readonly T[]): T[] {
@@ -66,11 +66,23 @@ export async function askTogether(
 }
 
 /**
- * The videos of a list worth asking about now: those still on their way; an idle one (an upload nobody sends, see
- * status.ts uploadIdle) only when `idleToo`, since it changes only when someone resumes it.
+ * Picks, round by round, the videos of a page worth asking about: those still on their way; an idle one (an upload
+ * nobody sends, see status.ts uploadIdle) only every POLL_IDLE_MS, since it changes only when someone resumes it.
  */
-export function pendingIds(list: readonly Video[], idle: (video: Video) => boolean, idleToo: boolean): string[] {
-  return list.filter((v) => shouldPoll(v) && (idleToo || !idle(v))).map((v) => v.id);
+export class PendingRounds {
+  private idleAskedAt = -Infinity;
+
+  constructor(
+    private readonly idle: (video: Video) => boolean,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Starts a round: the ids due in it, for each list of the page. */
+  next(): (list: readonly Video[]) => string[] {
+    const idleToo = this.now() - this.idleAskedAt >= POLL_IDLE_MS;
+    if (idleToo) this.idleAskedAt = this.now();
+    return (list) => list.filter((v) => shouldPoll(v) && (idleToo || !this.idle(v))).map((v) => v.id);
+  }
 }
 
 /**
