@@ -183,7 +183,7 @@ internal sealed class Commands(Option<string?> serverOption, Option<bool> jsonOp
 
     public Command Status()
     {
-        var id = new Argument<string>("VIDEO") { Description = "The video's watch URL (as 'reel upload' prints it) or id" };
+        var id = VideoArgument();
         var wait = new Option<bool>("--wait", "-w") { Description = "Wait until the video is ready (exit 5 if it fails)" };
         var command = new Command("status", "Show a video's status, or wait until it is ready") { id, wait };
         VideoTarget? target = null;
@@ -201,16 +201,26 @@ internal sealed class Commands(Option<string?> serverOption, Option<bool> jsonOp
         return command;
     }
 
+    private static Argument<string> VideoArgument() =>
+        new("VIDEO") { Description = "The video's watch URL (as 'reel upload' prints it) or id" };
+
+    private static Option<string?> ManageTokenOption() =>
+        new("--manage-token") { Description = "The video's manage token, instead of the one kept when it was uploaded from here" };
+
+    /// <summary>The manage token given on the command line, else the one kept when the video was uploaded from here.</summary>
+    private string? ManageTokenFor(ParseResult parse, Option<string?> option, string server, string videoId) =>
+        parse.GetValue(option) is { Length: > 0 } given ? given.Trim() : _config.ManageToken(server, videoId);
+
     public Command Remove()
     {
-        var id = new Argument<string>("VIDEO") { Description = "The video's watch URL (as 'reel upload' prints it) or id" };
-        var manageToken = new Option<string?>("--manage-token") { Description = "The video's manage token, instead of the one kept when it was uploaded from here" };
+        var id = VideoArgument();
+        var manageToken = ManageTokenOption();
         var command = new Command("rm", "Delete a video and all of its files") { id, manageToken };
         VideoTarget? target = null;
         command.SetAction((parse, cancellationToken) => RunAsync(parse, () => (target = VideoTarget.Parse(parse.GetValue(id)!)).Server, async (api, asJson) =>
         {
             var videoId = target!.Id;
-            var token = parse.GetValue(manageToken) is { Length: > 0 } given ? given.Trim() : _config.ManageToken(api.Server, videoId);
+            var token = ManageTokenFor(parse, manageToken, api.Server, videoId);
             using var response = await api.SendAsync(() => new HttpRequestMessage(HttpMethod.Delete, $"/api/videos/{Uri.EscapeDataString(videoId)}"),
                 cancellationToken, token);
             if (!response.IsSuccessStatusCode) throw await ReelApi.ProblemAsync(response, cancellationToken);
@@ -224,14 +234,14 @@ internal sealed class Commands(Option<string?> serverOption, Option<bool> jsonOp
 
     public Command Share()
     {
-        var id = new Argument<string>("VIDEO") { Description = "The video's watch URL (as 'reel upload' prints it) or id" };
+        var id = VideoArgument();
         var label = new Option<string?>("--label") { HelpName = "TEXT", Description = "A name for the link, to tell it from the others in the list" };
         var expires = new Option<string?>("--expires") { HelpName = "WHEN", Description = "When the link stops: 7d, 12h, 30m from now, a day (2027-01-31: through that day, local time) or a time (2027-01-31T18:00Z)" };
         var passwordStdin = new Option<bool>("--password-stdin") { Description = "Protect the link with a password read from stdin (its first line)" };
         var noDownload = new Option<bool>("--no-download") { Description = "Viewers can play the video but not download it" };
         var list = new Option<bool>("--list") { Description = "List the video's links instead: label, URL, expiry, password, downloads, views" };
         var revoke = new Option<string?>("--revoke") { HelpName = "SHARE_ID_OR_URL", Description = "Revoke a link, by its id or URL: it and the media it handed out stop at once" };
-        var manageToken = new Option<string?>("--manage-token") { Description = "The video's manage token, instead of the one kept when it was uploaded from here" };
+        var manageToken = ManageTokenOption();
         var command = new Command("share", "Make a link that shows the video (private ones too) to whoever holds it; prints the link's URL")
         {
             id, label, expires, passwordStdin, noDownload, list, revoke, manageToken,
@@ -249,7 +259,7 @@ internal sealed class Commands(Option<string?> serverOption, Option<bool> jsonOp
             if (parse.GetValue(list) && toRevoke is not null) throw new CliException(ExitCodes.Usage, "Give --list or --revoke, not both.");
             if ((parse.GetValue(list) || toRevoke is not null) && making.Count > 0)
                 throw new CliException(ExitCodes.Usage, $"{string.Join(", ", making)}: for a new link only, not with --list or --revoke.");
-            var token = parse.GetValue(manageToken) is { Length: > 0 } given ? given.Trim() : _config.ManageToken(api.Server, videoId);
+            var token = ManageTokenFor(parse, manageToken, api.Server, videoId);
             var path = $"/api/videos/{Uri.EscapeDataString(videoId)}/shares";
             if (parse.GetValue(list)) return await ListSharesAsync(api, path, token, asJson, cancellationToken);
             if (toRevoke is not null) return await RevokeShareAsync(api, path, token, toRevoke, asJson, cancellationToken);
@@ -383,12 +393,12 @@ internal sealed class Commands(Option<string?> serverOption, Option<bool> jsonOp
 
     private Command AddCaptions()
     {
-        var id = new Argument<string>("VIDEO") { Description = "The video's watch URL (as 'reel upload' prints it) or id" };
+        var id = VideoArgument();
         var file = new Argument<FileInfo>("FILE") { Description = $"The captions: SubRip (.srt) or WebVTT (.vtt), UTF-8 (or UTF-16 with a BOM), at most {CaptionFile.MaxBytes >> 20} MiB" };
         var language = new Option<string>("--language", "-l") { Required = true, HelpName = "LANGUAGE", Description = "Their language as a BCP 47 tag: de, en, pt-BR" };
         var label = new Option<string?>("--label") { HelpName = "TEXT", Description = "The name in the player's captions menu (default: the language's own name, e.g. Deutsch)" };
         var isDefault = new Option<bool>("--default") { Description = "Players show these captions until the viewer picks others or turns them off" };
-        var manageToken = new Option<string?>("--manage-token") { Description = "The video's manage token, instead of the one kept when it was uploaded from here" };
+        var manageToken = ManageTokenOption();
         var command = new Command("add", "Add captions in a language; a second file in that language replaces the first. Prints what was added")
         {
             id, file, language, label, isDefault, manageToken,
@@ -408,7 +418,7 @@ internal sealed class Commands(Option<string?> serverOption, Option<bool> jsonOp
                 ReportError(e, asJson, chosen);
                 return e.ExitCode;
             }
-            var token = parse.GetValue(manageToken) is { Length: > 0 } given ? given.Trim() : _config.ManageToken(api.Server, videoId);
+            var token = ManageTokenFor(parse, manageToken, api.Server, videoId);
             var path = CaptionsPath(videoId);
             // The server puts a second file in a language in place of the first, under the same id: an id listed before
             // the request tells a replacement from a new caption.
@@ -452,14 +462,14 @@ internal sealed class Commands(Option<string?> serverOption, Option<bool> jsonOp
 
     private Command ListCaptions()
     {
-        var id = new Argument<string>("VIDEO") { Description = "The video's watch URL (as 'reel upload' prints it) or id" };
-        var manageToken = new Option<string?>("--manage-token") { Description = "The video's manage token, instead of the one kept when it was uploaded from here" };
+        var id = VideoArgument();
+        var manageToken = ManageTokenOption();
         var command = new Command("ls", "List the video's captions: id, language, label, default, origin (upload, or source: a subtitle track of the video's file)") { id, manageToken };
         VideoTarget? target = null;
         command.SetAction((parse, cancellationToken) => RunAsync(parse, () => (target = VideoTarget.Parse(parse.GetValue(id)!)).Server, async (api, asJson) =>
         {
             var videoId = target!.Id;
-            var token = parse.GetValue(manageToken) is { Length: > 0 } given ? given.Trim() : _config.ManageToken(api.Server, videoId);
+            var token = ManageTokenFor(parse, manageToken, api.Server, videoId);
             var captions = (await api.GetJsonAsync(CaptionsPath(videoId), cancellationToken, token)).GetProperty("items").EnumerateArray()
                 .Select(c => Absolute(c, api.Server)).ToList();
             if (asJson)
@@ -496,16 +506,16 @@ internal sealed class Commands(Option<string?> serverOption, Option<bool> jsonOp
 
     private Command RemoveCaptions()
     {
-        var id = new Argument<string>("VIDEO") { Description = "The video's watch URL (as 'reel upload' prints it) or id" };
+        var id = VideoArgument();
         var captionId = new Argument<string>("CAPTION_ID") { Description = "The caption's id, as 'reel captions ls VIDEO' lists it" };
-        var manageToken = new Option<string?>("--manage-token") { Description = "The video's manage token, instead of the one kept when it was uploaded from here" };
+        var manageToken = ManageTokenOption();
         var command = new Command("rm", "Remove a caption; one from the video's file stays removed until the file is replaced") { id, captionId, manageToken };
         VideoTarget? target = null;
         command.SetAction((parse, cancellationToken) => RunAsync(parse, () => (target = VideoTarget.Parse(parse.GetValue(id)!)).Server, async (api, asJson) =>
         {
             var videoId = target!.Id;
             var wanted = parse.GetValue(captionId)!.Trim();
-            var token = parse.GetValue(manageToken) is { Length: > 0 } given ? given.Trim() : _config.ManageToken(api.Server, videoId);
+            var token = ManageTokenFor(parse, manageToken, api.Server, videoId);
             var path = CaptionsPath(videoId);
             // Looked up first, to say which captions went: the id alone tells a person little.
             var caption = (await api.GetJsonAsync(path, cancellationToken, token)).GetProperty("items").EnumerateArray()
