@@ -85,11 +85,16 @@ export function describeWait(seconds: number): string {
  */
 export function authErrorMessage(error: unknown): string {
   if (!(error instanceof ApiError)) {
-    return error instanceof Error && error.message ? error.message : 'Something went wrong. Try again.';
+    return messageOf(error, 'Something went wrong. Try again.');
   }
   let message = error.message;
   if (error.status === 429 && error.retryAfterSeconds !== null && !/\d/.test(message)) {
     message = `${message.replace(/\.?$/, '.')} Try again in ${describeWait(error.retryAfterSeconds)}.`;
   }
   return message;
+}
+
+/** What a failure says to a person: its own message (an ApiError's is the server's detail), else `fallback`. */
+export function messageOf(failure: unknown, fallback: string): string {
+  return failure instanceof Error && failure.message ? failure.message : fallback;
 }

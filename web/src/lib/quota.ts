@@ -1,6 +1,6 @@
 // The account's storage quota as the upload panel shows it. Pure, so it is tested as text.
 
-import { ApiError } from './problem';
+import { ApiError, messageOf } from './problem';
 import { formatBytes } from './format';
 
 /** `storage` of GET /api/auth/me: bytes the account's videos use, and its quota (null: unlimited). */
@@ -37,7 +37,7 @@ export function storageShare(usage: StorageUsage | null): number | null {
  */
 export function uploadErrorMessage(error: unknown): string {
   if (!(error instanceof ApiError)) {
-    return error instanceof Error && error.message ? error.message : 'The upload failed.';
+    return messageOf(error, 'The upload failed.');
   }
   if (error.code === 'quota_exceeded') {
     const said = error.detail ?? 'This upload does not fit in your storage quota.';
