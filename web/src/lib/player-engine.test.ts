@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { Rendition } from './api';
+import { aRung } from '../testing/builders';
 import {
   HLS_BUFFERING,
   HLS_ERROR_PENALTY_MS,
@@ -376,14 +376,7 @@ describe('PlayerEngine with expiring links', () => {
 });
 
 describe('PlayerEngine while the ladder is still encoding', () => {
-  const rung = (name: string, ready: boolean, encodedSeconds: number): Rendition => ({
-    name,
-    width: 0,
-    height: 0,
-    bitrateKbps: 0,
-    ready,
-    encodedSeconds,
-  });
+  const rung = aRung;
 
   it('caps Auto to the rungs encoded far enough ahead, and follows them as they advance', () => {
     master = [level('360p', 360), level('720p', 720), level('1080p', 1080)];

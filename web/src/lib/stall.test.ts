@@ -1,15 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { Rendition } from './api';
+import { aRung } from '../testing/builders';
 import { encodedExtent, stallMessage } from './stall';
 
-const rung = (name: string, ready: boolean, encodedSeconds: number): Rendition => ({
-  name,
-  width: 0,
-  height: 0,
-  bitrateKbps: 0,
-  ready,
-  encodedSeconds,
-});
+const rung = aRung;
 
 describe('encodedExtent', () => {
   it('is how far the furthest rung is encoded while none is done', () => {

@@ -1,6 +1,6 @@
 // Builders shared by the unit tests.
 
-import type { Video } from '../lib/api';
+import type { Rendition, Video } from '../lib/api';
 
 export function aVideo(overrides: Partial<Video> = {}): Video {
   const id = overrides.id ?? 'q3V7nH2xT0eYl8dF4bK9wA';
@@ -39,6 +39,11 @@ export function aVideo(overrides: Partial<Video> = {}): Video {
 }
 
 /** An in-memory localStorage. */
+/** A rung of the ladder as the API reports it while encoding: only its name, readiness and encoded length matter here. */
+export function aRung(name: string, ready: boolean, encodedSeconds: number): Rendition {
+  return { name, width: 0, height: 0, bitrateKbps: 0, ready, encodedSeconds };
+}
+
 export class MemoryStorage {
   readonly data = new Map<string, string>();
   getItem(key: string): string | null {
