@@ -353,6 +353,7 @@ public sealed class WebUiTests
 }
 
 /// <summary>Browser tests run one at a time: each plays video, and two at once on two cores would starve each other.</summary>
+[RunsLong]
 [CollectionDefinition(Name)]
 public sealed class OneBrowserAtATime
 {

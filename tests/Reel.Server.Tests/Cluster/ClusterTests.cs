@@ -9,6 +9,7 @@ namespace Reel.Server.Tests.Cluster;
 /// Reel as a cluster: nodes of the same binary, each its own process on its own port and data folder, sharing only
 /// PostgreSQL, an S3 bucket (Swift) and their keys.
 /// </summary>
+[RunsLong]
 public sealed class ClusterTests : IAsyncLifetime
 {
     private readonly string _bucket = $"reel-cluster-{Guid.NewGuid():N}"[..32];

@@ -7,6 +7,7 @@ using Reel.Server.Tests.Support;
 namespace Reel.Server.Tests.Cluster;
 
 /// <summary>Object storage goes away for a few seconds while videos process and upload; nothing is lost or served broken.</summary>
+[RunsLong]
 public sealed class StorageOutageTests : IAsyncLifetime
 {
     private const string Bucket = "reel-outage";

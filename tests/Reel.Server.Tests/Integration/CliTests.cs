@@ -11,6 +11,7 @@ namespace Reel.Server.Tests.Integration;
 /// The real <c>reel</c> command against a real server, each test with its own config folder. Tests under the default
 /// policy share one server (each uploads its own videos, anonymously or as the admin alone); the others start their own.
 /// </summary>
+[RunsLong]
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class CliTests(CliTests.KeepingOriginals shared) : IClassFixture<CliTests.KeepingOriginals>, IDisposable
 {

@@ -7,6 +7,7 @@ using Reel.Server.Tests.Support;
 namespace Reel.Server.Tests.Integration;
 
 /// <summary>Kill the server at the worst moments; start it again; nothing is lost, stuck or damaged.</summary>
+[RunsLong]
 public sealed class RecoveryTests : IDisposable
 {
     private readonly string _dataDir = TempDirs.Create("reel-recovery");

@@ -15,6 +15,7 @@ namespace Reel.Server.Tests.Integration;
 /// and most run without the worker role: past its last byte an upload is a queued job, which is all these tests ask of
 /// it. Two tests run end to end on PostgreSQL and S3, where an upload is stored as multipart parts and tails.
 /// </summary>
+[RunsLong]
 public sealed class ResumableUploadTests(ResumableUploadTests.Servers servers) : IClassFixture<ResumableUploadTests.Servers>
 {
     private static readonly TimeSpan ClientTimeout = TimeSpan.FromMinutes(2);
