@@ -109,13 +109,14 @@ public sealed class MediaProcessTests
         });
         thread.Start();
         thread.Join();
-        await WaitUntilAsync(() => ProcessesWith(marker).Count > 0 && !Directory.Exists($"/proc/self/task/{threadId}"), TimeSpan.FromSeconds(10));
+        int? ffmpeg = null;
+        await WaitUntilAsync(() => (ffmpeg = FfmpegWith(marker)) is not null && !Directory.Exists($"/proc/self/task/{threadId}"), TimeSpan.FromSeconds(10));
 
         // The signal would have been sent as the thread went; give its delivery a moment to show.
         var watch = Stopwatch.StartNew();
         while (watch.Elapsed < TimeSpan.FromSeconds(1))
         {
-            Assert.NotEmpty(ProcessesWith(marker));
+            Assert.True(IsRunning(ffmpeg!.Value), $"ffmpeg (pid {ffmpeg}) still runs");
             await Task.Delay(50);
         }
         Assert.False(run!.IsCompleted);
@@ -168,6 +169,39 @@ public sealed class MediaProcessTests
 
         Assert.NotEqual(0, run.ExitCode);
         Assert.DoesNotContain("\"hls\"", run.Output, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// The ffmpeg whose arguments carry <paramref name="marker"/>, once setpriv has exec'd it (same pid): while exec
+    /// replaces the program, /proc/PID/cmdline reads empty for a moment, so a process is followed by its pid from then.
+    /// </summary>
+    private static int? FfmpegWith(string marker) =>
+        ProcessesWith(marker).Where(pid => ProgramOf(pid) == "ffmpeg").Select(pid => (int?)pid).FirstOrDefault();
+
+    private static string? ProgramOf(int pid)
+    {
+        try
+        {
+            return Path.GetFileName(new FileInfo($"/proc/{pid}/exe").LinkTarget);
+        }
+        catch (IOException)
+        {
+            return null; // The process ended while we looked.
+        }
+    }
+
+    /// <summary>Whether the process exists and has not exited (a zombie has: it waits only to be reaped).</summary>
+    private static bool IsRunning(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            return stat[(stat.LastIndexOf(')') + 2)..][0] is not ('Z' or 'X');
+        }
+        catch (IOException)
+        {
+            return false;
+        }
     }
 
     private static List<int> ProcessesWith(string marker)
