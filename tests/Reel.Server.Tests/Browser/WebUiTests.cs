@@ -30,7 +30,7 @@ public sealed class WebUiTests
         await using var server = await ReelServer.StartAsync();
         await using var chromium = await Chromium.LaunchAsync();
         var page = chromium.Page;
-        var clip = await Clips.PathAsync(Clips.Watchable);
+        var clip = await Clips.PathAsync(Clips.Browsable);
 
         await page.GotoAsync(Url(server, "/"));
         // Slow enough that the progress bar is seen moving; the upload still takes only seconds.
@@ -45,7 +45,7 @@ public sealed class WebUiTests
         var id = page.Url[(page.Url.LastIndexOf('/') + 1)..];
         await page.WaitForFunctionAsync(PlayedPast, 2.0, Patiently);
         await Chromium.AssertAccessibleAsync(page, "the watch page of a video still processing");
-        await Assertions.Expect(page).ToHaveTitleAsync(new Regex("watchable-720p"));
+        await Assertions.Expect(page).ToHaveTitleAsync(new Regex("browsable-480p"));
 
         // Keyboard: → skips 5 s ahead.
         var before = await CurrentTimeAsync(page);

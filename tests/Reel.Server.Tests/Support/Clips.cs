@@ -93,7 +93,7 @@ internal static class Clips
     public static readonly Clip Long = new("long-720p.mp4", "video/mp4", 1280, 720, true, ["360p", "720p"],
         [.. Video("1280x720", seconds: 40), .. Tone(seconds: 40), .. X264, .. Aac, "-movflags", "+faststart"]);
 
-    /// <summary>Long enough to play, switch quality and seek in a browser, and for a crash to land mid-encode.</summary>
+    /// <summary>720p for 20 s: an encode long enough for a worker to be lost or S3 to go away in the middle of it.</summary>
     public static readonly Clip Watchable = new("watchable-720p.mp4", "video/mp4", 1280, 720, true, ["360p", "720p"],
         [.. Video("1280x720", seconds: 20), .. Tone(seconds: 20), .. X264, .. Aac, "-movflags", "+faststart"]);
 
