@@ -32,19 +32,25 @@ start_server() {
   echo $! >"$dir/$name.pid"
 }
 
-stop_server() {
-  local pidfile="$dir/$1.pid"
-  [ -f "$pidfile" ] || return 0
-  local pid
-  pid=$(cat "$pidfile")
-  # A throwaway server keeps nothing worth a graceful stop (which took seconds per server), and an outage is abrupt.
-  kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
-  # Gone once it is no process or a zombie (this machine's init reaps only every few seconds).
-  for _ in $(seq 1 50); do
-    [ -e "/proc/$pid" ] && ! grep -qs '^State:[[:space:]]*Z' "/proc/$pid/status" || break
-    sleep 0.1
+# Kills the named servers, then waits until each is gone. All are killed before any wait: a stop cut short (the test
+# host's exit handler is killed with the host) must not leave the later servers running.
+stop_servers() {
+  local name pid pids=()
+  for name in "$@"; do
+    [ -f "$dir/$name.pid" ] || continue
+    pid=$(cat "$dir/$name.pid")
+    # A throwaway server keeps nothing worth a graceful stop (which took seconds per server), and an outage is abrupt.
+    kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
+    pids+=("$pid")
   done
-  rm -f "$pidfile"
+  # Gone once it is no process or a zombie (this machine's init reaps only every few seconds).
+  for pid in "${pids[@]}"; do
+    for _ in $(seq 1 50); do
+      [ -e "/proc/$pid" ] && ! grep -qs '^State:[[:space:]]*Z' "/proc/$pid/status" || break
+      sleep 0.1
+    done
+  done
+  for name in "$@"; do rm -f "$dir/$name.pid"; done
 }
 
 case "$command" in
@@ -147,10 +153,10 @@ EOF
   echo "http://127.0.0.1:$proxy_port"
   ;;
 stop)
-  for name in proxy object container account memcached; do stop_server "$name"; done
+  stop_servers proxy object container account memcached
   ;;
 stop-proxy)
-  stop_server proxy
+  stop_servers proxy
   ;;
 start-proxy)
   start_server proxy
