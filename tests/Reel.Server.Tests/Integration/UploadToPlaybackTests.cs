@@ -150,10 +150,14 @@ public sealed class UploadToPlaybackTests(SharedServer shared) : IClassFixture<S
         video = await server.WaitForAsync(video.Id, v => v.Playable, TimeSpan.FromSeconds(30), pollMs: 10);
         // On a busy machine the ladder's first segment may already be listed when we look at the master, so check the
         // remux itself: complete, as long as the source, and cut at the source's own 1 s keyframes into 2 s segments
-        // (an encode would start with the ladder's half-second lead-in).
+        // (an encode would start with the ladder's half-second lead-in). The video is playable from the remux's first
+        // segment, so the remux may still be running when it says so: its playlist is read until it has ended.
         var files = video.StreamUrl![..video.StreamUrl!.LastIndexOf('/')];
-        var remux = HlsPlaylists.ParseMedia(await Hls.GetTextAsync(server.Client, $"{files}/source/index.m3u8"));
-        Assert.True(remux.Ended);
+        var remux = await Eventually.FoundAsync(async () =>
+        {
+            var playlist = HlsPlaylists.ParseMedia(await Hls.GetTextAsync(server.Client, $"{files}/source/index.m3u8"));
+            return playlist.Ended ? playlist : null;
+        });
         Assert.InRange(remux.DurationSeconds, 3.8, 4.3);
         Assert.InRange(remux.Segments[0].DurationSeconds, 1.9, 2.1);
         Assert.Null(remux.InitUri);
