@@ -22,11 +22,9 @@ public sealed class LongestFirst : ITestCollectionOrderer
 {
     private const string ClassCollectionPrefix = "Test collection for ";
 
-    public IEnumerable<ITestCollection> OrderTestCollections(IEnumerable<ITestCollection> testCollections)
-    {
-        var ordered = new DefaultTestCollectionOrderer().OrderTestCollections(testCollections).ToList();
-        return ordered.Where(RunsLong).Concat(ordered.Where(c => !RunsLong(c)));
-    }
+    // OrderBy is stable: within each group the collections keep xunit's order.
+    public IEnumerable<ITestCollection> OrderTestCollections(IEnumerable<ITestCollection> testCollections) =>
+        new DefaultTestCollectionOrderer().OrderTestCollections(testCollections).OrderBy(c => !RunsLong(c));
 
     private static bool RunsLong(ITestCollection collection)
     {
